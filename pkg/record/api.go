@@ -1,0 +1,39 @@
+package record
+
+// Wire types of the storage-rest and location HTTP APIs, shared by the
+// services and their clients in pkg/storageclient and pkg/locationclient.
+
+// UpsertResult answers POST /upsert.
+type UpsertResult struct {
+	Key string `json:"key"`
+	// Status is one of UpsertCreated, UpsertUpdated, UpsertUnchanged.
+	Status string `json:"status"`
+}
+
+// Upsert outcomes.
+const (
+	UpsertCreated   = "created"
+	UpsertUpdated   = "updated"
+	UpsertUnchanged = "unchanged"
+)
+
+// KeyList answers storage-rest's GET /list.
+type KeyList struct {
+	Keys []string `json:"keys"`
+}
+
+// RecordSet answers storage-rest's GET /records: every record by key, so
+// that location loads everything with one request on start.
+type RecordSet struct {
+	Records map[string]Record `json:"records"`
+}
+
+// RemoveResult answers POST /currentkeyset.
+type RemoveResult struct {
+	Removed []string `json:"removed"`
+}
+
+// URIList answers location's GET /list (the RHDH entity provider's view).
+type URIList struct {
+	URIs []string `json:"uris"`
+}

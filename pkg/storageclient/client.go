@@ -1,0 +1,120 @@
+// Package storageclient is the Go client of storage-rest's HTTP API.
+package storageclient
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/internal/jsonhttp"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
+)
+
+// DefaultURL is where storage-rest listens inside the pod.
+const DefaultURL = "http://localhost:7070"
+
+// Client calls storage-rest.
+type Client struct {
+	base  string
+	http  *http.Client
+	token string
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithToken sends "Authorization: Bearer <token>" (needed only when
+// storage-rest is opened beyond loopback).
+func WithToken(token string) Option { return func(c *Client) { c.token = token } }
+
+// WithHTTPClient replaces the default client (30s timeout).
+func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
+
+// New returns a client for the storage-rest at baseURL.
+func New(baseURL string, opts ...Option) *Client {
+	c := &Client{base: strings.TrimRight(baseURL, "/"), http: &http.Client{Timeout: 30 * time.Second}}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// StatusError is a non-2xx answer; Message is the service's JSON error.
+type StatusError = jsonhttp.StatusError
+
+// Upsert stores rec under key; typ is record.TypeKubeflow or TypeKServe.
+func (c *Client) Upsert(ctx context.Context, key, typ string, rec *record.Record) (*record.UpsertResult, error) {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return nil, fmt.Errorf("encoding record %s: %w", key, err)
+	}
+	q := url.Values{"key": {key}}
+	if typ != "" {
+		q.Set("type", typ)
+	}
+	var res record.UpsertResult
+	if err := c.do(ctx, http.MethodPost, "/upsert?"+q.Encode(), b, &res); err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// CurrentKeySet tells storage-rest the complete set of live keys; it
+// removes every other key and returns them.
+func (c *Client) CurrentKeySet(ctx context.Context, keys []string) ([]string, error) {
+	if keys == nil {
+		keys = []string{}
+	}
+	b, err := json.Marshal(keys)
+	if err != nil {
+		return nil, err
+	}
+	var res record.RemoveResult
+	if err := c.do(ctx, http.MethodPost, "/currentkeyset", b, &res); err != nil {
+		return nil, err
+	}
+	return res.Removed, nil
+}
+
+// Remove deletes one key (absent keys are not an error).
+func (c *Client) Remove(ctx context.Context, key string) error {
+	return c.do(ctx, http.MethodDelete, "/remove?"+url.Values{"key": {key}}.Encode(), nil, nil)
+}
+
+// List returns the stored keys.
+func (c *Client) List(ctx context.Context) ([]string, error) {
+	var res record.KeyList
+	if err := c.do(ctx, http.MethodGet, "/list", nil, &res); err != nil {
+		return nil, err
+	}
+	return res.Keys, nil
+}
+
+// Fetch returns one record; a *StatusError with Code 404 when absent.
+func (c *Client) Fetch(ctx context.Context, key string) (*record.Record, error) {
+	var rec record.Record
+	if err := c.do(ctx, http.MethodGet, "/fetch?"+url.Values{"key": {key}}.Encode(), nil, &rec); err != nil {
+		return nil, err
+	}
+	return &rec, nil
+}
+
+// Records returns every stored record in one request.
+func (c *Client) Records(ctx context.Context) (map[string]record.Record, error) {
+	var res record.RecordSet
+	if err := c.do(ctx, http.MethodGet, "/records", nil, &res); err != nil {
+		return nil, err
+	}
+	if res.Records == nil {
+		res.Records = map[string]record.Record{}
+	}
+	return res.Records, nil
+}
+
+func (c *Client) do(ctx context.Context, method, path string, body []byte, out any) error {
+	return (&jsonhttp.Client{Service: "storage-rest", Base: c.base, HTTP: c.http, Token: c.token}).Do(ctx, method, path, body, out)
+}
