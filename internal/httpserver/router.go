@@ -39,10 +39,10 @@ func NewRouter(o RouterOptions) chi.Router {
 	m := newRequestMetrics(o.Service, o.Registry)
 	r := chi.NewRouter()
 	r.Use(requestID, accessLog(o.Log), m.middleware, recoverer(o.Log))
-	r.Get("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+	healthz := func(w http.ResponseWriter, _ *http.Request) {
 		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	r.Get("/readyz", func(w http.ResponseWriter, _ *http.Request) {
+	}
+	readyz := func(w http.ResponseWriter, _ *http.Request) {
 		if o.Ready != nil {
 			if err := o.Ready(); err != nil {
 				WriteError(w, http.StatusServiceUnavailable, "not ready: %v", err)
@@ -50,7 +50,12 @@ func NewRouter(o RouterOptions) chi.Router {
 			}
 		}
 		WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
-	})
+	}
+	// HEAD too: some probes and load balancers use it.
+	for _, m := range []string{http.MethodGet, http.MethodHead} {
+		r.MethodFunc(m, "/healthz", healthz)
+		r.MethodFunc(m, "/readyz", readyz)
+	}
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry}))
 	return r
 }

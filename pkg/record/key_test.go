@@ -109,6 +109,8 @@ func TestSameContentIgnoresTimestamp(t *testing.T) {
 	b := a
 	b.LastUpdateTimeSinceEpoch = 2
 	assert.True(t, a.SameContent(&b))
+	b.LocationTarget = "/x/model-catalog.json"
+	assert.True(t, a.SameContent(&b), "LocationTarget is derived, not content")
 	b.ModelCard = "# d"
 	assert.False(t, a.SameContent(&b))
 	assert.Equal(t, "k", a.CardKey("k"))

@@ -50,14 +50,14 @@ func (r *Record) CardKey(key string) string {
 	return key
 }
 
-// SameContent reports whether two records carry the same content, ignoring
-// their timestamps, so that re-sending an unchanged record writes nothing.
+// SameContent reports whether two records carry the same content, so that
+// re-sending an unchanged record writes nothing. The timestamp and
+// LocationTarget (derived from the key by storage-rest) are ignored.
 func (r *Record) SameContent(o *Record) bool {
 	return bytes.Equal(r.Body, o.Body) &&
 		r.ReconcilerType == o.ReconcilerType &&
-		r.ModelCardKey == o.ModelCardKey &&
-		r.ModelCard == o.ModelCard &&
-		r.LocationTarget == o.LocationTarget
+		r.CardKey("") == o.CardKey("") &&
+		r.ModelCard == o.ModelCard
 }
 
 // Epoch is an integer timestamp that unmarshals from a JSON number or a JSON

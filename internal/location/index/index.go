@@ -1,0 +1,234 @@
+// Package index holds what location serves: every record's document, the
+// sorted URI list and the model cards, as immutable snapshots. One writer
+// path builds each new snapshot by copying only what a write touches and
+// publishes it atomically; readers never lock.
+package index
+
+import (
+	"context"
+	"fmt"
+	"hash/maphash"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
+)
+
+// Outcome says what an upsert did.
+type Outcome string
+
+// Upsert outcomes; the first three are the record package's wire values.
+const (
+	Created   Outcome = record.UpsertCreated
+	Updated   Outcome = record.UpsertUpdated
+	Unchanged Outcome = record.UpsertUnchanged
+	// Ignored: the record is older than the one held.
+	Ignored Outcome = "ignored"
+)
+
+// UpsertResult is what Upsert did, and for Ignored the timestamp held.
+type UpsertResult struct {
+	Outcome Outcome
+	Held    record.Epoch
+}
+
+// LoadResult counts what a load from storage-rest changed.
+type LoadResult struct {
+	Added, Updated, Removed, Unchanged int
+	// Kept counts keys written or removed by a forward while the load was
+	// in flight, where the forward was at least as new as the load.
+	Kept int
+	// Invalid lists records storage-rest holds that cannot be served.
+	Invalid []error
+	// Records is the number of records listed after the load.
+	Records int
+}
+
+// Options configures an Index.
+type Options struct {
+	Format Format
+	// RemovedGrace is how long a removed document stays retrievable (but
+	// unlisted), so that a reader that listed it just before its removal
+	// does not get a 404 that would fail its whole poll. Zero disables it.
+	RemovedGrace time.Duration
+	// Now is the clock (tests); time.Now when nil.
+	Now func() time.Time
+}
+
+// Index is the current snapshot plus the single writer path.
+type Index struct {
+	opts Options
+	cur  atomic.Pointer[Snapshot]
+
+	loadMu sync.Mutex // one load at a time
+
+	mu sync.Mutex // the writer path; guards everything below
+	// touched holds keys written or removed while a load is in flight (nil
+	// otherwise), so that the load does not undo them with older state.
+	touched map[string]struct{}
+	// expiries lists removed documents in removal order, to drop them from
+	// the snapshot once their grace period is over.
+	expiries []expiry
+}
+
+type expiry struct {
+	key string
+	at  time.Time
+}
+
+// New returns an empty index, not loaded yet.
+func New(o Options) *Index {
+	if o.Format == "" {
+		o.Format = JSONArray
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	seed := maphash.MakeSeed()
+	s := &Snapshot{
+		format: o.Format,
+		now:    o.Now,
+		docs:   newPmap[*Document](seed),
+		byURI:  newPmap[*Document](seed),
+		gone:   newPmap[*Document](seed),
+		owners: newPmap[[]string](seed),
+		cards:  newPmap[*Card](seed),
+		list:   newURIList(nil),
+	}
+	s.setListLength()
+	ix := &Index{opts: o}
+	ix.cur.Store(s)
+	return ix
+}
+
+// Snapshot returns the current state; it never changes.
+func (ix *Index) Snapshot() *Snapshot { return ix.cur.Load() }
+
+// Upsert stores rec under key unless the record held is newer. An invalid
+// key or record is refused with an error wrapping record.ErrInvalidKey or
+// ErrInvalidRecord, and nothing changes.
+func (ix *Index) Upsert(key string, rec record.Record) (UpsertResult, error) {
+	if err := Validate(ix.opts.Format, key, &rec); err != nil {
+		return UpsertResult{}, err
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.touch(key)
+	t := ix.begin()
+	res := t.put(key, rec, false)
+	t.commit()
+	return res, nil
+}
+
+// Remove drops key; it reports whether the key was held.
+func (ix *Index) Remove(key string) (bool, error) {
+	if err := record.ValidateKey(key); err != nil {
+		return false, err
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.touch(key)
+	t := ix.begin()
+	removed := t.del(key)
+	t.commit()
+	return removed, nil
+}
+
+func (ix *Index) touch(key string) {
+	if ix.touched != nil {
+		ix.touched[key] = struct{}{}
+	}
+}
+
+// Load replaces the index content with what fetch returns (every record
+// storage-rest holds), in one snapshot, and marks the index loaded. Writes
+// that arrive while fetch runs are kept when they are at least as new as
+// what fetch returned for their key. Only differences are applied: a load
+// that changes nothing publishes nothing new.
+func (ix *Index) Load(ctx context.Context, fetch func(context.Context) (map[string]record.Record, error)) (LoadResult, error) {
+	ix.loadMu.Lock()
+	defer ix.loadMu.Unlock()
+
+	ix.mu.Lock()
+	ix.touched = map[string]struct{}{}
+	ix.mu.Unlock()
+
+	recs, err := fetch(ctx)
+	var res LoadResult
+	invalid := map[string]struct{}{}
+	if err == nil {
+		// Outside the writer lock: forwards go on meanwhile.
+		for key, rec := range recs {
+			if err := Validate(ix.opts.Format, key, &rec); err != nil {
+				res.Invalid = append(res.Invalid, fmt.Errorf("not serving a record storage-rest holds: %w", err))
+				invalid[key] = struct{}{}
+			}
+		}
+	}
+
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	touched := ix.touched
+	ix.touched = nil
+	if err != nil {
+		return LoadResult{}, err
+	}
+
+	t := ix.begin()
+	for key, rec := range recs {
+		if _, bad := invalid[key]; bad {
+			continue
+		}
+		if _, ok := touched[key]; ok {
+			held, had := t.docs.get(key)
+			if !had || rec.LastUpdateTimeSinceEpoch <= held.rec.LastUpdateTimeSinceEpoch {
+				res.Kept++
+				continue
+			}
+		}
+		switch t.put(key, rec, true).Outcome {
+		case Created:
+			res.Added++
+		case Updated:
+			res.Updated++
+		default:
+			res.Unchanged++
+		}
+	}
+	for key := range t.base.docs.all() {
+		_, stored := recs[key]
+		_, bad := invalid[key]
+		if stored && !bad {
+			continue
+		}
+		if _, ok := touched[key]; ok {
+			res.Kept++
+			continue
+		}
+		t.del(key)
+		res.Removed++
+	}
+	t.loaded = true
+	s := t.commit()
+	res.Records = s.Len()
+	return res, nil
+}
+
+// begin starts a write on top of the current snapshot; ix.mu must be held.
+func (ix *Index) begin() *txn {
+	base := ix.cur.Load()
+	return &txn{
+		ix:       ix,
+		base:     base,
+		loaded:   base.loaded,
+		now:      ix.opts.Now(),
+		docs:     base.docs.edit(),
+		byURI:    base.byURI.edit(),
+		gone:     base.gone.edit(),
+		owners:   base.owners.edit(),
+		cards:    base.cards.edit(),
+		list:     base.list.edit(),
+		cardKeys: map[string]struct{}{},
+	}
+}

@@ -1,0 +1,196 @@
+package index
+
+import (
+	"bytes"
+	"slices"
+	"time"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
+)
+
+// txn is one write: it edits copies of what it touches on top of base and
+// publishes them as a new snapshot in commit. Only the writer path (Index.mu
+// held) creates one.
+type txn struct {
+	ix      *Index
+	base    *Snapshot
+	loaded  bool
+	now     time.Time
+	changed bool
+
+	docs, byURI, gone *pmapEdit[*Document]
+	owners            *pmapEdit[[]string]
+	cards             *pmapEdit[*Card]
+	list              *listEdit
+	cardKeys          map[string]struct{} // card keys whose card must be re-resolved
+}
+
+// put stores rec under key (already validated). Unless force is set, a
+// record older than the one held is ignored.
+func (t *txn) put(key string, rec record.Record, force bool) UpsertResult {
+	old, had := t.docs.get(key)
+	if had {
+		held := old.rec.LastUpdateTimeSinceEpoch
+		if !force && rec.LastUpdateTimeSinceEpoch < held {
+			return UpsertResult{Outcome: Ignored, Held: held}
+		}
+		if old.rec.SameContent(&rec) {
+			if rec.LastUpdateTimeSinceEpoch != held {
+				// Same document, new timestamp: keep the timestamp, which
+				// orders later writes and picks between shared model cards.
+				d := *old
+				d.rec.LastUpdateTimeSinceEpoch = rec.LastUpdateTimeSinceEpoch
+				t.setDoc(&d)
+				t.cardChange(key, old, &d)
+			}
+			return UpsertResult{Outcome: Unchanged, Held: held}
+		}
+	}
+	d := &Document{Key: key, rec: rec}
+	if had && bytes.Equal(old.rec.Body, rec.Body) {
+		d.URI, d.Representation = old.URI, old.Representation
+	} else {
+		uri, err := record.URI(key, t.ix.opts.Format.File())
+		if err != nil {
+			// Unreachable: the key was validated before.
+			panic("index: key validated but has no URI: " + err.Error())
+		}
+		d.URI = uri
+		d.Representation = newRepresentation(rec.Body, t.ix.opts.Format.ContentType())
+	}
+	t.setDoc(d)
+	t.gone.del(key)
+	var o *Document
+	if had {
+		o = old
+	} else {
+		t.list.add(d.URI)
+	}
+	t.cardChange(key, o, d)
+	if had {
+		return UpsertResult{Outcome: Updated, Held: old.rec.LastUpdateTimeSinceEpoch}
+	}
+	return UpsertResult{Outcome: Created}
+}
+
+func (t *txn) setDoc(d *Document) {
+	t.docs.set(d.Key, d)
+	t.byURI.set(d.URI, d)
+	t.changed = true
+}
+
+// del removes key; the document stays retrievable, unlisted, for the
+// grace period.
+func (t *txn) del(key string) bool {
+	old, had := t.docs.get(key)
+	if !had {
+		return false
+	}
+	t.docs.del(key)
+	t.byURI.del(old.URI)
+	t.list.remove(old.URI)
+	if grace := t.ix.opts.RemovedGrace; grace > 0 {
+		g := *old
+		g.expires = t.now.Add(grace)
+		t.gone.set(key, &g)
+		t.ix.expiries = append(t.ix.expiries, expiry{key: key, at: g.expires})
+	}
+	t.cardChange(key, old, nil)
+	t.changed = true
+	return true
+}
+
+func cardKey(key string, d *Document) string {
+	if d == nil || d.rec.ModelCard == "" {
+		return ""
+	}
+	return d.rec.CardKey(key)
+}
+
+// cardChange records that the document of key went from old to cur (either
+// may be nil) as far as model cards are concerned.
+func (t *txn) cardChange(key string, old, cur *Document) {
+	oldCK, curCK := cardKey(key, old), cardKey(key, cur)
+	if oldCK != "" && oldCK != curCK {
+		owners, _ := t.owners.get(oldCK)
+		if i, ok := slices.BinarySearch(owners, key); ok {
+			owners = slices.Delete(slices.Clone(owners), i, i+1)
+			if len(owners) == 0 {
+				t.owners.del(oldCK)
+			} else {
+				t.owners.set(oldCK, owners)
+			}
+		}
+		t.cardKeys[oldCK] = struct{}{}
+	}
+	if curCK != "" {
+		owners, _ := t.owners.get(curCK)
+		if i, ok := slices.BinarySearch(owners, key); !ok {
+			t.owners.set(curCK, slices.Insert(slices.Clone(owners), i, key))
+		}
+		t.cardKeys[curCK] = struct{}{}
+	}
+}
+
+// resolveCard serves, under ck, the card of the newest record that carries
+// one for it (ties go to the greatest key, so the choice is stable).
+func (t *txn) resolveCard(ck string) {
+	var best *Document
+	owners, _ := t.owners.get(ck)
+	for _, k := range owners {
+		d, _ := t.docs.get(k)
+		if best == nil || d.rec.LastUpdateTimeSinceEpoch >= best.rec.LastUpdateTimeSinceEpoch {
+			best = d
+		}
+	}
+	cur, _ := t.cards.get(ck)
+	switch {
+	case best == nil:
+		if cur != nil {
+			t.cards.del(ck)
+			t.changed = true
+		}
+	case cur == nil || string(cur.Body) != best.rec.ModelCard:
+		t.cards.set(ck, &Card{Key: ck, Representation: newRepresentation([]byte(best.rec.ModelCard), MarkdownContentType)})
+		t.changed = true
+	}
+}
+
+// expire drops removed documents whose grace period is over.
+func (t *txn) expire() {
+	q := t.ix.expiries
+	for len(q) > 0 && !t.now.Before(q[0].at) {
+		if d, ok := t.gone.get(q[0].key); ok && d.expires.Equal(q[0].at) {
+			t.gone.del(q[0].key)
+			t.changed = true
+		}
+		q = q[1:]
+	}
+	t.ix.expiries = q
+}
+
+// commit publishes the new snapshot, unless nothing changed, and returns
+// the current one.
+func (t *txn) commit() *Snapshot {
+	for ck := range t.cardKeys {
+		t.resolveCard(ck)
+	}
+	t.expire()
+	if !t.changed && t.loaded == t.base.loaded {
+		return t.base
+	}
+	s := &Snapshot{
+		format: t.base.format,
+		loaded: t.loaded,
+		now:    t.base.now,
+		docs:   t.docs.done(),
+		byURI:  t.byURI.done(),
+		gone:   t.gone.done(),
+		owners: t.owners.done(),
+		cards:  t.cards.done(),
+		list:   t.list.done(),
+	}
+	s.setListLength()
+	t.ix.cur.Store(s)
+	return s
+}
