@@ -1,0 +1,172 @@
+// Command rhoai-normalizer discovers AI models and model servers in Red Hat
+// OpenShift AI (KServe InferenceServices, Kubeflow Model Registries, the
+// Model Catalog) and keeps storage-rest in sync with them.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kubeconfig"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/logging"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalize"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalizer"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/locationclient"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/storageclient"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "rhoai-normalizer:", err)
+		os.Exit(1)
+	}
+}
+
+func env(name, def string) string {
+	if v := strings.TrimSpace(os.Getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) (time.Duration, error) {
+	v := env(name, "")
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s=%q is not a positive Go duration (e.g. 30s, 2m)", name, v)
+	}
+	return d, nil
+}
+
+func envBool(name string, def bool) (bool, error) {
+	v := env(name, "")
+	if v == "" {
+		return def, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("%s=%q is not a boolean", name, v)
+	}
+	return b, nil
+}
+
+func run() error {
+	fs := flag.NewFlagSet("rhoai-normalizer", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), `Usage: rhoai-normalizer [flags]
+
+Publishes OpenShift AI models and model servers to RHDH through storage-rest.
+Every flag can also be set by the environment variable named in its help;
+the flag wins. Registries: MODEL_REGISTRY_URL / MODEL_CATALOG_URL (explicit
+base URLs), else MR_ROUTE (namespace:name or name, comma-separated), else
+Routes, then Services, labelled app.kubernetes.io/managed-by=model-registry-operator.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	polling, err := envDuration("POLLING_INTERVAL", 30*time.Second)
+	if err != nil {
+		return err
+	}
+	leader, err := envBool("LEADER_ELECT", false)
+	if err != nil {
+		return err
+	}
+	var (
+		metricsAddr   = fs.String("metrics-address", env("METRICS_ADDRESS", ":8081"), "address of /metrics, /healthz and /readyz (METRICS_ADDRESS)")
+		kubeconfigF   = fs.String("kubeconfig", "", "kubeconfig file for local runs (else token/ca.crt variables, in-cluster files, KUBECONFIG, ~/.kube/config)")
+		insecureK8s   = fs.Bool("insecure-skip-tls-verify", false, "do not verify the Kubernetes API server's certificate (never needed in a pod)")
+		logLevel      = fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
+		pollingF      = fs.Duration("polling-interval", polling, "how often the registries are read (POLLING_INTERVAL)")
+		debounce      = fs.Duration("debounce", time.Second, "quiet time after an InferenceService event before a sync")
+		storageURL    = fs.String("storage-url", env("STORAGE_URL", storageclient.DefaultURL), "storage-rest base URL (STORAGE_URL)")
+		storageToken  = fs.String("storage-token", env("STORAGE_TOKEN", ""), "bearer token for storage-rest when it is opened beyond loopback (STORAGE_TOKEN)")
+		format        = fs.String("format", env("NORMALIZER_FORMAT", string(normalize.JsonArrayFormat)), "JsonArrayFormat or CatalogInfoYamlFormat (NORMALIZER_FORMAT)")
+		owner         = fs.String("default-owner", env("DEFAULT_OWNER", normalize.DefaultOwner), "owner when no property names one (DEFAULT_OWNER)")
+		lifecycle     = fs.String("default-lifecycle", env("DEFAULT_LIFECYCLE", normalize.DefaultLifecycle), "lifecycle when no property names one (DEFAULT_LIFECYCLE)")
+		locationURL   = fs.String("location-url", env("LOCATION_URL", locationclient.DefaultURL), "base URL RHDH uses for location, in model card links (LOCATION_URL)")
+		registryToken = fs.String("registry-token", env("KFMR_TOKEN", ""), "bearer token for the registries and the catalog; default: the Kubernetes token (KFMR_TOKEN)")
+		registryCA    = fs.String("registry-ca-file", env("REGISTRY_CA_FILE", ""), "PEM bundle trusted for registry TLS, besides the system roots and ca.crt (REGISTRY_CA_FILE)")
+		insecureReg   = fs.Bool("registry-insecure-skip-tls-verify", false, "do not verify registry certificates")
+		regTimeout    = fs.Duration("registry-timeout", 30*time.Second, "timeout of each registry or catalog request")
+		pageSize      = fs.Int("registry-page-size", 100, "pageSize of registry list requests")
+		leaderElect   = fs.Bool("leader-elect", leader, "elect a leader among replicas (LEADER_ELECT); off: one replica runs in the RHDH pod")
+		shutdown      = fs.Duration("shutdown-timeout", 20*time.Second, "how long to wait for running work on SIGTERM")
+	)
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		if err == flag.ErrHelp {
+			return nil
+		}
+		return err
+	}
+	log, flush, err := logging.New(*logLevel)
+	if err != nil {
+		return err
+	}
+	defer flush()
+
+	fmtv, err := normalize.ParseFormat(*format)
+	if err != nil {
+		return err
+	}
+	disc, err := discovery.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	kc, err := kubeconfig.Load(kubeconfig.Options{Kubeconfig: *kubeconfigF, InsecureSkipTLSVerify: *insecureK8s})
+	if err != nil {
+		return err
+	}
+	log.Info("kubernetes client configured", "source", kc.Source, "namespace", kc.Namespace)
+	token := *registryToken
+	if token == "" {
+		token = kc.Token
+	}
+	var ca []byte
+	if ca = []byte(os.Getenv("ca.crt")); len(strings.TrimSpace(string(ca))) == 0 {
+		ca = nil
+	}
+	if *registryCA != "" {
+		b, err := os.ReadFile(*registryCA)
+		if err != nil {
+			return fmt.Errorf("reading --registry-ca-file: %w", err)
+		}
+		ca = append(append(ca, '\n'), b...)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	return normalizer.Run(ctx, normalizer.Config{
+		RestConfig:          kc.Config,
+		Namespace:           kc.Namespace,
+		MetricsAddress:      *metricsAddr,
+		LeaderElection:      *leaderElect,
+		Log:                 log,
+		Discovery:           disc,
+		PollingInterval:     *pollingF,
+		Debounce:            *debounce,
+		RegistryToken:       token,
+		RegistryCAPEM:       ca,
+		RegistryInsecureTLS: *insecureReg,
+		RegistryTimeout:     *regTimeout,
+		RegistryPageSize:    *pageSize,
+		StorageURL:          *storageURL,
+		StorageToken:        *storageToken,
+		Mapping: normalize.Options{
+			DefaultOwner: *owner, DefaultLifecycle: *lifecycle, Format: fmtv, LocationBaseURL: *locationURL,
+		},
+		GracefulShutdownDelay: *shutdown,
+	})
+}

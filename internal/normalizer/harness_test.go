@@ -1,0 +1,213 @@
+package normalizer
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/go-logr/logr/testr"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kserve/kserve/pkg/apis/serving/v1beta1"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalize"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
+)
+
+// The integration tests run the real storage-rest and location binaries
+// (built once in TestMain) against a real kube-apiserver, and the
+// normalizer in-process so that a test can start several.
+
+var (
+	cluster struct {
+		cfg        *rest.Config
+		kubeconfig string
+		client     client.Client
+		bin        string
+	}
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(runMain(m))
+}
+
+func runMain(m *testing.M) int {
+	fail := func(err error) int { fmt.Fprintln(os.Stderr, err); return 1 }
+	tmp, err := os.MkdirTemp("", "normalizer-it-")
+	if err != nil {
+		return fail(err)
+	}
+	defer os.RemoveAll(tmp)
+	if err := testenv.BuildBinaries(tmp, "storage-rest", "location"); err != nil {
+		return fail(err)
+	}
+	crd, err := testenv.KServeCRD()
+	if err != nil {
+		return fail(err)
+	}
+	env, cfg, err := testenv.StartEnv(testenv.Options{CRDPaths: []string{crd}})
+	if err != nil {
+		return fail(err)
+	}
+	defer func() { _ = env.Stop() }()
+	if cluster.kubeconfig, err = testenv.AdminKubeconfig(env, tmp); err != nil {
+		return fail(err)
+	}
+	scheme := runtime.NewScheme()
+	_ = clientgoscheme.AddToScheme(scheme)
+	_ = v1beta1.AddToScheme(scheme)
+	if cluster.client, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
+		return fail(err)
+	}
+	cluster.cfg, cluster.bin = cfg, tmp
+	return m.Run()
+}
+
+func freeAddr(t testing.TB) string { return testenv.FreeAddr(t) }
+
+func namespace(t testing.TB, name string) {
+	t.Helper()
+	err := cluster.client.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})
+	if err != nil && !strings.Contains(err.Error(), "already exists") {
+		require.NoError(t, err)
+	}
+}
+
+// dataPlane is storage-rest and location for one test, in their own
+// namespace so tests do not share a ConfigMap.
+type dataPlane struct {
+	storageURL, locationURL string
+}
+
+func startDataPlane(t testing.TB, ns string) *dataPlane {
+	t.Helper()
+	namespace(t, ns)
+	sAddr, lAddr := freeAddr(t), freeAddr(t)
+	dp := &dataPlane{storageURL: "http://" + sAddr, locationURL: "http://" + lAddr}
+	testenv.StartProcess(t, filepath.Join(cluster.bin, "storage-rest"), []string{"POD_NAMESPACE=" + ns, "BRIDGE_URL=" + dp.locationURL, "STORAGE_TYPE=ConfigMap"},
+		"--address", sAddr, "--kubeconfig", cluster.kubeconfig)
+	testenv.StartProcess(t, filepath.Join(cluster.bin, "location"), []string{"STORAGE_URL=" + dp.storageURL}, "--address", lAddr)
+	testenv.WaitOK(t, dp.storageURL+"/readyz", time.Minute)
+	testenv.WaitOK(t, dp.locationURL+"/readyz", time.Minute)
+	return dp
+}
+
+// normalizerRun is an in-process rhoai-normalizer.
+type normalizerRun struct {
+	cancel  context.CancelFunc
+	done    chan error
+	metrics string
+	reg     *prometheus.Registry
+}
+
+type runOptions struct {
+	registries []string
+	catalog    string
+}
+
+func startNormalizer(t *testing.T, dp *dataPlane, o runOptions) *normalizerRun {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	reg := prometheus.NewRegistry()
+	n := &normalizerRun{cancel: cancel, done: make(chan error, 1), metrics: freeAddr(t), reg: reg}
+	var log logr.Logger = testr.NewWithOptions(t, testr.Options{Verbosity: 0})
+	cfg := Config{
+		RestConfig:            cluster.cfg,
+		Namespace:             "default",
+		MetricsAddress:        n.metrics,
+		Log:                   log,
+		Discovery:             discovery.Config{RegistryURLs: o.registries, CatalogURL: o.catalog},
+		PollingInterval:       500 * time.Millisecond,
+		Debounce:              50 * time.Millisecond,
+		CRDPoll:               time.Second,
+		RegistryTimeout:       2 * time.Second,
+		StorageURL:            dp.storageURL,
+		Mapping:               normalize.Options{LocationBaseURL: "http://localhost:9090"},
+		GracefulShutdownDelay: 5 * time.Second,
+		MetricsRegistry:       reg,
+	}
+	go func() { n.done <- Run(ctx, cfg) }()
+	t.Cleanup(n.stop)
+	return n
+}
+
+func (n *normalizerRun) stop() {
+	if n.cancel == nil {
+		return
+	}
+	n.cancel()
+	n.cancel = nil
+	select {
+	case <-n.done:
+	case <-time.After(20 * time.Second):
+	}
+}
+
+// counter sums a metric family's counters whose labels include all of want.
+func (n *normalizerRun) counter(t testing.TB, name string, want map[string]string) float64 {
+	t.Helper()
+	mfs, err := n.reg.Gather()
+	require.NoError(t, err)
+	total := 0.0
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	metric:
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			for k, v := range want {
+				if labels[k] != v {
+					continue metric
+				}
+			}
+			if m.GetCounter() != nil {
+				total += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return total
+}
+
+func getJSON(t testing.TB, url string, out any) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	if resp.StatusCode == http.StatusOK && out != nil {
+		require.NoError(t, json.Unmarshal(b, out), string(b))
+	}
+	return resp.StatusCode
+}
+
+func (dp *dataPlane) uris(t testing.TB) []string {
+	t.Helper()
+	var l struct {
+		URIs []string `json:"uris"`
+	}
+	if getJSON(t, dp.locationURL+"/list", &l) != http.StatusOK {
+		return nil
+	}
+	return l.URIs
+}

@@ -1,0 +1,221 @@
+// Package normalizer wires rhoai-normalizer: a controller-runtime manager
+// (clients, cache, metrics, probes, shutdown) that runs the sync pipeline on
+// start, on InferenceService events and every polling interval.
+package normalizer
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/kserve/kserve/pkg/apis/serving/v1beta1"
+	"github.com/prometheus/client_golang/prometheus"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/selection"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/catalogclient"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kserve"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalize"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/pipeline"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryclient"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/storageclient"
+)
+
+// Config is everything main decides.
+type Config struct {
+	RestConfig *rest.Config
+	// Namespace is the pod's namespace (leader election lease).
+	Namespace      string
+	MetricsAddress string
+	LeaderElection bool
+	Log            logr.Logger
+
+	Discovery       discovery.Config
+	PollingInterval time.Duration
+	Debounce        time.Duration
+	// CRDPoll is how often the missing InferenceService CRD is looked for.
+	CRDPoll time.Duration
+
+	// RegistryToken authenticates to the registries and the catalog.
+	RegistryToken string
+	// RegistryCAPEM is trusted, with the system roots, for registry TLS.
+	RegistryCAPEM         []byte
+	RegistryInsecureTLS   bool
+	RegistryTimeout       time.Duration
+	RegistryPageSize      int
+	StorageURL            string
+	StorageToken          string
+	Mapping               normalize.Options
+	StoreResync           time.Duration
+	CardTTL               time.Duration
+	GracefulShutdownDelay time.Duration
+	// MetricsRegistry receives the normalizer's metrics; nil means
+	// controller-runtime's registry, which the metrics endpoint serves.
+	// Tests that run several normalizers in one process pass their own.
+	MetricsRegistry prometheus.Registerer
+}
+
+// Run runs the normalizer until ctx ends.
+func Run(ctx context.Context, cfg Config) error {
+	if err := validateCA(cfg.RegistryCAPEM); err != nil {
+		return err
+	}
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		return fmt.Errorf("building scheme: %w", err)
+	}
+	if err := v1beta1.AddToScheme(scheme); err != nil {
+		return fmt.Errorf("adding KServe types to scheme: %w", err)
+	}
+	// Only predictor Services matter, and KServe labels them; caching every
+	// Service of a large cluster would cost memory for nothing.
+	isvcLabel, err := labels.NewRequirement(kserve.LabelInferenceService, selection.Exists, nil)
+	if err != nil {
+		return err
+	}
+
+	var runner *pipeline.Runner
+	ready := func(*http.Request) error {
+		if runner == nil {
+			return errors.New("starting")
+		}
+		return runner.Ready()
+	}
+	mgr, err := ctrl.NewManager(cfg.RestConfig, ctrl.Options{
+		Scheme: scheme,
+		Logger: cfg.Log,
+		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
+			&corev1.Service{}: {Label: labels.NewSelector().Add(*isvcLabel)},
+		}},
+		Metrics: metricsserver.Options{
+			BindAddress: cfg.MetricsAddress,
+			ExtraHandlers: map[string]http.Handler{
+				"/healthz": probeHandler(healthz.Ping),
+				"/readyz":  probeHandler(ready),
+			},
+		},
+		HealthProbeBindAddress:  "0",
+		LeaderElection:          cfg.LeaderElection,
+		LeaderElectionID:        "rhoai-normalizer.rhdh.redhat.com",
+		LeaderElectionNamespace: cfg.Namespace,
+		GracefulShutdownTimeout: &cfg.GracefulShutdownDelay,
+		// One controller per process in production; tests run several
+		// managers in one process, which the global name check forbids.
+		Controller: ctrlconfig.Controller{SkipNameValidation: ptr.To(true)},
+	})
+	if err != nil {
+		return fmt.Errorf("creating controller manager: %w", err)
+	}
+
+	var reg prometheus.Registerer = ctrlmetrics.Registry
+	if cfg.MetricsRegistry != nil {
+		reg = cfg.MetricsRegistry
+	}
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Namespace: "rhoai_connector", Subsystem: "normalizer", Name: "registry_requests_total",
+		Help: "HTTP requests to model registries and the catalog, by endpoint and outcome.",
+	}, []string{"endpoint", "outcome"})
+	reg.MustRegister(requests)
+	metrics := pipeline.NewMetrics(reg)
+
+	watch := &inferenceServiceWatch{mgr: mgr, log: cfg.Log.WithName("kserve"), poll: cfg.CRDPoll}
+	if watch.poll <= 0 {
+		watch.poll = 15 * time.Second
+	}
+	p := pipeline.New(pipeline.Config{
+		Discoverer: discovery.New(mgr.GetAPIReader(), cfg.Discovery, cfg.Log.WithName("discovery")),
+		Servers:    watch,
+		NewRegistry: func(ep discovery.Endpoint) pipeline.RegistryReader {
+			return registryclient.New(ep.URL, registryclient.Options{
+				Token: cfg.RegistryToken, CAPEM: cfg.RegistryCAPEM, InsecureSkipTLSVerify: cfg.RegistryInsecureTLS,
+				Timeout: cfg.RegistryTimeout, PageSize: cfg.RegistryPageSize,
+				Metrics: registryclient.PrometheusMetrics(requests), Logger: cfg.Log.WithName("registry"),
+			})
+		},
+		NewCatalog: func(ep discovery.Endpoint) pipeline.CardReader {
+			c := catalogclient.New(ep.URL, catalogclient.Options{
+				Token: cfg.RegistryToken, CAPEM: cfg.RegistryCAPEM, InsecureSkipTLSVerify: cfg.RegistryInsecureTLS,
+				Timeout: cfg.RegistryTimeout, Metrics: catalogclient.PrometheusMetrics(requests),
+			})
+			return cardReader{catalogclient.NewCardFetcher(c, catalogclient.CardOptions{TTL: cfg.CardTTL, Logger: cfg.Log.WithName("catalog")})}
+		},
+		Store:       storeClient{storageclient.New(cfg.StorageURL, storageclient.WithToken(cfg.StorageToken))},
+		Options:     cfg.Mapping,
+		Log:         cfg.Log.WithName("sync"),
+		Metrics:     metrics,
+		StoreResync: cfg.StoreResync,
+	})
+	runner = pipeline.NewRunner(func(ctx context.Context) error {
+		_, err := p.Sync(ctx)
+		return err
+	}, cfg.PollingInterval, cfg.Debounce, cfg.Log.WithName("sync"))
+	watch.trigger = runner.Trigger
+	if err := mgr.Add(runner); err != nil {
+		return fmt.Errorf("adding the sync loop: %w", err)
+	}
+	if err := mgr.Add(watch); err != nil {
+		return fmt.Errorf("adding the InferenceService watch: %w", err)
+	}
+	cfg.Log.Info("starting rhoai-normalizer", "metricsAddress", cfg.MetricsAddress, "pollingInterval", cfg.PollingInterval.String(),
+		"storageURL", cfg.StorageURL, "format", string(cfg.Mapping.Format), "leaderElection", cfg.LeaderElection)
+	if err := mgr.Start(ctx); err != nil {
+		return fmt.Errorf("running controller manager: %w", err)
+	}
+	return nil
+}
+
+func probeHandler(check func(*http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if err := check(r); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = fmt.Fprintf(w, "{\"error\":%q}\n", "not ready: "+err.Error())
+			return
+		}
+		_, _ = w.Write([]byte("{\"status\":\"ok\"}\n"))
+	})
+}
+
+func validateCA(pem []byte) error {
+	if len(pem) == 0 {
+		return nil
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(pem) {
+		return errors.New("the registry CA bundle holds no PEM certificate: check --registry-ca-file / the ca.crt variable")
+	}
+	return nil
+}
+
+// cardReader adapts the catalog's card fetcher to the pipeline.
+type cardReader struct{ f *catalogclient.CardFetcher }
+
+func (c cardReader) Card(ctx context.Context, sourceID, name string) (string, bool, error) {
+	m, err := c.f.Card(ctx, sourceID, name)
+	if err != nil {
+		if catalogclient.IsNotFound(err) {
+			return "", false, nil
+		}
+		return "", false, err
+	}
+	return m.Readme, m.Readme != "", nil
+}
+
+// storeClient adapts pkg/storageclient to the pipeline.
+type storeClient struct{ *storageclient.Client }

@@ -1,0 +1,15 @@
+// Package pipeline is one sync of rhoai-normalizer, in the shape of
+// external-dns: sources report what exists (KServe InferenceServices, each
+// model registry, the model catalog's cards), the mapping turns that into
+// the desired records, a plan diffs them against what storage-rest holds,
+// and only the difference is sent.
+//
+// Safety rules, because removals delete what developers see in RHDH:
+//   - a source that fails (unreachable, HTTP error, malformed answer) keeps
+//     its last good answer until it answers again; nothing of it is removed;
+//   - no removal is sent until every source known in this process has
+//     answered at least once (a normalizer starting while a registry is down
+//     must not wipe that registry's models);
+//   - a registry that discovery no longer reports is really gone, and its
+//     models are removed.
+package pipeline

@@ -1,0 +1,80 @@
+package pipeline
+
+import (
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics of the normalizer's syncs.
+type Metrics struct {
+	syncs          *prometheus.CounterVec
+	syncDuration   prometheus.Histogram
+	published      prometheus.Gauge
+	rejected       prometheus.Counter
+	storeCalls     *prometheus.CounterVec
+	sourceFailures *prometheus.CounterVec
+
+	mu       sync.Mutex
+	lastGood map[string]time.Time
+	now      func() time.Time
+	ageDesc  *prometheus.Desc
+}
+
+// NewMetrics registers the metrics on reg (nil: not registered).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	const ns, sub = "rhoai_connector", "normalizer"
+	m := &Metrics{
+		syncs: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "syncs_total",
+			Help: "Syncs by outcome: ok, degraded (a source is failing, its last good state is kept), store_error."}, []string{"outcome"}),
+		syncDuration: prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: ns, Subsystem: sub, Name: "sync_duration_seconds",
+			Help: "Wall time of one sync.", Buckets: prometheus.ExponentialBuckets(0.005, 2, 14)}),
+		published: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "records_published",
+			Help: "Records the latest sync wants published."}),
+		rejected: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "records_rejected_total",
+			Help: "Names, tags, annotations or values dropped or changed because Backstage would reject them (each counted when first seen)."}),
+		storeCalls: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "storage_requests_total",
+			Help: "Requests to storage-rest by operation and outcome."}, []string{"op", "outcome"}),
+		sourceFailures: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "source_failures_total",
+			Help: "Failed reads of a source (discovery, a registry, the catalog, kserve)."}, []string{"source"}),
+		lastGood: map[string]time.Time{},
+		now:      time.Now,
+		ageDesc: prometheus.NewDesc(ns+"_"+sub+"_source_last_good_read_age_seconds",
+			"Seconds since each source last answered correctly.", []string{"source"}, nil),
+	}
+	if reg != nil {
+		reg.MustRegister(m.syncs, m.syncDuration, m.published, m.rejected, m.storeCalls, m.sourceFailures, m)
+	}
+	return m
+}
+
+func (m *Metrics) observeSync(d time.Duration, outcome string) {
+	m.syncs.WithLabelValues(outcome).Inc()
+	m.syncDuration.Observe(d.Seconds())
+}
+
+func (m *Metrics) setLastGood(source string, t time.Time) {
+	m.mu.Lock()
+	m.lastGood[source] = t
+	m.mu.Unlock()
+}
+
+func (m *Metrics) forgetSource(source string) {
+	m.mu.Lock()
+	delete(m.lastGood, source)
+	m.mu.Unlock()
+}
+
+// Describe implements prometheus.Collector for the age gauge.
+func (m *Metrics) Describe(ch chan<- *prometheus.Desc) { ch <- m.ageDesc }
+
+// Collect computes each source's age at scrape time.
+func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.now()
+	for s, t := range m.lastGood {
+		ch <- prometheus.MustNewConstMetric(m.ageDesc, prometheus.GaugeValue, now.Sub(t).Seconds(), s)
+	}
+}

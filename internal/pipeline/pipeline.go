@@ -1,0 +1,463 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/kubeflow/model-registry/pkg/openapi"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalize"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryclient"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
+)
+
+// Discoverer finds the registries and the catalog (internal/discovery).
+type Discoverer interface {
+	Discover(ctx context.Context) (discovery.Result, error)
+}
+
+// ServerLister lists the KServe InferenceServices with their facts
+// (internal/kserve). ErrServersNotReady means "no answer yet" (CRD not
+// installed or cache not synced): the last good answer is kept.
+type ServerLister interface {
+	Servers(ctx context.Context) ([]normalize.Server, error)
+}
+
+// ErrServersNotReady is returned by a ServerLister that cannot answer yet.
+var ErrServersNotReady = errors.New("InferenceService watch not ready")
+
+// RegistryReader reads one model registry (internal/registryclient).
+type RegistryReader interface {
+	Snapshot(ctx context.Context) (*registryclient.Snapshot, error)
+}
+
+// CardReader returns the model card of a catalog model; ok false when the
+// catalog has none.
+type CardReader interface {
+	Card(ctx context.Context, sourceID, name string) (readme string, ok bool, err error)
+}
+
+// Store is storage-rest (pkg/storageclient).
+type Store interface {
+	Records(ctx context.Context) (map[string]record.Record, error)
+	Upsert(ctx context.Context, key, typ string, rec *record.Record) (*record.UpsertResult, error)
+	CurrentKeySet(ctx context.Context, keys []string) ([]string, error)
+}
+
+// Config wires a Pipeline.
+type Config struct {
+	Discoverer Discoverer
+	// Servers is nil when the InferenceService watch is not set up.
+	Servers ServerLister
+	// NewRegistry returns the reader of the registry at an endpoint.
+	NewRegistry func(discovery.Endpoint) RegistryReader
+	// NewCatalog returns the card reader of the catalog at an endpoint.
+	NewCatalog func(discovery.Endpoint) CardReader
+	Store      Store
+	Options    normalize.Options
+	Log        logr.Logger
+	Metrics    *Metrics
+	// StoreResync is how often the stored state is re-read from
+	// storage-rest to heal drift (default 10m).
+	StoreResync time.Duration
+	Now         func() time.Time
+}
+
+// Pipeline runs syncs; Sync is safe to call from one goroutine at a time
+// (the Runner serializes them).
+type Pipeline struct {
+	cfg Config
+
+	mu sync.Mutex // guards everything below
+	// registries: last good snapshot per registry URL.
+	registries map[string]*registrySource
+	catalog    *catalogSource
+	servers    *sourceState
+	serverList []normalize.Server
+	// stored mirrors what storage-rest holds, nil until read.
+	stored     map[string]record.Record
+	storedRead time.Time
+	problems   map[string]bool
+	lastResult Result
+}
+
+type sourceState struct {
+	name      string
+	lastGood  time.Time
+	answered  bool
+	failing   bool
+	lastError string
+}
+
+type registrySource struct {
+	sourceState
+	endpoint discovery.Endpoint
+	reader   RegistryReader
+	snapshot *registryclient.Snapshot
+}
+
+type catalogSource struct {
+	sourceState
+	endpoint discovery.Endpoint
+	reader   CardReader
+	cards    normalize.CatalogCards
+}
+
+// Result is what one sync did.
+type Result struct {
+	Desired   int
+	Upserted  int
+	Removed   int
+	Failed    int
+	Problems  int
+	Removals  bool // whether removals were allowed
+	Duration  time.Duration
+	Requests  int // registry HTTP requests
+	Unhealthy []string
+}
+
+// New returns a pipeline.
+func New(cfg Config) *Pipeline {
+	if cfg.StoreResync <= 0 {
+		cfg.StoreResync = 10 * time.Minute
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics(nil)
+	}
+	return &Pipeline{
+		cfg:        cfg,
+		registries: map[string]*registrySource{},
+		servers:    &sourceState{name: "kserve"},
+		problems:   map[string]bool{},
+	}
+}
+
+// LastResult is the result of the latest sync.
+func (p *Pipeline) LastResult() Result {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lastResult
+}
+
+// Sync runs one sync. It returns an error only when nothing could be
+// published (storage-rest unreachable); source failures are logged,
+// counted and survived.
+func (p *Pipeline) Sync(ctx context.Context) (Result, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	start := p.cfg.Now()
+	res := Result{}
+	log := p.cfg.Log
+
+	discoveryOK := p.discover(ctx)
+	res.Requests += p.readRegistries(ctx)
+	p.readServers(ctx)
+	p.readCards(ctx)
+
+	in := normalize.Inputs{}
+	urls := make([]string, 0, len(p.registries))
+	for u := range p.registries {
+		urls = append(urls, u)
+	}
+	sort.Strings(urls)
+	for _, u := range urls {
+		if rs := p.registries[u]; rs.snapshot != nil {
+			in.Registries = append(in.Registries, toNormalize(rs.endpoint, rs.snapshot))
+		}
+	}
+	in.Servers = p.serverList
+	if p.catalog != nil && p.catalog.cards != nil {
+		in.ModelCard = p.catalog.cards.Lookup
+	}
+	outputs, problems := normalize.Build(in, p.cfg.Options)
+	p.reportProblems(problems)
+	res.Desired, res.Problems = len(outputs), len(problems)
+	p.cfg.Metrics.published.Set(float64(len(outputs)))
+
+	if err := p.readStored(ctx); err != nil {
+		res.Duration = p.cfg.Now().Sub(start)
+		p.cfg.Metrics.observeSync(res.Duration, "store_error")
+		p.lastResult = res
+		return res, err
+	}
+	plan := MakePlan(outputs, p.stored)
+	res.Removals = discoveryOK && p.allAnswered()
+	res.Unhealthy = p.unhealthy()
+
+	now := p.cfg.Now()
+	for _, o := range plan.Upserts {
+		rec := toRecord(o)
+		rec.LastUpdateTimeSinceEpoch = record.Epoch(now.UnixMilli())
+		if _, err := p.cfg.Store.Upsert(ctx, o.Key, o.Type, &rec); err != nil {
+			res.Failed++
+			p.cfg.Metrics.storeCalls.WithLabelValues("upsert", "error").Inc()
+			log.Error(err, "storing a record in storage-rest failed; retrying on the next sync", "key", o.Key)
+			// Re-read on the next sync: the stored state is unknown now.
+			p.storedRead = time.Time{}
+			continue
+		}
+		p.cfg.Metrics.storeCalls.WithLabelValues("upsert", "ok").Inc()
+		p.stored[o.Key] = rec
+		res.Upserted++
+	}
+	if len(plan.Removals) > 0 {
+		if !res.Removals {
+			log.Info("not removing records while a source has not answered yet or discovery failed; they stay published until it does",
+				"pending", len(plan.Removals), "unhealthy", res.Unhealthy)
+		} else if removed, err := p.cfg.Store.CurrentKeySet(ctx, plan.Keys); err != nil {
+			res.Failed++
+			p.cfg.Metrics.storeCalls.WithLabelValues("currentkeyset", "error").Inc()
+			log.Error(err, "removing records from storage-rest failed; retrying on the next sync", "keys", plan.Removals)
+			p.storedRead = time.Time{}
+		} else {
+			p.cfg.Metrics.storeCalls.WithLabelValues("currentkeyset", "ok").Inc()
+			for _, k := range plan.Removals {
+				delete(p.stored, k)
+			}
+			res.Removed = len(removed)
+			log.Info("removed records that no longer exist in any source", "keys", removed)
+		}
+	}
+	res.Duration = p.cfg.Now().Sub(start)
+	outcome := "ok"
+	if res.Failed > 0 {
+		outcome = "store_error"
+	} else if len(res.Unhealthy) > 0 {
+		outcome = "degraded"
+	}
+	p.cfg.Metrics.observeSync(res.Duration, outcome)
+	p.lastResult = res
+	if res.Upserted > 0 || res.Removed > 0 || res.Failed > 0 {
+		log.Info("sync done", "desired", res.Desired, "upserted", res.Upserted, "removed", res.Removed,
+			"failed", res.Failed, "durationMs", res.Duration.Milliseconds(), "registryRequests", res.Requests)
+	} else {
+		log.V(1).Info("sync done, nothing changed", "desired", res.Desired, "durationMs", res.Duration.Milliseconds())
+	}
+	return res, nil
+}
+
+// discover refreshes the endpoints; on failure the previous ones stay.
+func (p *Pipeline) discover(ctx context.Context) bool {
+	r, err := p.cfg.Discoverer.Discover(ctx)
+	if err != nil {
+		p.cfg.Metrics.sourceFailures.WithLabelValues("discovery").Inc()
+		p.cfg.Log.Error(err, "discovering model registries failed; keeping the registries found before")
+		return false
+	}
+	seen := map[string]bool{}
+	for _, ep := range r.Registries {
+		seen[ep.URL] = true
+		if _, ok := p.registries[ep.URL]; !ok {
+			p.cfg.Log.Info("found model registry", "name", ep.Name, "namespace", ep.Namespace, "url", ep.URL)
+			p.registries[ep.URL] = &registrySource{
+				sourceState: sourceState{name: "registry " + ep.URL},
+				endpoint:    ep,
+				reader:      p.cfg.NewRegistry(ep),
+			}
+		}
+	}
+	for u, rs := range p.registries {
+		if !seen[u] {
+			p.cfg.Log.Info("model registry is gone; its models will be removed", "url", u, "name", rs.endpoint.Name)
+			p.cfg.Metrics.forgetSource(rs.name)
+			delete(p.registries, u)
+		}
+	}
+	switch {
+	case r.Catalog == nil && p.catalog != nil:
+		p.cfg.Log.Info("model catalog is gone; model cards will be dropped", "url", p.catalog.endpoint.URL)
+		p.cfg.Metrics.forgetSource(p.catalog.name)
+		p.catalog = nil
+	case r.Catalog != nil && (p.catalog == nil || p.catalog.endpoint.URL != r.Catalog.URL):
+		p.cfg.Log.Info("found model catalog", "name", r.Catalog.Name, "url", r.Catalog.URL)
+		p.catalog = &catalogSource{
+			sourceState: sourceState{name: "catalog " + r.Catalog.URL},
+			endpoint:    *r.Catalog,
+			reader:      p.cfg.NewCatalog(*r.Catalog),
+		}
+	}
+	return true
+}
+
+func (p *Pipeline) readRegistries(ctx context.Context) int {
+	requests := 0
+	for _, rs := range p.registries {
+		snap, err := rs.reader.Snapshot(ctx)
+		if err != nil {
+			p.fail(&rs.sourceState, err, "reading the model registry failed; keeping its last good answer, nothing of it is removed")
+			continue
+		}
+		requests += snap.Requests
+		rs.snapshot = snap
+		p.succeed(&rs.sourceState)
+	}
+	return requests
+}
+
+func (p *Pipeline) readServers(ctx context.Context) {
+	if p.cfg.Servers == nil {
+		return
+	}
+	servers, err := p.cfg.Servers.Servers(ctx)
+	if err != nil {
+		if errors.Is(err, ErrServersNotReady) {
+			return
+		}
+		p.fail(p.servers, err, "listing InferenceServices failed; keeping the last good list")
+		return
+	}
+	p.serverList = servers
+	p.succeed(p.servers)
+}
+
+// readCards fetches the model card of every artifact registered from the
+// catalog. A failing catalog keeps the cards it gave before.
+func (p *Pipeline) readCards(ctx context.Context) {
+	if p.catalog == nil {
+		return
+	}
+	refs := map[normalize.CatalogModelRef]bool{}
+	for _, rs := range p.registries {
+		if rs.snapshot == nil {
+			continue
+		}
+		for _, arts := range rs.snapshot.VersionArtifacts {
+			for i := range arts {
+				if ref, ok := catalogRef(&arts[i]); ok {
+					refs[ref] = true
+				}
+			}
+		}
+	}
+	cards := normalize.CatalogCards{}
+	var firstErr error
+	for ref := range refs {
+		readme, ok, err := p.catalog.reader.Card(ctx, ref.SourceID, ref.Name)
+		if err != nil {
+			if firstErr == nil {
+				firstErr = fmt.Errorf("model %s/%s: %w", ref.SourceID, ref.Name, err)
+			}
+			if old, had := p.catalog.cards[ref]; had {
+				cards[ref] = old
+			}
+			continue
+		}
+		if ok {
+			cards[ref] = readme
+		}
+	}
+	p.catalog.cards = cards
+	if firstErr != nil {
+		p.fail(&p.catalog.sourceState, firstErr, "reading model cards from the model catalog failed; keeping the cards read before")
+		return
+	}
+	p.succeed(&p.catalog.sourceState)
+}
+
+func catalogRef(a *openapi.ModelArtifact) (normalize.CatalogModelRef, bool) {
+	src, grp, name := a.GetModelSourceClass(), a.GetModelSourceGroup(), a.GetModelSourceName()
+	if src == "" || name == "" {
+		return normalize.CatalogModelRef{}, false
+	}
+	if grp != "" && !strings.HasPrefix(name, grp+"/") {
+		name = grp + "/" + name
+	}
+	return normalize.CatalogModelRef{SourceID: src, Name: name}, true
+}
+
+func (p *Pipeline) readStored(ctx context.Context) error {
+	if p.stored != nil && p.cfg.Now().Sub(p.storedRead) < p.cfg.StoreResync {
+		return nil
+	}
+	recs, err := p.cfg.Store.Records(ctx)
+	if err != nil {
+		p.cfg.Metrics.storeCalls.WithLabelValues("records", "error").Inc()
+		return fmt.Errorf("reading what storage-rest holds (is the storage-rest sidecar running? STORAGE_URL): %w", err)
+	}
+	p.cfg.Metrics.storeCalls.WithLabelValues("records", "ok").Inc()
+	p.stored = recs
+	p.storedRead = p.cfg.Now()
+	return nil
+}
+
+func (p *Pipeline) fail(s *sourceState, err error, msg string) {
+	p.cfg.Metrics.sourceFailures.WithLabelValues(s.name).Inc()
+	if !s.failing || s.lastError != err.Error() {
+		p.cfg.Log.Error(err, msg, "source", s.name)
+	}
+	s.failing, s.lastError = true, err.Error()
+}
+
+func (p *Pipeline) succeed(s *sourceState) {
+	if s.failing {
+		p.cfg.Log.Info("source answers again", "source", s.name)
+	}
+	s.failing, s.lastError, s.answered = false, "", true
+	s.lastGood = p.cfg.Now()
+	p.cfg.Metrics.setLastGood(s.name, s.lastGood)
+}
+
+// allAnswered: every known source has answered at least once.
+func (p *Pipeline) allAnswered() bool {
+	for _, rs := range p.registries {
+		if !rs.answered {
+			return false
+		}
+	}
+	if p.cfg.Servers != nil && !p.servers.answered {
+		return false
+	}
+	return true
+}
+
+func (p *Pipeline) unhealthy() []string {
+	var out []string
+	for _, rs := range p.registries {
+		if rs.failing || !rs.answered {
+			out = append(out, rs.name)
+		}
+	}
+	if p.catalog != nil && p.catalog.failing {
+		out = append(out, p.catalog.name)
+	}
+	if p.cfg.Servers != nil && (p.servers.failing || !p.servers.answered) {
+		out = append(out, p.servers.name)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// reportProblems logs each mapping problem once while it persists.
+func (p *Pipeline) reportProblems(problems []normalize.Problem) {
+	now := map[string]bool{}
+	for _, pr := range problems {
+		s := pr.String()
+		now[s] = true
+		if !p.problems[s] {
+			p.cfg.Log.Info("metadata not published as given", "object", pr.Object, "field", pr.Field, "problem", pr.Message)
+			p.cfg.Metrics.rejected.Inc()
+		}
+	}
+	p.problems = now
+}
+
+func toNormalize(ep discovery.Endpoint, s *registryclient.Snapshot) normalize.RegistrySnapshot {
+	return normalize.RegistrySnapshot{
+		Name:                ep.Name,
+		RegisteredModels:    s.RegisteredModels,
+		ModelVersions:       s.ModelVersions,
+		ModelArtifacts:      s.VersionArtifacts,
+		InferenceServices:   s.InferenceServices,
+		ServingEnvironments: s.ServingEnvironments,
+	}
+}

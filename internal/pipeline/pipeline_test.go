@@ -1,0 +1,254 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+
+	"github.com/go-logr/logr"
+	"github.com/kubeflow/model-registry/pkg/openapi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalize"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryclient"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
+)
+
+// memStore is storage-rest in memory, counting calls.
+type memStore struct {
+	mu      sync.Mutex
+	recs    map[string]record.Record
+	calls   map[string]int
+	failAll bool
+}
+
+func newMemStore() *memStore {
+	return &memStore{recs: map[string]record.Record{}, calls: map[string]int{}}
+}
+
+func (m *memStore) Records(context.Context) (map[string]record.Record, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.calls["records"]++
+	if m.failAll {
+		return nil, errors.New("connection refused")
+	}
+	out := map[string]record.Record{}
+	for k, v := range m.recs {
+		out[k] = v
+	}
+	return out, nil
+}
+
+func (m *memStore) Upsert(_ context.Context, key, typ string, rec *record.Record) (*record.UpsertResult, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.calls["upsert"]++
+	if m.failAll {
+		return nil, errors.New("connection refused")
+	}
+	r := *rec
+	r.ReconcilerType = typ
+	r.LocationTarget = "/" + key // storage-rest fills it; it must not count as a change
+	m.recs[key] = r
+	return &record.UpsertResult{Key: key, Status: record.UpsertUpdated}, nil
+}
+
+func (m *memStore) CurrentKeySet(_ context.Context, keys []string) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.calls["currentkeyset"]++
+	keep := map[string]bool{}
+	for _, k := range keys {
+		keep[k] = true
+	}
+	var removed []string
+	for k := range m.recs {
+		if !keep[k] {
+			removed = append(removed, k)
+			delete(m.recs, k)
+		}
+	}
+	return removed, nil
+}
+
+func (m *memStore) keys() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var ks []string
+	for k := range m.recs {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func (m *memStore) total() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, c := range m.calls {
+		n += c
+	}
+	return n
+}
+
+type fakeDiscovery struct {
+	res discovery.Result
+	err error
+}
+
+func (f *fakeDiscovery) Discover(context.Context) (discovery.Result, error) { return f.res, f.err }
+
+// fakeRegistry serves a snapshot of models named name-i with one version v1.
+type fakeRegistry struct {
+	models []string
+	err    error
+}
+
+func (f *fakeRegistry) Snapshot(context.Context) (*registryclient.Snapshot, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	s := &registryclient.Snapshot{VersionArtifacts: map[string][]openapi.ModelArtifact{}, Requests: 5}
+	for i, name := range f.models {
+		rmID, mvID := fmt.Sprint(i+1), fmt.Sprint(100+i)
+		s.RegisteredModels = append(s.RegisteredModels, openapi.RegisteredModel{Id: &rmID, Name: name})
+		s.ModelVersions = append(s.ModelVersions, openapi.ModelVersion{Id: &mvID, Name: "v1", RegisteredModelId: rmID})
+		s.VersionArtifacts[mvID] = nil
+	}
+	return s, nil
+}
+
+type fixture struct {
+	disc    *fakeDiscovery
+	regs    map[string]*fakeRegistry
+	store   *memStore
+	p       *Pipeline
+	servers *fakeServers
+}
+
+type fakeServers struct {
+	err error
+}
+
+func (f *fakeServers) Servers(context.Context) ([]normalize.Server, error) { return nil, f.err }
+
+func newFixture(regs map[string]*fakeRegistry) *fixture {
+	f := &fixture{disc: &fakeDiscovery{}, regs: regs, store: newMemStore(), servers: &fakeServers{}}
+	for u := range regs {
+		f.disc.res.Registries = append(f.disc.res.Registries, discovery.Endpoint{Name: u, URL: u})
+	}
+	sort.Slice(f.disc.res.Registries, func(i, j int) bool { return f.disc.res.Registries[i].URL < f.disc.res.Registries[j].URL })
+	f.p = New(Config{
+		Discoverer:  f.disc,
+		Servers:     f.servers,
+		NewRegistry: func(ep discovery.Endpoint) RegistryReader { return f.regs[ep.URL] },
+		NewCatalog:  func(discovery.Endpoint) CardReader { return nil },
+		Store:       f.store,
+		Log:         logr.Discard(),
+	})
+	return f
+}
+
+func (f *fixture) sync(t *testing.T) Result {
+	t.Helper()
+	res, err := f.p.Sync(context.Background())
+	require.NoError(t, err)
+	return res
+}
+
+func TestSyncPublishesAndIsIdempotent(t *testing.T) {
+	f := newFixture(map[string]*fakeRegistry{"http://a": {models: []string{"mnist", "granite"}}})
+	res := f.sync(t)
+	assert.Equal(t, 2, res.Upserted)
+	assert.Equal(t, []string{"granite__v1", "mnist__v1"}, f.store.keys())
+
+	before := f.store.total()
+	res = f.sync(t)
+	assert.Equal(t, 0, res.Upserted)
+	assert.Equal(t, before, f.store.total(), "an unchanged sync makes no storage-rest call")
+}
+
+func TestFailingRegistryKeepsItsModels(t *testing.T) {
+	reg := &fakeRegistry{models: []string{"mnist", "granite"}}
+	f := newFixture(map[string]*fakeRegistry{"http://a": reg})
+	f.sync(t)
+	reg.err = errors.New("HTTP 500")
+	res := f.sync(t)
+	assert.Equal(t, 0, res.Removed)
+	assert.Contains(t, res.Unhealthy, "registry http://a")
+	assert.Equal(t, []string{"granite__v1", "mnist__v1"}, f.store.keys(), "a failing registry loses nothing")
+
+	reg.err = nil
+	reg.models = []string{"mnist"}
+	res = f.sync(t)
+	assert.Equal(t, 1, res.Removed, "a real deletion goes through once the registry answers")
+	assert.Equal(t, []string{"mnist__v1"}, f.store.keys())
+}
+
+func TestNoRemovalBeforeEverySourceAnswered(t *testing.T) {
+	f := newFixture(map[string]*fakeRegistry{"http://a": {err: errors.New("dial tcp: connection refused")}})
+	f.store.recs["mnist__v1"] = record.Record{Body: []byte("{}")} // published by an earlier run
+	f.servers.err = ErrServersNotReady
+	res := f.sync(t)
+	assert.False(t, res.Removals)
+	assert.Equal(t, []string{"mnist__v1"}, f.store.keys(), "a normalizer starting while the registry is down removes nothing")
+
+	f.regs["http://a"].err = nil
+	f.regs["http://a"].models = []string{"granite"}
+	res = f.sync(t)
+	assert.False(t, res.Removals, "the InferenceService watch has not answered yet")
+	assert.Equal(t, []string{"granite__v1", "mnist__v1"}, f.store.keys())
+
+	f.servers.err = nil
+	f.sync(t)
+	assert.Equal(t, []string{"granite__v1"}, f.store.keys())
+}
+
+func TestDiscoveryFailureKeepsRegistries(t *testing.T) {
+	f := newFixture(map[string]*fakeRegistry{"http://a": {models: []string{"mnist"}}})
+	f.sync(t)
+	f.disc.err = errors.New("forbidden")
+	res := f.sync(t)
+	assert.False(t, res.Removals)
+	assert.Equal(t, []string{"mnist__v1"}, f.store.keys())
+
+	// The registry is really gone: discovery answers without it.
+	f.disc.err = nil
+	f.disc.res.Registries = nil
+	f.sync(t)
+	assert.Empty(t, f.store.keys())
+}
+
+func TestStoreDownIsAnErrorAndRetried(t *testing.T) {
+	f := newFixture(map[string]*fakeRegistry{"http://a": {models: []string{"mnist"}}})
+	f.store.failAll = true
+	_, err := f.p.Sync(context.Background())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "storage-rest")
+	f.store.failAll = false
+	res := f.sync(t)
+	assert.Equal(t, 1, res.Upserted)
+}
+
+func TestMakePlanIgnoresTimestampsAndDerivedFields(t *testing.T) {
+	out := []normalize.Output{{Key: "a", Type: record.TypeKubeflow, Body: []byte("x")}, {Key: "b", Type: record.TypeKubeflow, Body: []byte("y")}}
+	stored := map[string]record.Record{
+		"a": {Body: []byte("x"), ReconcilerType: record.TypeKubeflow, LastUpdateTimeSinceEpoch: 5, LocationTarget: "/a/model-catalog.json"},
+		"b": {Body: []byte("old"), ReconcilerType: record.TypeKubeflow},
+		"c": {Body: []byte("z")},
+	}
+	p := MakePlan(out, stored)
+	require.Len(t, p.Upserts, 1)
+	assert.Equal(t, "b", p.Upserts[0].Key)
+	assert.Equal(t, []string{"c"}, p.Removals)
+	assert.Equal(t, []string{"a", "b"}, p.Keys)
+	assert.False(t, p.Empty())
+	assert.True(t, MakePlan(out[:1], map[string]record.Record{"a": stored["a"]}).Empty())
+}

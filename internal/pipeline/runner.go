@@ -1,0 +1,96 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-logr/logr"
+)
+
+// Runner runs syncs one at a time: once at start, after every Trigger
+// (debounced, so a burst of InferenceService events costs one sync), and
+// every Interval (the registries have no watch API).
+type Runner struct {
+	Sync     func(ctx context.Context) error
+	Interval time.Duration
+	Debounce time.Duration
+	Log      logr.Logger
+
+	trigger chan struct{}
+	ready   atomic.Bool
+	syncs   atomic.Int64
+}
+
+// NewRunner returns a runner; Start runs it.
+func NewRunner(sync func(ctx context.Context) error, interval, debounce time.Duration, log logr.Logger) *Runner {
+	if interval <= 0 {
+		interval = 30 * time.Second
+	}
+	if debounce < 0 {
+		debounce = 0
+	}
+	return &Runner{Sync: sync, Interval: interval, Debounce: debounce, Log: log, trigger: make(chan struct{}, 1)}
+}
+
+// Trigger asks for a sync soon; it never blocks.
+func (r *Runner) Trigger() {
+	select {
+	case r.trigger <- struct{}{}:
+	default:
+	}
+}
+
+// Ready is nil once a sync has published (readiness probe).
+func (r *Runner) Ready() error {
+	if !r.ready.Load() {
+		return errors.New("the first sync has not completed yet (is storage-rest reachable?)")
+	}
+	return nil
+}
+
+// Syncs is how many syncs ran.
+func (r *Runner) Syncs() int64 { return r.syncs.Load() }
+
+// Start runs until ctx ends (controller-runtime manager.Runnable).
+func (r *Runner) Start(ctx context.Context) error {
+	ticker := time.NewTicker(r.Interval)
+	defer ticker.Stop()
+	r.run(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticker.C:
+		case <-r.trigger:
+			// Let a burst of events settle into one sync.
+			if r.Debounce > 0 {
+				t := time.NewTimer(r.Debounce)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return nil
+				case <-t.C:
+				}
+			}
+			select { // drop a trigger that arrived during the wait
+			case <-r.trigger:
+			default:
+			}
+		}
+		r.run(ctx)
+	}
+}
+
+func (r *Runner) run(ctx context.Context) {
+	err := r.Sync(ctx)
+	r.syncs.Add(1)
+	if err != nil {
+		if ctx.Err() == nil {
+			r.Log.Error(err, "sync failed; retrying at the next interval or event")
+		}
+		return
+	}
+	r.ready.Store(true)
+}
