@@ -13,6 +13,7 @@ type Metrics struct {
 	syncDuration   prometheus.Histogram
 	published      prometheus.Gauge
 	rejected       prometheus.Counter
+	adjusted       prometheus.Counter
 	storeCalls     *prometheus.CounterVec
 	sourceFailures *prometheus.CounterVec
 
@@ -33,7 +34,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		published: prometheus.NewGauge(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "records_published",
 			Help: "Records the latest sync wants published."}),
 		rejected: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "records_rejected_total",
-			Help: "Names, tags, annotations or values dropped or changed because Backstage would reject them (each counted when first seen)."}),
+			Help: "Objects not published at all because no valid record could be made of them (each counted when first seen)."}),
+		adjusted: prometheus.NewCounter(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "metadata_problems_total",
+			Help: "Names, tags, annotations or values dropped or changed so that Backstage accepts them (each counted when first seen)."}),
 		storeCalls: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "storage_requests_total",
 			Help: "Requests to storage-rest by operation and outcome."}, []string{"op", "outcome"}),
 		sourceFailures: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "source_failures_total",
@@ -44,7 +47,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			"Seconds since each source last answered correctly.", []string{"source"}, nil),
 	}
 	if reg != nil {
-		reg.MustRegister(m.syncs, m.syncDuration, m.published, m.rejected, m.storeCalls, m.sourceFailures, m)
+		reg.MustRegister(m.syncs, m.syncDuration, m.published, m.rejected, m.adjusted, m.storeCalls, m.sourceFailures, m)
 	}
 	return m
 }

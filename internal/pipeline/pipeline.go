@@ -444,8 +444,13 @@ func (p *Pipeline) reportProblems(problems []normalize.Problem) {
 		s := pr.String()
 		now[s] = true
 		if !p.problems[s] {
-			p.cfg.Log.Info("metadata not published as given", "object", pr.Object, "field", pr.Field, "problem", pr.Message)
-			p.cfg.Metrics.rejected.Inc()
+			if pr.Rejected {
+				p.cfg.Log.Info("record not published: Backstage would reject it", "object", pr.Object, "field", pr.Field, "problem", pr.Message)
+				p.cfg.Metrics.rejected.Inc()
+			} else {
+				p.cfg.Log.Info("metadata not published as given", "object", pr.Object, "field", pr.Field, "problem", pr.Message)
+				p.cfg.Metrics.adjusted.Inc()
+			}
 		}
 	}
 	p.problems = now

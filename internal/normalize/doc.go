@@ -1,0 +1,142 @@
+// Package normalize maps what the sources report (Kubeflow Model Registry
+// objects, Model Catalog model cards, KServe InferenceServices and the facts
+// resolved about their Routes, Services and ServiceAccounts) to the records
+// the connector publishes. It does no I/O: Build is a pure, deterministic
+// function of its Inputs and Options.
+//
+// # Records
+//
+//   - One record per live registered-model version of every registry (an
+//     archived registered model or version is not published). Key
+//     <model>__<version> (sanitized entity names), URI
+//     /<model>/<version>/model-catalog.json, type kubeflow. A name with
+//     nothing valid in it falls back to model-<id> / version-<id>.
+//   - The version's model server is the KServe InferenceService of a
+//     registry inference service in state DEPLOYED (an unset desiredState
+//     is DEPLOYED, the spec's default; an unset modelVersionId means the
+//     registered model's latest version by creation time). They are linked
+//     when the InferenceService's label
+//     modelregistry.opendatahub.io/inference-service-id is the inference
+//     service's id (registered-model-id and model-version-id labels, when
+//     set, must agree), or, without that label, when its registered-model-id
+//     and model-version-id labels name the version in the serving
+//     environment's namespace, or when it is in the namespace named by the
+//     inference service's serving environment and has the inference
+//     service's name. A modelregistry.opendatahub.io/name label, when set,
+//     must name the registry. When several InferenceServices deploy one
+//     version, the first by namespace/name is the model server and the
+//     others are reported. An UNDEPLOYED or vanished (absent or being
+//     deleted) server leaves the model published without modelServer.
+//   - Every other InferenceService that is Ready (conditions Ready,
+//     PredictorReady and IngressReady True) and has status.url is published
+//     on its own: key kserve__<namespace>__<name>, type kserve. One that
+//     carries model registry labels is only published this way when no
+//     registry is read, or when its modelregistry.opendatahub.io/name label
+//     names a registry that is not read; otherwise it is reported.
+//
+// # Model registry mapping
+//
+// Custom properties are read from the model version first, then from the
+// registered model. Keys match whatever their case, spaces, '-' and '_'
+// ("API Spec", "apiSpec" and "api_spec" are one key). Values are trimmed;
+// int, double and bool values are used as text, struct and proto values are
+// reported and ignored.
+//
+//	Source                                          Document field
+//	----------------------------------------------  -----------------------------------------------
+//	registered model name + "-" + version name      models[0].name (sanitized entity name)
+//	property "Owner" (version, then model)          models[0].owner, modelServer.owner
+//	  → registered model owner → DefaultOwner → rhdh-rhoai-bridge
+//	property "Lifecycle"                            models[0].lifecycle, modelServer.lifecycle
+//	  → DefaultLifecycle → development
+//	version description → model description         models[0].description
+//	  → "Version <v> of model <m> from model registry <r>."
+//	labels: properties with an empty string value   models[0].tags (sanitized, sorted, unique)
+//	  (how the OpenShift AI dashboard stores labels)
+//	first model artifact uri (not being deleted)    models[0].artifactLocationURL
+//	property "How to use"                           models[0].howToUseURL
+//	property "License" → model licenseLink          models[0].license
+//	  → model license
+//	property "Ethics" / "Support" / "Training"      models[0].ethics / .support / .training / .usage
+//	  / "Usage"
+//	property "rhdh.modelcatalog.io/model-name"      models[0].annotations["rhdh.modelcatalog.io/model-name"]
+//	  → "<registered model>-<version>"
+//	catalog model card (artifact modelSourceClass   Output.ModelCard, and models[0].annotations
+//	  = source id, modelSourceGroup/modelSourceName   TechDocs = <LocationBaseURL>/modelcard?key=<key>
+//	  = catalog model; modelSourceKind "" or          techdocs = /modelcard?key=<key>
+//	  "catalog")
+//	property "TechDocs", only without model card    models[0].annotations TechDocs and techdocs
+//	  and only an http(s) URL (else reported)
+//	InferenceService name                           modelServer.name (sanitized entity name)
+//	annotation openshift.io/description             modelServer.description
+//	  → "Model server <ns>/<name> (KServe InferenceService) serving version <v> of model <m>."
+//	property "Homepage URL"                         modelServer.homepageURL
+//	Route URL → Service URL                         modelServer.API.url
+//	property "API Type", lower-cased, default       modelServer.API.type
+//	  openapi (other values reported, openapi used)
+//	property "API Spec"                             modelServer.API.spec
+//	  → minimal OpenAPI document naming the URL (openapi) or a note on how to set it
+//	token auth (owned ServiceAccount, or            modelServer.authentication
+//	  security.opendatahub.io/enable-auth=true)
+//	Route URL                                       modelServer.annotations["rhdh.modelcatalog.io/external-route-url"]
+//	http://<isvc>-predictor.<ns>.svc.cluster.local  modelServer.annotations["rhdh.modelcatalog.io/internal-service-url"]
+//	  [:port] (port left out when 80)
+//	InferenceService annotations rhdh.io/owner,     modelServer.annotations (same keys, copied as
+//	  rhdh.io/lifecycle, rhdh.io/system,              they are; the 1.x plugin reads them)
+//	  rhdh.io/serverType, rhdh.io/default,
+//	  rhdh.io/api-entity-ref
+//
+// Other custom properties with a value are not published.
+//
+// # KServe-only mapping
+//
+// Metadata comes from InferenceService annotations: rhdh.io/owner and
+// rhdh.io/lifecycle first, then modelcatalogbridge.rhdh.io/<key>, where
+// <key> is a property key above lower-cased without spaces (apispec,
+// apitype, owner, lifecycle, techdocs, description, homepageurl, howtouse,
+// license, ethics, support, training, usage, tags).
+//
+//	Source                                          Document field
+//	----------------------------------------------  -----------------------------------------------
+//	InferenceService name                           modelServer.name
+//	rhdh.io/owner → .../owner → DefaultOwner        modelServer.owner, models[*].owner
+//	  → rhdh-rhoai-bridge
+//	rhdh.io/lifecycle → .../lifecycle               modelServer.lifecycle, models[*].lifecycle
+//	  → DefaultLifecycle → development
+//	.../description → openshift.io/description      modelServer.description, models[*].description
+//	  → "Model server <ns>/<name> (KServe InferenceService)."
+//	.../tags (comma or space separated)             modelServer.tags, models[*].tags
+//	.../usage                                       modelServer.usage, models[*].usage
+//	.../homepageurl, .../apitype, .../apispec,      as for the registry (same defaults)
+//	  Route/Service URLs, auth, rhdh.io/* copies
+//	one model per rhdh.io/model-<x> annotation      models[*].name (sanitized value) and
+//	  (value = model name), else one model            annotations["rhdh.modelcatalog.io/model-name"]
+//	  named <namespace>-<name>                        (the value; for the single model the
+//	                                                  rhdh.modelcatalog.io/model-name annotation,
+//	                                                  else the InferenceService name)
+//	spec.predictor.model.storageUri                 models[*].artifactLocationURL
+//	.../howtouse, .../license, .../ethics,          models[*].howToUseURL, .license, .ethics,
+//	  .../support, .../training                       .support, .training
+//	.../techdocs (http(s) only)                     models[*].annotations TechDocs and techdocs
+//
+// # Names and validity
+//
+// Every entity name, tag and annotation key emitted is valid under
+// internal/backstage, every key under record.ValidateKey, and every
+// document passes ValidateDocument (the model-catalog schema's required
+// fields and enums). Record keys, model server names and model names are
+// unique across all outputs: when two objects sanitize to the same one, the
+// object whose identity sorts first keeps it and the others get
+// "-<8 hex digits of sha256(identity)>", and the rename is reported. A value
+// that cannot be made valid is dropped with a Problem; an object that cannot
+// be published is reported with Problem.Rejected set.
+//
+// # Encoding
+//
+// JsonArrayFormat: json.Marshal of the document (tags and models sorted, map
+// keys sorted by encoding/json, no timestamps), so equal inputs in any order
+// give byte-identical bodies. CatalogInfoYamlFormat: multi-document Backstage
+// YAML with a Component (type model-server) and an API per model server and
+// a Resource (type ai-model) per model; a TechDocs annotation also becomes
+// backstage.io/techdocs-ref: url:<value>.
+package normalize
