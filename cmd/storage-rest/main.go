@@ -1,0 +1,246 @@
+// Command storage-rest keeps the connector's records durably in the
+// ConfigMap bac-import-model (spilling into bac-import-model-1, -2, ...
+// past 1 MiB) and forwards every change to location. It runs as a sidecar
+// of the RHDH pod; see `storage-rest --help` for its flags and variables.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"k8s.io/klog/v2"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kubeconfig"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/logging"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/storagerest"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/store"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/locationclient"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
+)
+
+func main() {
+	err := run(context.Background(), os.Args[1:], os.Getenv, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "storage-rest:", err)
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	address         string
+	token           string
+	storageType     string
+	bridgeURL       string
+	bridgeToken     string
+	namespace       string
+	configMapName   string
+	kubeconfig      string
+	insecure        bool
+	logLevel        string
+	shutdownTimeout time.Duration
+	maxBodyBytes    int64
+	documentFile    string
+}
+
+// Normalizer output formats (NORMALIZER_FORMAT) and the document file each
+// record's URI ends in.
+const (
+	formatJSON = "JsonArrayFormat"
+	formatYAML = "CatalogInfoYamlFormat"
+)
+
+// parseConfig reads flags, with environment variables as their defaults
+// (a flag on the command line wins).
+func parseConfig(args []string, getenv func(string) string, out io.Writer) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("storage-rest", flag.ContinueOnError)
+	fs.SetOutput(out)
+	env := map[string]string{}
+	str := func(p *string, name, envName, def, usage string) {
+		env[name] = envName
+		fs.StringVar(p, name, def, usage+" (env "+envName+")")
+	}
+	str(&c.address, "address", "STORAGE_ADDRESS", "127.0.0.1:7070", "listen address: host:port, :port or a bare port; anything but loopback requires --token")
+	str(&c.token, "token", "STORAGE_TOKEN", "", "bearer token that callers outside the pod must send; required when --address is not loopback")
+	str(&c.storageType, "storage-type", "STORAGE_TYPE", "ConfigMap", "storage backend; only ConfigMap is supported")
+	str(&c.bridgeURL, "bridge-url", "BRIDGE_URL", locationclient.DefaultURL, "URL of the location service that every change is forwarded to")
+	str(&c.bridgeToken, "bridge-token", "BRIDGE_TOKEN", "", "bearer token sent to location, if it requires one")
+	str(&c.namespace, "namespace", "POD_NAMESPACE", "", "namespace of the ConfigMaps (default: the 'namespace' variable, the in-cluster namespace, then the kubeconfig's)")
+	str(&c.configMapName, "configmap-name", "CONFIGMAP_NAME", store.DefaultName, "name of the primary ConfigMap; spills are named <name>-1, <name>-2, ...")
+	fs.StringVar(&c.kubeconfig, "kubeconfig", "", "kubeconfig file for runs outside the cluster (default: KUBECONFIG, then ~/.kube/config; "+
+		"in the pod the 'token' and 'ca.crt' variables are used)")
+	str(&c.logLevel, "log-level", "LOG_LEVEL", "info", "log level: debug, info, warn or error")
+	format := ""
+	str(&format, "normalizer-format", "NORMALIZER_FORMAT", formatJSON, "document format the normalizer sends: "+formatJSON+" or "+formatYAML+"; sets each record's locationTarget")
+	env["insecure-skip-tls-verify"] = "INSECURE_SKIP_TLS_VERIFY"
+	fs.BoolVar(&c.insecure, "insecure-skip-tls-verify", false, "do not verify the API server's certificate (env INSECURE_SKIP_TLS_VERIFY)")
+	env["shutdown-timeout"] = "SHUTDOWN_TIMEOUT"
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long to drain in-flight requests on SIGTERM (env SHUTDOWN_TIMEOUT)")
+	env["max-body-bytes"] = "MAX_BODY_BYTES"
+	fs.Int64Var(&c.maxBodyBytes, "max-body-bytes", storagerest.DefaultMaxBodyBytes, "largest request body accepted (env MAX_BODY_BYTES)")
+	fs.Usage = func() {
+		fmt.Fprintf(out, "Usage: storage-rest [flags]\n\n"+
+			"Keeps the connector's records in the ConfigMap bac-import-model of the pod's namespace\n"+
+			"and forwards every change to location. Every flag may also be set with the variable\n"+
+			"named in its description; a flag on the command line wins.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q: storage-rest takes flags only (see --help)", fs.Args())
+	}
+	onCommandLine := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { onCommandLine[f.Name] = true })
+	names := make([]string, 0, len(env))
+	for name := range env {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if onCommandLine[name] {
+			continue
+		}
+		if v := strings.TrimSpace(getenv(env[name])); v != "" {
+			if err := fs.Set(name, v); err != nil {
+				return nil, fmt.Errorf("variable %s=%q: %w", env[name], v, err)
+			}
+		}
+	}
+	return c, c.validate(format)
+}
+
+func (c *config) validate(format string) error {
+	addr, err := httpserver.ListenAddress(c.address)
+	if err != nil {
+		return err
+	}
+	c.address = addr
+	if !strings.EqualFold(c.storageType, "ConfigMap") {
+		return fmt.Errorf("STORAGE_TYPE=%q is not supported: only ConfigMap is; set STORAGE_TYPE=ConfigMap or leave it unset", c.storageType)
+	}
+	if !httpserver.IsLoopbackAddress(c.address) && c.token == "" {
+		return fmt.Errorf("refusing to listen on %s, which is reachable from outside the pod, without a token: "+
+			"set STORAGE_TOKEN (or --token), or listen on 127.0.0.1:7070", c.address)
+	}
+	u, err := url.Parse(c.bridgeURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("BRIDGE_URL=%q is not an http(s) URL such as %s", c.bridgeURL, locationclient.DefaultURL)
+	}
+	switch format {
+	case formatJSON, "":
+		c.documentFile = record.FileJSON
+	case formatYAML:
+		c.documentFile = record.FileYAML
+	default:
+		return fmt.Errorf("NORMALIZER_FORMAT=%q: use %s or %s", format, formatJSON, formatYAML)
+	}
+	if err := store.ValidateName(c.configMapName); err != nil {
+		return fmt.Errorf("--configmap-name: %w", err)
+	}
+	if c.maxBodyBytes <= 0 {
+		return fmt.Errorf("--max-body-bytes must be positive, got %d", c.maxBodyBytes)
+	}
+	if c.shutdownTimeout <= 0 {
+		return fmt.Errorf("--shutdown-timeout must be positive, got %s", c.shutdownTimeout)
+	}
+	return nil
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
+	c, err := parseConfig(args, getenv, out)
+	if err != nil {
+		return err
+	}
+	log, flush, err := logging.New(c.logLevel)
+	if err != nil {
+		return err
+	}
+	defer flush()
+	klog.SetLogger(log.WithName("client-go"))
+
+	kube, err := kubeconfig.Load(kubeconfig.Options{Kubeconfig: c.kubeconfig, InsecureSkipTLSVerify: c.insecure, Getenv: getenv})
+	if err != nil {
+		return err
+	}
+	ns := c.namespace
+	if ns == "" {
+		ns = kube.Namespace
+	}
+	client, err := store.NewClient(kube.Config)
+	if err != nil {
+		return err
+	}
+	reg := httpserver.NewRegistry()
+	var locOpts []locationclient.Option
+	if c.bridgeToken != "" {
+		locOpts = append(locOpts, locationclient.WithToken(c.bridgeToken))
+	}
+	fwd, err := storagerest.NewForwarder(storagerest.ForwarderOptions{
+		Location: locationclient.New(c.bridgeURL, locOpts...), URL: c.bridgeURL,
+		Log: log.WithName("forwarder"), Registerer: reg,
+	})
+	if err != nil {
+		return err
+	}
+	st, err := store.New(store.Options{
+		Client: client, Namespace: ns, Name: c.configMapName, Log: log.WithName("store"),
+		Registerer: reg, OnChange: fwd.Enqueue,
+	})
+	if err != nil {
+		return err
+	}
+	h, err := storagerest.NewHandler(storagerest.Options{
+		Store: st, Log: log, Registry: reg, Token: c.token, MaxBodyBytes: c.maxBodyBytes, DocumentFile: c.documentFile,
+	})
+	if err != nil {
+		return err
+	}
+	srv, err := httpserver.Listen(c.address, h, log, c.shutdownTimeout)
+	if err != nil {
+		return err
+	}
+	log.Info("starting storage-rest", "address", srv.Addr(), "namespace", ns, "configMap", c.configMapName,
+		"kubernetes", kube.Source, "location", c.bridgeURL, "tokenRequired", c.token != "", "documentFile", c.documentFile)
+
+	sigCtx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	// The store and the forwarder outlive the signal: in-flight requests
+	// drain first, then the queue to location gets a moment to flush.
+	bg, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	storeDone := make(chan error, 1)
+	go func() { storeDone <- st.Run(bg) }()
+	fwdDone := make(chan struct{})
+	go func() {
+		defer close(fwdDone)
+		fwd.Run(bg)
+	}()
+
+	serveErr := srv.Serve(sigCtx)
+	fctx, fcancel := context.WithTimeout(context.Background(), min(5*time.Second, c.shutdownTimeout))
+	if left := fwd.Flush(fctx); left > 0 {
+		log.Info("stopping with changes not yet handed to location; location reloads every record from GET /records when it starts", "left", left)
+	}
+	fcancel()
+	cancel()
+	storeErr := <-storeDone
+	<-fwdDone
+	log.Info("storage-rest stopped")
+	return errors.Join(serveErr, storeErr)
+}

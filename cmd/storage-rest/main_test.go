@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/storageclient"
+)
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestHelpPrintsUsageWithVariables(t *testing.T) {
+	var out bytes.Buffer
+	_, err := parseConfig([]string{"--help"}, envOf(nil), &out)
+	require.ErrorIs(t, err, flag.ErrHelp)
+	for _, s := range []string{"-address", "STORAGE_TOKEN", "STORAGE_TYPE", "BRIDGE_URL", "POD_NAMESPACE", "-configmap-name", "127.0.0.1:7070"} {
+		assert.Contains(t, out.String(), s)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := parseConfig(nil, envOf(nil), &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Equal(t, "127.0.0.1:7070", c.address)
+	assert.Equal(t, "http://localhost:9090", c.bridgeURL)
+	assert.Equal(t, "bac-import-model", c.configMapName)
+	assert.Equal(t, record.FileJSON, c.documentFile)
+	assert.Equal(t, int64(4<<20), c.maxBodyBytes)
+	assert.Equal(t, 20*time.Second, c.shutdownTimeout)
+}
+
+func TestVariablesAreDefaultsAndFlagsWin(t *testing.T) {
+	env := envOf(map[string]string{
+		"STORAGE_TYPE": "ConfigMap", "BRIDGE_URL": "http://127.0.0.1:9191", "POD_NAMESPACE": "rhdh",
+		"SHUTDOWN_TIMEOUT": "3s", "MAX_BODY_BYTES": "1000", "NORMALIZER_FORMAT": "CatalogInfoYamlFormat",
+		"STORAGE_ADDRESS": "127.0.0.1:7777",
+	})
+	c, err := parseConfig([]string{"--max-body-bytes", "2000", "--address", "7071", "--token", "t"}, env, &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Equal(t, "http://127.0.0.1:9191", c.bridgeURL)
+	assert.Equal(t, "rhdh", c.namespace)
+	assert.Equal(t, 3*time.Second, c.shutdownTimeout)
+	assert.Equal(t, int64(2000), c.maxBodyBytes, "the flag wins")
+	assert.Equal(t, ":7071", c.address, "a bare port is accepted")
+	assert.Equal(t, record.FileYAML, c.documentFile)
+}
+
+func TestStartUpErrors(t *testing.T) {
+	cases := []struct {
+		args []string
+		env  map[string]string
+		says string
+	}{
+		{nil, map[string]string{"STORAGE_TYPE": "Redis"}, "only ConfigMap"},
+		{[]string{"--address", "0.0.0.0:7070"}, nil, "without a token"},
+		{[]string{"--address", "7070"}, nil, "without a token"},
+		{nil, map[string]string{"STORAGE_ADDRESS": ":7070"}, "STORAGE_TOKEN"},
+		{[]string{"--address", "nope"}, nil, "listen address"},
+		{nil, map[string]string{"BRIDGE_URL": "localhost:9090"}, "BRIDGE_URL"},
+		{nil, map[string]string{"SHUTDOWN_TIMEOUT": "soon"}, "SHUTDOWN_TIMEOUT"},
+		{nil, map[string]string{"NORMALIZER_FORMAT": "xml"}, "NORMALIZER_FORMAT"},
+		{[]string{"--configmap-name", "Bad_Name"}, nil, "configmap-name"},
+		{[]string{"--max-body-bytes", "0"}, nil, "positive"},
+		{[]string{"extra"}, nil, "unexpected arguments"},
+	}
+	for _, c := range cases {
+		_, err := parseConfig(c.args, envOf(c.env), &bytes.Buffer{})
+		require.Error(t, err, "%v %v", c.args, c.env)
+		assert.Contains(t, err.Error(), c.says)
+	}
+	_, err := parseConfig([]string{"--address", "0.0.0.0:7070"}, envOf(map[string]string{"STORAGE_TOKEN": "s"}), &bytes.Buffer{})
+	assert.NoError(t, err, "with a token any address is fine")
+}
+
+// TestRunServesAndShutsDown starts the binary's wiring against a real API
+// server, stores a record through the API, sees it forwarded to location,
+// and stops it as SIGTERM would.
+func TestRunServesAndShutsDown(t *testing.T) {
+	env, cfg, err := testenv.StartEnv()
+	require.NoError(t, err)
+	defer func() { _ = env.Stop() }()
+	user, err := env.AddUser(envtest.User{Name: "storage-rest", Groups: []string{"system:masters"}}, cfg)
+	require.NoError(t, err)
+	kc, err := user.KubeConfig()
+	require.NoError(t, err)
+	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	require.NoError(t, os.WriteFile(kubeconfig, kc, 0o600))
+
+	var mu sync.Mutex
+	forwarded := map[string]bool{}
+	loc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		forwarded[r.Method+" "+r.URL.Path+"?"+r.URL.RawQuery] = true
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte("{}"))
+	}))
+	defer loc.Close()
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--address", addr, "--kubeconfig", kubeconfig, "--log-level", "error"},
+			envOf(map[string]string{"POD_NAMESPACE": "default", "BRIDGE_URL": loc.URL, "STORAGE_TYPE": "ConfigMap"}), &bytes.Buffer{})
+	}()
+	base := "http://" + addr
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 30*time.Second, 20*time.Millisecond)
+
+	c := storageclient.New(base)
+	res, err := c.Upsert(ctx, "mnist__v1", record.TypeKServe, &record.Record{Body: []byte(`{"models":[]}`), LastUpdateTimeSinceEpoch: 1})
+	require.NoError(t, err)
+	assert.Equal(t, record.UpsertCreated, res.Status)
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return forwarded["POST /upsert?key=mnist__v1"]
+	}, 10*time.Second, 10*time.Millisecond, "the change reaches location")
+
+	cs, err := kubernetes.NewForConfig(cfg)
+	require.NoError(t, err)
+	cm, err := cs.CoreV1().ConfigMaps("default").Get(ctx, "bac-import-model", metav1.GetOptions{})
+	require.NoError(t, err)
+	var stored record.Record
+	require.NoError(t, json.Unmarshal(cm.BinaryData["mnist__v1"], &stored))
+	assert.Equal(t, "/mnist/v1/model-catalog.json", stored.LocationTarget)
+
+	resp, err := http.Get(base + "/metrics")
+	require.NoError(t, err)
+	var metrics bytes.Buffer
+	_, _ = metrics.ReadFrom(resp.Body)
+	resp.Body.Close()
+	for _, m := range []string{"rhoai_connector_storage_rest_store_records 1", "rhoai_connector_storage_rest_configmap_api_calls_total",
+		"rhoai_connector_storage_rest_forwarded_total", "rhoai_connector_storage_rest_http_requests_total"} {
+		assert.Contains(t, metrics.String(), m)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("storage-rest did not stop")
+	}
+	_, err = http.Get(base + "/healthz")
+	assert.Error(t, err, "the port is closed after shutdown")
+}

@@ -1,0 +1,186 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/locationclient"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/storageclient"
+)
+
+var (
+	bin        string
+	kubeconfig string
+	kube       client.Client
+)
+
+func TestMain(m *testing.M) { os.Exit(run(m)) }
+
+func run(m *testing.M) int {
+	fail := func(err error) int { fmt.Fprintln(os.Stderr, err); return 1 }
+	tmp, err := os.MkdirTemp("", "dataplane-e2e-")
+	if err != nil {
+		return fail(err)
+	}
+	defer os.RemoveAll(tmp)
+	if err := testenv.BuildBinaries(tmp, "storage-rest", "location"); err != nil {
+		return fail(err)
+	}
+	env, cfg, err := testenv.StartEnv()
+	if err != nil {
+		return fail(err)
+	}
+	defer func() { _ = env.Stop() }()
+	if kubeconfig, err = testenv.AdminKubeconfig(env, tmp); err != nil {
+		return fail(err)
+	}
+	if kube, err = client.New(cfg, client.Options{}); err != nil {
+		return fail(err)
+	}
+	bin = tmp
+	return m.Run()
+}
+
+type plane struct {
+	t                    *testing.T
+	ns                   string
+	storageAddr, locAddr string
+	storage, location    *testenv.Process
+}
+
+func newPlane(t *testing.T, ns string) *plane {
+	require.NoError(t, kube.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
+	return &plane{t: t, ns: ns, storageAddr: testenv.FreeAddr(t), locAddr: testenv.FreeAddr(t)}
+}
+
+func (p *plane) startStorage() {
+	p.storage = testenv.StartProcess(p.t, filepath.Join(bin, "storage-rest"),
+		[]string{"POD_NAMESPACE=" + p.ns, "BRIDGE_URL=http://" + p.locAddr, "STORAGE_TYPE=ConfigMap"},
+		"--address", p.storageAddr, "--kubeconfig", kubeconfig)
+	testenv.WaitOK(p.t, "http://"+p.storageAddr+"/readyz", time.Minute)
+}
+
+func (p *plane) startLocation() time.Duration {
+	start := time.Now()
+	p.location = testenv.StartProcess(p.t, filepath.Join(bin, "location"),
+		[]string{"STORAGE_URL=http://" + p.storageAddr}, "--address", p.locAddr)
+	testenv.WaitOK(p.t, "http://"+p.locAddr+"/readyz", time.Minute)
+	return time.Since(start)
+}
+
+func (p *plane) storageClient() *storageclient.Client {
+	return storageclient.New("http://" + p.storageAddr)
+}
+func (p *plane) locClient() *locationclient.Client { return locationclient.New("http://" + p.locAddr) }
+
+func doc(i int) []byte {
+	return []byte(fmt.Sprintf(`{"models":[{"name":"m%d","owner":"o","lifecycle":"l","description":"d"}]}`, i))
+}
+
+func key(i int) string { return fmt.Sprintf("model-%04d__v1", i) }
+
+func uri(i int) string { return fmt.Sprintf("/model-%04d/v1/model-catalog.json", i) }
+
+func (p *plane) upsertAll(n int, version int64) {
+	ctx := context.Background()
+	sc := p.storageClient()
+	for i := 0; i < n; i++ {
+		rec := &record.Record{Body: doc(i), LastUpdateTimeSinceEpoch: record.Epoch(version)}
+		if i%10 == 0 {
+			rec.ModelCard = fmt.Sprintf("# Model %d\n", i)
+		}
+		_, err := sc.Upsert(ctx, key(i), record.TypeKubeflow, rec)
+		require.NoError(p.t, err)
+	}
+}
+
+func (p *plane) wantComplete(n int) {
+	p.t.Helper()
+	var want []string
+	for i := 0; i < n; i++ {
+		want = append(want, uri(i))
+	}
+	sort.Strings(want)
+	require.Eventually(p.t, func() bool {
+		got, err := p.locClient().List(context.Background())
+		return err == nil && assert.ObjectsAreEqual(want, got)
+	}, 30*time.Second, 50*time.Millisecond, "location lists every record")
+	keys, err := p.storageClient().List(context.Background())
+	require.NoError(p.t, err)
+	assert.Len(p.t, keys, n, "storage-rest holds every record")
+	resp, err := http.Get("http://" + p.locAddr + "/modelcard?key=" + key(10))
+	require.NoError(p.t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(p.t, http.StatusOK, resp.StatusCode)
+	assert.Equal(p.t, "# Model 10\n", string(b))
+	resp, err = http.Get("http://" + p.locAddr + uri(n-1))
+	require.NoError(p.t, err)
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.JSONEq(p.t, string(doc(n-1)), string(b))
+}
+
+// TestRestartsLoseNothing crashes storage-rest and restarts location while
+// they hold records: nothing is lost, and location is complete again.
+func TestRestartsLoseNothing(t *testing.T) {
+	p := newPlane(t, "dp-restarts")
+	p.startStorage()
+	p.startLocation()
+	const n = 300
+	p.upsertAll(n, 1)
+	p.wantComplete(n)
+
+	p.storage.Kill() // a crash, not a clean stop
+	got, err := p.locClient().List(context.Background())
+	require.NoError(t, err)
+	assert.Len(t, got, n, "location keeps serving while storage-rest is down")
+	p.startStorage()
+	p.wantComplete(n)
+
+	require.True(t, p.location.Stop(), "location exits 0 on SIGTERM")
+	took := p.startLocation()
+	p.wantComplete(n)
+	t.Logf("location restarted and complete with %d records in %s", n, took)
+}
+
+// TestLocationCatchesUp: changes made while location is down are served
+// once it is back.
+func TestLocationCatchesUp(t *testing.T) {
+	p := newPlane(t, "dp-catchup")
+	p.startStorage()
+	p.startLocation()
+	p.upsertAll(20, 1)
+	p.wantComplete(20)
+
+	require.True(t, p.location.Stop())
+	p.upsertAll(40, 2) // 20 updated, 20 new, location down
+	removed, err := p.storageClient().CurrentKeySet(context.Background(), keysUpTo(30))
+	require.NoError(t, err)
+	assert.Len(t, removed, 10)
+	p.startLocation()
+	p.wantComplete(30)
+}
+
+func keysUpTo(n int) []string {
+	var ks []string
+	for i := 0; i < n; i++ {
+		ks = append(ks, key(i))
+	}
+	return ks
+}

@@ -1,0 +1,184 @@
+package storagerest_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/store"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
+)
+
+// fakeStore is an in-memory Store for handler unit tests.
+type fakeStore struct {
+	mu       sync.Mutex
+	recs     map[string]record.Record
+	writes   int
+	err      error
+	notReady error
+}
+
+func newFakeStore() *fakeStore { return &fakeStore{recs: map[string]record.Record{}} }
+
+func (f *fakeStore) Upsert(_ context.Context, key string, rec record.Record) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.writes++
+	if f.err != nil {
+		return "", f.err
+	}
+	old, ok := f.recs[key]
+	if ok && old.SameContent(&rec) {
+		return record.UpsertUnchanged, nil
+	}
+	f.recs[key] = rec
+	if ok {
+		return record.UpsertUpdated, nil
+	}
+	return record.UpsertCreated, nil
+}
+
+func (f *fakeStore) Remove(_ context.Context, key string) (bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.writes++
+	if f.err != nil {
+		return false, f.err
+	}
+	_, ok := f.recs[key]
+	delete(f.recs, key)
+	return ok, nil
+}
+
+func (f *fakeStore) RemoveExcept(_ context.Context, keep []string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.writes++
+	if f.err != nil {
+		return nil, f.err
+	}
+	live := map[string]bool{}
+	for _, k := range keep {
+		live[k] = true
+	}
+	var removed []string
+	for k := range f.recs {
+		if !live[k] {
+			removed = append(removed, k)
+			delete(f.recs, k)
+		}
+	}
+	sort.Strings(removed)
+	return removed, nil
+}
+
+func (f *fakeStore) Get(key string) (record.Record, []byte, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r, ok := f.recs[key]
+	if !ok {
+		return record.Record{}, nil, false
+	}
+	b, _ := json.Marshal(r)
+	return r, b, true
+}
+
+func (f *fakeStore) Keys() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	keys := []string{}
+	for k := range f.recs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func (f *fakeStore) Snapshot() []store.Item {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var items []store.Item
+	for k, r := range f.recs {
+		b, _ := json.Marshal(r)
+		items = append(items, store.Item{Key: k, JSON: b})
+	}
+	sort.Slice(items, func(i, j int) bool { return items[i].Key < items[j].Key })
+	return items
+}
+
+func (f *fakeStore) Ready() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.notReady
+}
+
+func (f *fakeStore) record(key string) (record.Record, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	r, ok := f.recs[key]
+	return r, ok
+}
+
+func (f *fakeStore) writeCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.writes
+}
+
+// fakeLocation is location's write API; status, when set, is what it
+// answers instead.
+type fakeLocation struct {
+	mu      sync.Mutex
+	recs    map[string]record.Record
+	removed []string
+	status  atomic.Int32
+	calls   atomic.Int64
+}
+
+func newFakeLocation() *fakeLocation { return &fakeLocation{recs: map[string]record.Record{}} }
+
+func (l *fakeLocation) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	l.calls.Add(1)
+	if c := l.status.Load(); c != 0 {
+		httpserver.WriteError(w, int(c), "location says no")
+		return
+	}
+	key := r.URL.Query().Get("key")
+	switch {
+	case r.Method == http.MethodPost && r.URL.Path == "/upsert":
+		var rec record.Record
+		if err := json.NewDecoder(r.Body).Decode(&rec); err != nil {
+			httpserver.WriteError(w, http.StatusBadRequest, "bad record: %v", err)
+			return
+		}
+		l.mu.Lock()
+		l.recs[key] = rec
+		l.mu.Unlock()
+	case r.Method == http.MethodDelete && r.URL.Path == "/remove":
+		l.mu.Lock()
+		delete(l.recs, key)
+		l.removed = append(l.removed, key)
+		l.mu.Unlock()
+	default:
+		httpserver.WriteError(w, http.StatusNotFound, "no such endpoint")
+		return
+	}
+	httpserver.WriteJSON(w, http.StatusOK, map[string]string{})
+}
+
+func (l *fakeLocation) get(key string) (record.Record, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r, ok := l.recs[key]
+	return r, ok
+}
+
+func (l *fakeLocation) count() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.recs)
+}

@@ -1,0 +1,381 @@
+// Package storagerest is storage-rest's HTTP API over the record store
+// (internal/store), and the forwarding of every change to location.
+//
+// Paths (users script against them; pkg/storageclient is the Go client):
+//
+//	POST   /upsert?key=K&type=T   body: record.Record JSON  -> record.UpsertResult
+//	POST   /currentkeyset         body: JSON array of the live keys (or the
+//	                              legacy ?key=a,b,c with an empty body)
+//	                              -> record.RemoveResult
+//	DELETE /remove?key=K          -> record.RemoveResult
+//	GET    /list                  -> record.KeyList
+//	GET    /fetch?key=K           -> the record JSON (404 when absent)
+//	GET    /records               -> record.RecordSet
+//
+// The API answers loopback callers (the pod's own containers) and, when a
+// token is configured, callers with "Authorization: Bearer <token>".
+// /healthz, /readyz and /metrics are open.
+package storagerest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/store"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
+)
+
+// DefaultMaxBodyBytes caps request bodies unless configured otherwise; a
+// record cannot exceed a ConfigMap's 1 MiB anyway.
+const DefaultMaxBodyBytes = 4 << 20
+
+// Store is what the handlers need of the record store (*store.Store).
+type Store interface {
+	Upsert(ctx context.Context, key string, rec record.Record) (string, error)
+	Remove(ctx context.Context, key string) (bool, error)
+	RemoveExcept(ctx context.Context, keep []string) ([]string, error)
+	Get(key string) (record.Record, []byte, bool)
+	Keys() []string
+	Snapshot() []store.Item
+	Ready() error
+}
+
+// Options configures NewHandler.
+type Options struct {
+	Store Store
+	Log   logr.Logger
+	// Registry receives the request and handler metrics and is served at
+	// /metrics; a new one when nil.
+	Registry *prometheus.Registry
+	// Token lets non-loopback callers in with a bearer token; without it
+	// only loopback callers are served.
+	Token string
+	// MaxBodyBytes caps request bodies; DefaultMaxBodyBytes when 0.
+	MaxBodyBytes int64
+	// DocumentFile is the file name that ends each record's URI, kept in
+	// the record as locationTarget: record.FileJSON (the default, the
+	// JsonArrayFormat) or record.FileYAML (CatalogInfoYamlFormat).
+	DocumentFile string
+	// Now stamps records sent without a timestamp; time.Now when nil.
+	Now func() time.Time
+}
+
+// Handler serves the API.
+type Handler struct {
+	store  Store
+	log    logr.Logger
+	file   string
+	now    func() time.Time
+	errors *prometheus.CounterVec
+}
+
+// NewHandler returns the storage-rest HTTP handler, probes and metrics
+// included.
+func NewHandler(o Options) (http.Handler, error) {
+	if o.Store == nil {
+		return nil, errors.New("storagerest: a store is required")
+	}
+	switch o.DocumentFile {
+	case "":
+		o.DocumentFile = record.FileJSON
+	case record.FileJSON, record.FileYAML:
+	default:
+		return nil, fmt.Errorf("storagerest: document file %q: use %s or %s", o.DocumentFile, record.FileJSON, record.FileYAML)
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.Registry == nil {
+		o.Registry = prometheus.NewRegistry()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	h := &Handler{
+		store: o.Store, log: o.Log, file: o.DocumentFile, now: o.Now,
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "rhoai_connector", Subsystem: "storage_rest", Name: "errors_total",
+			Help: "Requests that failed on storage-rest's side (HTTP 5xx), by operation.",
+		}, []string{"op"}),
+	}
+	if err := o.Registry.Register(h.errors); err != nil {
+		return nil, fmt.Errorf("storagerest: registering metrics: %w", err)
+	}
+	r := httpserver.NewRouter(httpserver.RouterOptions{Service: "storage_rest", Log: o.Log, Registry: o.Registry, Ready: o.Store.Ready})
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		httpserver.WriteError(w, http.StatusNotFound, "no endpoint %s: storage-rest serves POST /upsert, POST /currentkeyset, DELETE /remove, GET /list, GET /fetch, GET /records", r.URL.Path)
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		httpserver.WriteError(w, http.StatusMethodNotAllowed, "method %s is not allowed on %s", r.Method, r.URL.Path)
+	})
+	r.Group(func(r chi.Router) {
+		r.Use(httpserver.LocalOrToken(o.Token), httpserver.LimitBody(o.MaxBodyBytes))
+		r.Post("/upsert", h.upsert)
+		r.Post("/currentkeyset", h.currentKeySet)
+		r.Delete("/remove", h.remove)
+		r.Get("/list", h.list)
+		r.Get("/fetch", h.fetch)
+		r.Get("/records", h.records)
+	})
+	return r, nil
+}
+
+func (h *Handler) upsert(w http.ResponseWriter, r *http.Request) {
+	key, ok := h.key(w, r)
+	if !ok {
+		return
+	}
+	typ := r.URL.Query().Get("type")
+	if typ != "" && !validType(typ) {
+		httpserver.WriteError(w, http.StatusBadRequest, "unknown type %q: use %s or %s", typ, record.TypeKubeflow, record.TypeKServe)
+		return
+	}
+	body, ok := h.body(w, r)
+	if !ok {
+		return
+	}
+	if len(body) == 0 {
+		httpserver.WriteError(w, http.StatusBadRequest, "the request body is empty: send the record as JSON ({\"body\": <base64 document>, \"lastUpdateTimeSinceEpoch\": ...})")
+		return
+	}
+	var rec record.Record
+	if err := json.Unmarshal(body, &rec); err != nil {
+		httpserver.WriteError(w, http.StatusBadRequest, "the request body is not a record: %v", err)
+		return
+	}
+	if msg := h.check(key, typ, &rec); msg != "" {
+		httpserver.WriteError(w, http.StatusBadRequest, "record %s: %s", key, msg)
+		return
+	}
+	status, err := h.store.Upsert(r.Context(), key, rec)
+	if err != nil {
+		h.fail(w, r, "upsert", err)
+		return
+	}
+	httpserver.WriteJSON(w, http.StatusOK, record.UpsertResult{Key: key, Status: status})
+}
+
+// check completes rec (type, timestamp, locationTarget) and returns what is
+// wrong with it, "" when nothing.
+func (h *Handler) check(key, typ string, rec *record.Record) string {
+	if len(rec.Body) == 0 {
+		return "body is empty: it must hold the base64 of the model-catalog document"
+	}
+	if h.file == record.FileJSON && !json.Valid(rec.Body) {
+		return "body does not decode to a JSON document; the documented `oc get configmap ... | jq` inspection needs JSON (or run with NORMALIZER_FORMAT=CatalogInfoYamlFormat for YAML)"
+	}
+	if typ != "" {
+		rec.ReconcilerType = typ
+	} else if rec.ReconcilerType != "" && !validType(rec.ReconcilerType) {
+		return fmt.Sprintf("unknown reconcilerType %q: use %s or %s", rec.ReconcilerType, record.TypeKubeflow, record.TypeKServe)
+	}
+	if rec.ModelCardKey != "" {
+		if err := record.ValidateKey(rec.ModelCardKey); err != nil {
+			return "modelCardKey: " + err.Error()
+		}
+	}
+	switch {
+	case rec.LastUpdateTimeSinceEpoch < 0:
+		return fmt.Sprintf("lastUpdateTimeSinceEpoch %d is negative", rec.LastUpdateTimeSinceEpoch)
+	case rec.LastUpdateTimeSinceEpoch == 0:
+		// A record without a timestamp is as new as its arrival.
+		rec.LastUpdateTimeSinceEpoch = record.Epoch(h.now().UnixMilli())
+	}
+	uri, err := record.URI(key, h.file)
+	if err != nil {
+		return err.Error()
+	}
+	rec.LocationTarget = uri
+	return ""
+}
+
+func (h *Handler) currentKeySet(w http.ResponseWriter, r *http.Request) {
+	body, ok := h.body(w, r)
+	if !ok {
+		return
+	}
+	legacy, hasLegacy := r.URL.Query()["key"]
+	var keys []string
+	switch {
+	case len(body) > 0 && hasLegacy:
+		httpserver.WriteError(w, http.StatusBadRequest, "send the live keys either as a JSON array body or as ?key=a,b,c, not both")
+		return
+	case len(body) > 0:
+		if err := json.Unmarshal(body, &keys); err != nil || keys == nil {
+			httpserver.WriteError(w, http.StatusBadRequest, "the body must be a JSON array of the live keys ([] removes everything)")
+			return
+		}
+	case hasLegacy:
+		// The original clients' form; a bare ?key= is the empty set.
+		keys = []string{}
+		for _, v := range legacy {
+			for _, k := range strings.Split(v, ",") {
+				if k = strings.TrimSpace(k); k != "" {
+					keys = append(keys, k)
+				}
+			}
+		}
+	default:
+		httpserver.WriteError(w, http.StatusBadRequest, "send the complete set of live keys as a JSON array body ([] removes everything) or as ?key=a,b,c")
+		return
+	}
+	for _, k := range keys {
+		if err := record.ValidateKey(k); err != nil {
+			httpserver.WriteError(w, http.StatusBadRequest, "nothing was removed: %v", err)
+			return
+		}
+	}
+	removed, err := h.store.RemoveExcept(r.Context(), keys)
+	if err != nil {
+		h.fail(w, r, "currentkeyset", fmt.Errorf("removed %d keys, then: %w", len(removed), err))
+		return
+	}
+	if removed == nil {
+		removed = []string{}
+	}
+	if len(removed) > 0 {
+		httpserver.Logger(r.Context(), h.log).Info("removed keys that are no longer live", "removed", removed)
+	}
+	httpserver.WriteJSON(w, http.StatusOK, record.RemoveResult{Removed: removed})
+}
+
+func (h *Handler) remove(w http.ResponseWriter, r *http.Request) {
+	key, ok := h.key(w, r)
+	if !ok {
+		return
+	}
+	removed, err := h.store.Remove(r.Context(), key)
+	if err != nil {
+		h.fail(w, r, "remove", err)
+		return
+	}
+	res := record.RemoveResult{Removed: []string{}}
+	if removed {
+		res.Removed = append(res.Removed, key)
+	}
+	httpserver.WriteJSON(w, http.StatusOK, res)
+}
+
+func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
+	if !h.ready(w, r) {
+		return
+	}
+	httpserver.WriteJSON(w, http.StatusOK, record.KeyList{Keys: h.store.Keys()})
+}
+
+func (h *Handler) fetch(w http.ResponseWriter, r *http.Request) {
+	key, ok := h.key(w, r)
+	if !ok || !h.ready(w, r) {
+		return
+	}
+	_, js, found := h.store.Get(key)
+	if !found {
+		httpserver.WriteError(w, http.StatusNotFound, "no record is stored under key %q", key)
+		return
+	}
+	httpserver.WriteRawJSON(w, http.StatusOK, js)
+}
+
+// records writes the RecordSet from the stored encodings, without decoding
+// and encoding every record again.
+func (h *Handler) records(w http.ResponseWriter, r *http.Request) {
+	if !h.ready(w, r) {
+		return
+	}
+	items := h.store.Snapshot()
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	_, _ = bw.WriteString(`{"records":{`)
+	for i, it := range items {
+		if i > 0 {
+			_ = bw.WriteByte(',')
+		}
+		// Keys are letters, digits, '-', '_' and '.', which JSON does not escape.
+		_ = bw.WriteByte('"')
+		_, _ = bw.WriteString(it.Key)
+		_, _ = bw.WriteString(`":`)
+		_, _ = bw.Write(it.JSON)
+	}
+	_, _ = bw.WriteString("}}")
+	if err := bw.Flush(); err != nil {
+		httpserver.Logger(r.Context(), h.log).V(1).Info("client went away while reading /records", "error", err.Error())
+	}
+}
+
+// key returns the one ?key= of a request, or answers 400.
+func (h *Handler) key(w http.ResponseWriter, r *http.Request) (string, bool) {
+	vals := r.URL.Query()["key"]
+	if len(vals) != 1 || vals[0] == "" {
+		httpserver.WriteError(w, http.StatusBadRequest, "exactly one non-empty ?key= is required")
+		return "", false
+	}
+	if err := record.ValidateKey(vals[0]); err != nil {
+		httpserver.WriteError(w, http.StatusBadRequest, "%v", err)
+		return "", false
+	}
+	return vals[0], true
+}
+
+// body reads the request body (trimmed), or answers 400/413.
+func (h *Handler) body(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		if httpserver.IsTooLarge(err) {
+			httpserver.WriteError(w, http.StatusRequestEntityTooLarge, "request body too large: %v", err)
+		} else {
+			httpserver.WriteError(w, http.StatusBadRequest, "reading the request body: %v", err)
+		}
+		return nil, false
+	}
+	return bytes.TrimSpace(b), true
+}
+
+func (h *Handler) ready(w http.ResponseWriter, _ *http.Request) bool {
+	if err := h.store.Ready(); err != nil {
+		w.Header().Set("Retry-After", "1")
+		httpserver.WriteError(w, http.StatusServiceUnavailable, "%v", err)
+		return false
+	}
+	return true
+}
+
+// fail maps a store error to its status.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op string, err error) {
+	switch {
+	case errors.Is(err, store.ErrStale):
+		httpserver.WriteError(w, http.StatusConflict, "%v", err)
+	case errors.Is(err, store.ErrTooLarge):
+		httpserver.WriteError(w, http.StatusRequestEntityTooLarge, "%v", err)
+	case errors.Is(err, record.ErrInvalidKey):
+		httpserver.WriteError(w, http.StatusBadRequest, "%v", err)
+	case errors.Is(err, store.ErrNotReady), errors.Is(err, store.ErrClosed):
+		w.Header().Set("Retry-After", "1")
+		httpserver.WriteError(w, http.StatusServiceUnavailable, "%v", err)
+	case r.Context().Err() != nil:
+		// The caller went away; the write may still have happened.
+		httpserver.WriteError(w, http.StatusServiceUnavailable, "request cancelled: %v", err)
+	default:
+		h.errors.WithLabelValues(op).Inc()
+		httpserver.Logger(r.Context(), h.log).Error(err, "storing failed", "op", op)
+		httpserver.WriteError(w, http.StatusInternalServerError, "%v", err)
+	}
+}
+
+func validType(t string) bool {
+	return t == record.TypeKubeflow || t == record.TypeKServe
+}

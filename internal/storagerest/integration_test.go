@@ -1,0 +1,233 @@
+package storagerest_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/storagerest"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/store"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/locationclient"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/storageclient"
+)
+
+// One control plane for the package; each test has its own namespace.
+var apiServer *rest.Config
+
+func TestMain(m *testing.M) {
+	env, cfg, err := testenv.StartEnv()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	apiServer = cfg
+	code := m.Run()
+	if err := env.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "stopping envtest:", err)
+	}
+	os.Exit(code)
+}
+
+var nsCount atomic.Int64
+
+func namespace(t *testing.T) string {
+	t.Helper()
+	name := fmt.Sprintf("storagerest-%d-%d", time.Now().UnixNano()%1e6, nsCount.Add(1))
+	_, err := kubeClient(t).CoreV1().Namespaces().Create(context.Background(),
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
+	require.NoError(t, err)
+	return name
+}
+
+func kubeClient(t *testing.T) kubernetes.Interface {
+	t.Helper()
+	cs, err := kubernetes.NewForConfig(apiServer)
+	require.NoError(t, err)
+	return cs
+}
+
+// stack is storage-rest as main wires it: store, forwarder and handler.
+type stack struct {
+	store  *store.Store
+	fwd    *storagerest.Forwarder
+	client *storageclient.Client
+	stop   func()
+}
+
+func startStack(t *testing.T, ns, locationURL string) *stack {
+	t.Helper()
+	kc, err := store.NewClient(apiServer)
+	require.NoError(t, err)
+	fwd, err := storagerest.NewForwarder(storagerest.ForwarderOptions{
+		Location: locationclient.New(locationURL), URL: locationURL, Log: logr.Discard(),
+		MinBackoff: 10 * time.Millisecond, MaxBackoff: 50 * time.Millisecond,
+	})
+	require.NoError(t, err)
+	st, err := store.New(store.Options{Client: kc, Namespace: ns, Log: logr.Discard(), OnChange: fwd.Enqueue})
+	require.NoError(t, err)
+	h, err := storagerest.NewHandler(storagerest.Options{Store: st, Log: logr.Discard()})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	ctx, cancel := context.WithCancel(context.Background())
+	storeDone, fwdDone := make(chan error, 1), make(chan struct{})
+	go func() { storeDone <- st.Run(ctx) }()
+	go func() {
+		defer close(fwdDone)
+		fwd.Run(ctx)
+	}()
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		srv.Close()
+		cancel()
+		require.NoError(t, <-storeDone)
+		<-fwdDone
+	}
+	t.Cleanup(stop)
+	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer wcancel()
+	require.NoError(t, st.WaitReady(wctx))
+	return &stack{store: st, fwd: fwd, client: storageclient.New(srv.URL), stop: stop}
+}
+
+func modelDoc(name string) []byte {
+	return []byte(fmt.Sprintf(`{"models":[{"name":%q,"owner":"o","lifecycle":"l","description":"d"}]}`, name))
+}
+
+func storedInConfigMap(t *testing.T, ns, key string) (record.Record, bool) {
+	t.Helper()
+	cm, err := kubeClient(t).CoreV1().ConfigMaps(ns).Get(context.Background(), store.DefaultName, metav1.GetOptions{})
+	require.NoError(t, err)
+	v, ok := cm.BinaryData[key]
+	if !ok {
+		return record.Record{}, false
+	}
+	var r record.Record
+	require.NoError(t, json.Unmarshal(v, &r))
+	return r, true
+}
+
+func TestChangesReachLocationAndCatchUpAfterAnOutage(t *testing.T) {
+	ns := namespace(t)
+	loc := newFakeLocation()
+	locSrv := httptest.NewServer(loc)
+	defer locSrv.Close()
+	s := startStack(t, ns, locSrv.URL)
+	ctx := context.Background()
+
+	_, err := s.client.Upsert(ctx, "mnist__v1", record.TypeKServe, &record.Record{Body: modelDoc("mnist"), LastUpdateTimeSinceEpoch: 1, ModelCard: "# MNIST"})
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { _, ok := loc.get("mnist__v1"); return ok }, 10*time.Second, 5*time.Millisecond)
+	got, _ := loc.get("mnist__v1")
+	assert.Equal(t, "# MNIST", got.ModelCard)
+	assert.Equal(t, "/mnist/v1/model-catalog.json", got.LocationTarget)
+
+	// Location goes down: writes still succeed and are durable.
+	loc.status.Store(http.StatusServiceUnavailable)
+	res, err := s.client.Upsert(ctx, "granite__v2", record.TypeKubeflow, &record.Record{Body: modelDoc("granite"), LastUpdateTimeSinceEpoch: 2})
+	require.NoError(t, err)
+	assert.Equal(t, record.UpsertCreated, res.Status)
+	removed, err := s.client.CurrentKeySet(ctx, []string{"granite__v2"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"mnist__v1"}, removed)
+	_, ok := storedInConfigMap(t, ns, "granite__v2")
+	assert.True(t, ok, "stored while location is down")
+	_, ok = storedInConfigMap(t, ns, "mnist__v1")
+	assert.False(t, ok)
+	_, ok = loc.get("granite__v2")
+	assert.False(t, ok, "location has not heard yet")
+	assert.Positive(t, s.fwd.Pending())
+
+	// Location comes back and catches up with both changes.
+	loc.status.Store(0)
+	require.Eventually(t, func() bool {
+		_, hasNew := loc.get("granite__v2")
+		_, hasOld := loc.get("mnist__v1")
+		return hasNew && !hasOld
+	}, 10*time.Second, 5*time.Millisecond)
+}
+
+func TestRestartServesEverythingAndLocationReloads(t *testing.T) {
+	ns := namespace(t)
+	first := startStack(t, ns, "http://127.0.0.1:1") // location never answers
+	ctx := context.Background()
+	for i := range 30 {
+		key := fmt.Sprintf("model-%02d__v1", i)
+		_, err := first.client.Upsert(ctx, key, record.TypeKubeflow, &record.Record{
+			Body: modelDoc(key), LastUpdateTimeSinceEpoch: record.Epoch(i + 1), ModelCard: "# card " + key, ModelCardKey: fmt.Sprintf("model-%02d", i),
+		})
+		require.NoError(t, err)
+	}
+	first.stop()
+
+	loc := newFakeLocation()
+	locSrv := httptest.NewServer(loc)
+	defer locSrv.Close()
+	second := startStack(t, ns, locSrv.URL)
+	all, err := second.client.Records(ctx)
+	require.NoError(t, err)
+	require.Len(t, all, 30)
+	for i := range 30 {
+		key := fmt.Sprintf("model-%02d__v1", i)
+		r := all[key]
+		assert.JSONEq(t, string(modelDoc(key)), string(r.Body), key)
+		assert.Equal(t, "# card "+key, r.ModelCard)
+		assert.Equal(t, fmt.Sprintf("model-%02d", i), r.ModelCardKey)
+		assert.Equal(t, record.Epoch(i+1), r.LastUpdateTimeSinceEpoch)
+		assert.Equal(t, record.TypeKubeflow, r.ReconcilerType)
+	}
+	require.Eventually(t, func() bool { return loc.count() == 30 }, 10*time.Second, 5*time.Millisecond,
+		"a restarted storage-rest hands location what it loaded")
+}
+
+func TestHTTPErrorsAgainstTheRealStore(t *testing.T) {
+	ns := namespace(t)
+	s := startStack(t, ns, "http://127.0.0.1:1")
+	ctx := context.Background()
+	_, err := s.client.Upsert(ctx, "m", "", &record.Record{Body: modelDoc("v2"), LastUpdateTimeSinceEpoch: 10})
+	require.NoError(t, err)
+
+	before := s.store.APICalls()
+	res, err := s.client.Upsert(ctx, "m", "", &record.Record{Body: modelDoc("v2"), LastUpdateTimeSinceEpoch: 11})
+	require.NoError(t, err)
+	assert.Equal(t, record.UpsertUnchanged, res.Status)
+	assert.Zero(t, s.store.APICalls().Sub(before).Requests(), "an identical upsert does not reach the API server")
+
+	_, err = s.client.Upsert(ctx, "m", "", &record.Record{Body: modelDoc("v1"), LastUpdateTimeSinceEpoch: 9})
+	var se *storageclient.StatusError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, http.StatusConflict, se.Code)
+	assert.Contains(t, se.Message, "older")
+
+	big := []byte(`{"d":"` + strings.Repeat("x", 900_000) + `"}`)
+	_, err = s.client.Upsert(ctx, "big", "", &record.Record{Body: big, LastUpdateTimeSinceEpoch: 1})
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, http.StatusRequestEntityTooLarge, se.Code)
+	assert.Contains(t, se.Message, "1048576")
+
+	r, ok := storedInConfigMap(t, ns, "m")
+	require.True(t, ok)
+	assert.JSONEq(t, string(modelDoc("v2")), string(r.Body), "the stored record is untouched")
+	_, ok = storedInConfigMap(t, ns, "big")
+	assert.False(t, ok)
+}

@@ -1,0 +1,239 @@
+package store
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/go-logr/logr"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
+)
+
+func raw(t *testing.T, body string, ts int64) []byte {
+	t.Helper()
+	b, err := encodeRecord(&record.Record{Body: []byte(body), LastUpdateTimeSinceEpoch: record.Epoch(ts)})
+	require.NoError(t, err)
+	return b
+}
+
+func cm(name string, rv int, entries map[string][]byte) *corev1.ConfigMap {
+	return &corev1.ConfigMap{
+		ObjectMeta: metav1.ObjectMeta{Name: name, ResourceVersion: strconv.Itoa(rv)},
+		BinaryData: entries,
+	}
+}
+
+type changes struct{ got []string }
+
+func (c *changes) hear(key string, rec *record.Record) {
+	if rec == nil {
+		c.got = append(c.got, key+"=<removed>")
+		return
+	}
+	c.got = append(c.got, key+"="+string(rec.Body))
+}
+
+func TestConfigMapIndex(t *testing.T) {
+	for name, want := range map[string]int{"bac": 0, "bac-1": 1, "bac-42": 42} {
+		got, ok := configMapIndex("bac", name)
+		assert.True(t, ok, name)
+		assert.Equal(t, want, got, name)
+	}
+	for _, name := range []string{"bac-0", "bac-01", "bac-", "bac-x", "other", "bac-1-2", "bac-999999999"} {
+		_, ok := configMapIndex("bac", name)
+		assert.False(t, ok, name)
+	}
+}
+
+func TestValidateName(t *testing.T) {
+	require.NoError(t, ValidateName(DefaultName))
+	assert.Error(t, ValidateName("Bad_Name"))
+	assert.Error(t, ValidateName(strings.Repeat("a", 64)), "longer than a label value")
+}
+
+func TestSizeCountsKeysAndValuesOfDataAndBinaryData(t *testing.T) {
+	c := &corev1.ConfigMap{Data: map[string]string{"ab": "cde"}, BinaryData: map[string][]byte{"k": {1, 2}}}
+	assert.Equal(t, 2+3+1+2, configMapSize(c))
+	assert.Equal(t, 3+4, entrySize("abc", []byte("defg")))
+}
+
+func TestDecodeRecordAcceptsOtherSpellingsAndServesCanonical(t *testing.T) {
+	rec, canon, err := decodeRecord([]byte(`{"body":"e30=","lastUpdateTimeSinceEpoch":12,"locationId":"x","locationIDValid":true}`))
+	require.NoError(t, err)
+	assert.Equal(t, record.Epoch(12), rec.LastUpdateTimeSinceEpoch)
+	assert.JSONEq(t, `{"body":"e30=","lastUpdateTimeSinceEpoch":"12"}`, string(canon))
+
+	r := raw(t, "{}", 3)
+	_, canon, err = decodeRecord(r)
+	require.NoError(t, err)
+	assert.Equal(t, &r[0], &canon[0], "a canonical value is served as stored, without a copy")
+
+	_, _, err = decodeRecord([]byte("not json"))
+	assert.Error(t, err)
+}
+
+func TestStateResolvesDuplicatesToNewestThenLowestIndex(t *testing.T) {
+	var ch changes
+	st := newState("bac", logr.Discard(), ch.hear)
+	st.apply(cm("bac", 10, map[string][]byte{"a": raw(t, "a-old", 1), "b": raw(t, "b-primary", 5)}))
+	st.apply(cm("bac-1", 11, map[string][]byte{"a": raw(t, "a-new", 2), "b": raw(t, "b-spill", 5)}))
+
+	assert.Equal(t, "a-new", string(st.view["a"].rec.Body))
+	assert.Equal(t, "bac-1", st.view["a"].cm)
+	assert.Equal(t, "b-primary", string(st.view["b"].rec.Body), "equal timestamps: the lower ConfigMap wins")
+	assert.Contains(t, st.dups, "a", "the older copy of a may be deleted")
+	assert.NotContains(t, st.dups, "b", "a same-age copy with other content is never deleted by upkeep")
+	assert.ElementsMatch(t, []string{"a=a-old", "b=b-primary", "a=a-new"}, ch.got)
+}
+
+func TestStateIgnoresEventsOlderThanWhatItKnows(t *testing.T) {
+	var ch changes
+	st := newState("bac", logr.Discard(), ch.hear)
+	st.apply(cm("bac", 20, map[string][]byte{"a": raw(t, "v2", 2)}))
+	st.apply(cm("bac", 19, map[string][]byte{"a": raw(t, "v1", 1)}))
+	assert.Equal(t, "v2", string(st.view["a"].rec.Body))
+
+	st.apply(cm("bac-1", 30, map[string][]byte{"b": raw(t, "b", 1)}))
+	st.forget("bac-1", 30)
+	assert.NotContains(t, st.view, "b")
+	st.apply(cm("bac-1", 29, map[string][]byte{"b": raw(t, "b", 1)}))
+	assert.NotContains(t, st.view, "b", "a late event must not resurrect a deleted ConfigMap")
+	st.apply(cm("bac-1", 31, map[string][]byte{"b": raw(t, "b2", 1)}))
+	assert.Equal(t, "b2", string(st.view["b"].rec.Body), "a recreated ConfigMap is seen")
+	assert.Equal(t, []string{"a=v2", "b=b", "b=<removed>", "b=b2"}, ch.got)
+}
+
+func TestStateKeepsForeignAndBrokenEntriesOutOfTheView(t *testing.T) {
+	st := newState("bac", logr.Discard(), nil)
+	c := cm("bac", 1, map[string][]byte{"-legacy": []byte("x"), "broken": []byte("not json"), "ok": raw(t, "{}", 1)})
+	c.Data = map[string]string{"note": "hi"}
+	st.apply(c)
+	assert.Equal(t, []string{"ok"}, keysOf(st.view))
+	assert.Equal(t, 2, st.cms["bac"].foreign)
+	assert.True(t, st.cms["bac"].entries["broken"].broken)
+	assert.Equal(t, configMapSize(c), st.bytes)
+}
+
+func keysOf(m map[string]*entry) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func upsertOp(t *testing.T, key, body string, ts int64) *op {
+	o := newOp(t.Context(), opUpsert, key)
+	o.rec = record.Record{Body: []byte(body), LastUpdateTimeSinceEpoch: record.Epoch(ts)}
+	o.raw = raw(t, body, ts)
+	return o
+}
+
+func TestPlanFillsThePrimaryFirstThenSpills(t *testing.T) {
+	st := newState("bac", logr.Discard(), nil)
+	st.apply(cm("bac", 1, map[string][]byte{}))
+	one := upsertOp(t, "k1", strings.Repeat("x", 40), 1)
+	limit := entrySize("k1", one.raw)*2 + 10
+	p := newPlan(st, limit)
+	for i := 1; i <= 5; i++ {
+		o := upsertOp(t, "k"+strconv.Itoa(i), strings.Repeat("x", 40), 1)
+		_, done := p.upsert(o)
+		require.False(t, done)
+	}
+	assert.Len(t, p.phase1["bac"].set, 2)
+	assert.Len(t, p.phase1["bac-1"].set, 2)
+	assert.Len(t, p.phase1["bac-2"].set, 1)
+	assert.Nil(t, p.base["bac-1"], "a new spill is created")
+	for name, n := range p.proj {
+		assert.LessOrEqual(t, n, limit, name)
+	}
+}
+
+func TestPlanRefusesRecordsThatFitNowhere(t *testing.T) {
+	st := newState("bac", logr.Discard(), nil)
+	o := upsertOp(t, "k", strings.Repeat("x", 100), 1)
+	p := newPlan(st, entrySize("k", o.raw)-1)
+	r, done := p.upsert(o)
+	require.True(t, done)
+	assert.ErrorIs(t, r.err, ErrTooLarge)
+	assert.True(t, p.empty())
+}
+
+func TestPlanMovesAGrownRecordNewPlaceFirst(t *testing.T) {
+	st := newState("bac", logr.Discard(), nil)
+	small := raw(t, "s", 1)
+	st.apply(cm("bac", 1, map[string][]byte{"a": small, "b": small}))
+	limit := st.bytes + 5
+	p := newPlan(st, limit)
+	_, done := p.upsert(upsertOp(t, "a", strings.Repeat("g", 20), 2))
+	require.False(t, done)
+	assert.Contains(t, p.phase1["bac-1"].set, "a", "written to its new place in phase 1")
+	assert.Contains(t, p.phase2["bac"].del, "a", "the old copy goes in phase 2")
+	assert.NotContains(t, p.phase1, "bac")
+	assert.Equal(t, 1, p.moves)
+}
+
+func TestPlanStaleAndUnchanged(t *testing.T) {
+	st := newState("bac", logr.Discard(), nil)
+	st.apply(cm("bac", 1, map[string][]byte{"a": raw(t, "v", 10)}))
+	p := newPlan(st, MaxConfigMapBytes)
+	r, done := p.upsert(upsertOp(t, "a", "w", 9))
+	require.True(t, done)
+	assert.ErrorIs(t, r.err, ErrStale)
+	r, done = p.upsert(upsertOp(t, "a", "v", 9))
+	require.True(t, done)
+	assert.Equal(t, statusUnchanged, r.status, "same content is unchanged whatever the timestamp")
+	_, done = p.upsert(upsertOp(t, "a", "w", 10))
+	assert.False(t, done, "an equal timestamp may overwrite")
+}
+
+func TestPlanCompactsOnlyWholeSpills(t *testing.T) {
+	st := newState("bac", logr.Discard(), nil)
+	r1 := raw(t, "one", 1)
+	st.apply(cm("bac", 1, map[string][]byte{"a": r1}))
+	st.apply(cm("bac-1", 2, map[string][]byte{"b": r1, "c": r1}))
+	st.apply(cm("bac-2", 3, map[string][]byte{}))
+
+	// Room in the primary for one record only: nothing moves.
+	p := newPlan(st, st.cms["bac"].size+entrySize("b", r1)+1)
+	p.maintain(map[string]bool{})
+	assert.Empty(t, p.phase1)
+	assert.Contains(t, p.drop, "bac-2", "an empty spill is deleted")
+
+	// Room for both: the whole spill moves down and is then deleted.
+	p = newPlan(st, st.cms["bac"].size+2*entrySize("b", r1))
+	p.maintain(map[string]bool{"bac-2": true})
+	assert.Len(t, p.phase1["bac"].set, 2)
+	assert.Len(t, p.phase2["bac-1"].del, 2)
+	assert.Contains(t, p.drop, "bac-1")
+	assert.NotContains(t, p.drop, "bac-2", "a spill we may not delete is left alone")
+}
+
+func TestPlanDedupeKeepsTheWinner(t *testing.T) {
+	st := newState("bac", logr.Discard(), nil)
+	st.apply(cm("bac", 1, map[string][]byte{"a": raw(t, "old", 1), "b": raw(t, "same", 1)}))
+	st.apply(cm("bac-1", 2, map[string][]byte{"a": raw(t, "new", 2), "b": raw(t, "same", 1)}))
+	p := newPlan(st, MaxConfigMapBytes)
+	p.maintain(nil)
+	assert.Equal(t, map[string]struct{}{"a": {}}, p.phase1["bac"].del)
+	assert.Equal(t, map[string]struct{}{"b": {}}, p.phase1["bac-1"].del)
+	assert.Equal(t, 2, p.dedupes)
+}
+
+func TestRecordEncodingIsWhatTheDocumentedCommandReads(t *testing.T) {
+	doc := `{"models":[{"name":"m"}]}`
+	b, err := encodeRecord(&record.Record{Body: []byte(doc), LastUpdateTimeSinceEpoch: 5, ModelCard: "# card"})
+	require.NoError(t, err)
+	var v struct {
+		Body []byte `json:"body"`
+	}
+	require.NoError(t, json.Unmarshal(b, &v))
+	assert.JSONEq(t, doc, string(v.Body))
+	assert.Contains(t, string(b), `"modelCard":"# card"`)
+}
