@@ -123,12 +123,18 @@ type runOptions struct {
 
 func startNormalizer(t *testing.T, dp *dataPlane, o runOptions) *normalizerRun {
 	t.Helper()
+	return startNormalizerOn(t, cluster.cfg, dp, o)
+}
+
+// startNormalizerOn runs a normalizer against the API server cfg.
+func startNormalizerOn(t *testing.T, cfg *rest.Config, dp *dataPlane, o runOptions) *normalizerRun {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	reg := prometheus.NewRegistry()
 	n := &normalizerRun{cancel: cancel, done: make(chan error, 1), metrics: freeAddr(t), reg: reg}
 	var log logr.Logger = testr.NewWithOptions(t, testr.Options{Verbosity: 0})
-	cfg := Config{
-		RestConfig:            cluster.cfg,
+	ncfg := Config{
+		RestConfig:            cfg,
 		Namespace:             "default",
 		MetricsAddress:        n.metrics,
 		Log:                   log,
@@ -142,7 +148,7 @@ func startNormalizer(t *testing.T, dp *dataPlane, o runOptions) *normalizerRun {
 		GracefulShutdownDelay: 5 * time.Second,
 		MetricsRegistry:       reg,
 	}
-	go func() { n.done <- Run(ctx, cfg) }()
+	go func() { n.done <- Run(ctx, ncfg) }()
 	t.Cleanup(n.stop)
 	return n
 }

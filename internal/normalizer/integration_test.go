@@ -19,8 +19,11 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"knative.dev/pkg/apis"
 	duckv1 "knative.dev/pkg/apis/duck/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryserver"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
 )
 
@@ -75,6 +78,12 @@ func (r *registry) model(t testing.TB, name, version string, versionProps *map[s
 
 func readyISVC(t testing.TB, ns, name string, labels, annotations map[string]string) *v1beta1.InferenceService {
 	t.Helper()
+	return readyISVCWith(t, cluster.client, ns, name, labels, annotations)
+}
+
+// readyISVCWith creates a Ready InferenceService and its predictor Service.
+func readyISVCWith(t testing.TB, c client.Client, ns, name string, labels, annotations map[string]string) *v1beta1.InferenceService {
+	t.Helper()
 	ctx := context.Background()
 	isvc := &v1beta1.InferenceService{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels, Annotations: annotations},
@@ -82,7 +91,7 @@ func readyISVC(t testing.TB, ns, name string, labels, annotations map[string]str
 			Model: &v1beta1.ModelSpec{ModelFormat: v1beta1.ModelFormat{Name: "onnx"}},
 		}},
 	}
-	require.NoError(t, cluster.client.Create(ctx, isvc))
+	require.NoError(t, c.Create(ctx, isvc))
 	u, err := apis.ParseURL("https://" + name + "-" + ns + ".apps.example.com")
 	require.NoError(t, err)
 	isvc.Status.URL = u
@@ -91,12 +100,12 @@ func readyISVC(t testing.TB, ns, name string, labels, annotations map[string]str
 		isvc.Status.Conditions = append(isvc.Status.Conditions, apis.Condition{Type: c, Status: corev1.ConditionTrue,
 			LastTransitionTime: apis.VolatileTime{Inner: metav1.Now()}})
 	}
-	require.NoError(t, cluster.client.Status().Update(ctx, isvc))
+	require.NoError(t, c.Status().Update(ctx, isvc))
 	svc := &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name + "-predictor", Labels: map[string]string{"serving.kserve.io/inferenceservice": name}},
 		Spec:       corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt(8080)}}},
 	}
-	require.NoError(t, cluster.client.Create(ctx, svc))
+	require.NoError(t, c.Create(ctx, svc))
 	return isvc
 }
 
@@ -326,4 +335,36 @@ func TestRegistryAppearingLater(t *testing.T) {
 	assert.Equal(t, []string{"early__v1", "late__v1"}, l.Keys)
 	b, _ := json.Marshal(l)
 	t.Logf("storage-rest keys: %s", b)
+}
+
+// TestWaitsForTheKServeCRD starts the normalizer on a cluster without the
+// InferenceService CRD: it publishes the registry's models, keeps running,
+// and starts watching InferenceServices once the CRD is installed.
+func TestWaitsForTheKServeCRD(t *testing.T) {
+	bare := testenv.Start(t) // a second control plane, without the CRD
+	dp := startDataPlane(t, "it-crd")
+	reg := startRegistry(t)
+	reg.model(t, "solo", "v1", nil, openapi.ModelArtifact{Uri: strp("s3://solo")})
+
+	n := startNormalizerOn(t, bare, dp, runOptions{registries: []string{reg.url}})
+	eventually(t, "registry model published without the CRD", func() bool {
+		return hasURI(dp.uris(t), "/solo/v1/model-catalog.json")
+	})
+	select {
+	case err := <-n.done:
+		t.Fatalf("the normalizer stopped while the CRD is missing: %v", err)
+	default:
+	}
+
+	crd, err := testenv.KServeCRD()
+	require.NoError(t, err)
+	_, err = envtest.InstallCRDs(bare, envtest.CRDInstallOptions{Paths: []string{crd}})
+	require.NoError(t, err)
+	c, err := client.New(bare, client.Options{Scheme: cluster.client.Scheme()})
+	require.NoError(t, err)
+	require.NoError(t, c.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "late-ns"}}))
+	readyISVCWith(t, c, "late-ns", "late-server", nil, map[string]string{"rhdh.io/owner": "ops"})
+	eventually(t, "InferenceService picked up after the CRD appeared", func() bool {
+		return hasURI(dp.uris(t), "/kserve/late-ns/late-server/model-catalog.json")
+	})
 }

@@ -5,28 +5,53 @@
 // pageSize=P, orderBy=ID, sortOrder=ASC and nextPageToken, never one request
 // per model: ceil(n/P) requests each for registered_models, model_versions,
 // model_artifacts, inference_services and serving_environments (at least one
-// each, even when empty). A ModelArtifact in the top-level list does not say
-// which ModelVersion it belongs to (the spec has no modelVersionId or parent
-// field on it), so the link comes from the nested
-// model_versions/{id}/artifacts?artifactType=model-artifact list, asked only
-// for the versions the connector publishes: versions that are not ARCHIVED
-// and whose registered model is listed and not ARCHIVED; and not at all when
-// the top-level list holds no model artifact. With P=100, R registered
-// models, V versions of which L are published, A artifacts, I inference
-// services and S serving environments:
+// each, even when empty). Snapshot.VersionArtifacts holds the connector's
+// published versions (not ARCHIVED, registered model listed and not
+// ARCHIVED) with their model artifacts. A ModelArtifact in the top-level
+// list does not say which ModelVersion it belongs to (the spec has no
+// modelVersionId or parent field on it); only the nested
+// model_versions/{id}/artifacts?artifactType=model-artifact list does. The
+// Client therefore remembers, across snapshots, which artifact ids each
+// published version holds, and reads a version's nested list (ceil(a_v/P)
+// requests, at least one) only:
+//
+//   - for a published version it has not read before (new, or published
+//     again after being archived);
+//   - for a version holding an artifact whose lastUpdateTimeSinceEpoch
+//     moved, since the upsert that attaches an artifact elsewhere updates it;
+//   - for every published version (a full refresh) on the first snapshot,
+//     every Options.ArtifactRefresh (10m by default), and whenever the
+//     top-level list holds an artifact the reads above cannot place: a new
+//     artifact of an already-read version, or one that left a version. An
+//     artifact a full refresh finds in no published version (attached to
+//     nothing, or to an archived version) is remembered as such until it
+//     changes;
+//   - never when the top-level list holds no model artifact.
+//
+// Artifact contents (uri, modelSource*, state, customProperties) always come
+// from this snapshot's top-level list; the nested lists only link them. With
+// P=100, R registered models, V versions of which L are published, A
+// artifacts, I inference services and S serving environments:
 //
 //	requests = ceil(R/P) + ceil(V/P) + ceil(A/P) + ceil(I/P) + ceil(S/P)
-//	         + sum over the L published versions of ceil(a_v/P)   (a_v >= 1 page)
+//	         + sum over the versions read of ceil(a_v/P)
 //
-// so 1,000 models with one live version and one artifact each cost
-// 10+10+10+1+1 + 1,000 requests. The nested lists run Concurrency at a time.
+// where the versions read are none in a steady state, the new or changed
+// ones after an ordinary change, and all L on a full refresh. So 1,000
+// models with one live version and one artifact each cost 10+10+10+1+1 = 32
+// requests per sync, and 1,032 on the first and every refresh. The nested
+// lists run Concurrency at a time.
 //
 // A Snapshot is all or nothing: any failed request (HTTP error, malformed
 // JSON, timeout, paging that does not advance) fails it with an error that
 // names the registry URL and the endpoint, so the caller keeps its last good
-// state. The lists are read one after the other, so a registry that changes
+// state, and the remembered links stay as the last good snapshot left them.
+// The lists are not all read at one instant, so a registry that changes
 // during a sync can yield, for example, a version whose registered model is
-// not in the snapshot; the next sync sees the registry settled.
+// not in the snapshot, or an artifact that shows under its version only
+// from the next sync; the next sync sees the registry settled. An artifact
+// attached elsewhere without a change to its lastUpdateTimeSinceEpoch is
+// seen at the next full refresh.
 package registryclient
 
 import (
@@ -49,6 +74,10 @@ const APIPath = "/api/model_registry/v1alpha3"
 
 // DefaultConcurrency is how many nested artifact lists run at once.
 const DefaultConcurrency = 4
+
+// DefaultArtifactRefresh is how often a Client reads every published
+// version's artifact list again, whatever it remembers.
+const DefaultArtifactRefresh = 10 * time.Minute
 
 // Metric endpoint names, one per endpoint a Snapshot reads.
 const (
@@ -84,6 +113,10 @@ type Options struct {
 	// Concurrency bounds the nested artifact lists in flight;
 	// DefaultConcurrency when zero.
 	Concurrency int
+	// ArtifactRefresh is the longest a Client trusts the version-artifact
+	// links it remembers before it reads every published version's list
+	// again; DefaultArtifactRefresh when zero, every snapshot when negative.
+	ArtifactRefresh time.Duration
 	// HTTPClient replaces the client built from CAPEM/InsecureSkipTLSVerify.
 	HTTPClient *http.Client
 	// Metrics counts requests by endpoint and outcome; nil for none.
@@ -92,12 +125,19 @@ type Options struct {
 	Logger logr.Logger
 }
 
-// Client reads one model registry.
+// Client reads one model registry. It is safe for concurrent use;
+// concurrent Snapshots do not share their work, and the last to finish
+// leaves the links the next one starts from.
 type Client struct {
 	api         *httpjson.Client
 	pageSize    int
 	concurrency int
+	refresh     time.Duration
+	now         func() time.Time
 	log         logr.Logger
+
+	mu    sync.Mutex
+	links *artifactLinks // from the last good snapshot
 }
 
 // New returns a client for the registry at baseURL (for example
@@ -116,10 +156,16 @@ func New(baseURL string, opts Options) *Client {
 		}),
 		pageSize:    httpjson.ClampPageSize(opts.PageSize),
 		concurrency: opts.Concurrency,
+		refresh:     opts.ArtifactRefresh,
+		now:         time.Now,
 		log:         opts.Logger,
+		links:       &artifactLinks{},
 	}
 	if c.concurrency <= 0 {
 		c.concurrency = DefaultConcurrency
+	}
+	if c.refresh == 0 {
+		c.refresh = DefaultArtifactRefresh
 	}
 	return c
 }
@@ -138,11 +184,14 @@ type Snapshot struct {
 	ServingEnvironments []openapi.ServingEnvironment
 	// VersionArtifacts maps a ModelVersion id to its model artifacts, for
 	// every published version (not ARCHIVED, registered model listed and not
-	// ARCHIVED). A published version without artifacts maps to an empty
-	// slice; archived versions are absent.
+	// ARCHIVED), in ID order. A published version without artifacts maps to
+	// an empty slice; archived versions are absent. The artifacts are copies
+	// of ModelArtifacts entries and share their pointer fields.
 	VersionArtifacts map[string][]openapi.ModelArtifact
 	// Requests is how many HTTP requests the snapshot took.
 	Requests int
+	// VersionLists is how many versions' nested artifact lists were read.
+	VersionLists int
 }
 
 // Snapshot reads the whole registry; see the package documentation for the
@@ -154,95 +203,145 @@ func (c *Client) Snapshot(ctx context.Context) (*Snapshot, error) {
 	count := func() { requests.Add(1) }
 	s := &Snapshot{URL: c.URL()}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		errMu    sync.Mutex
-		firstErr error
-		wg       sync.WaitGroup
-	)
-	fail := func(err error) {
-		errMu.Lock()
-		defer errMu.Unlock()
-		if firstErr == nil {
-			firstErr = err
-			cancel()
-		}
-	}
-	run := func(f func() error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := f(); err != nil {
-				fail(err)
-			}
-		}()
-	}
-	run(func() (err error) {
-		s.RegisteredModels, err = listTop(ctx, c, EndpointRegisteredModels, count, func(m *openapi.RegisteredModel) string { return m.GetId() })
+	t, tctx := newTasks(ctx)
+	t.run(func() (err error) {
+		s.RegisteredModels, err = listTop(tctx, c, EndpointRegisteredModels, count, func(m *openapi.RegisteredModel) string { return m.GetId() })
 		return err
 	})
-	run(func() (err error) {
-		s.ModelVersions, err = listTop(ctx, c, EndpointModelVersions, count, func(m *openapi.ModelVersion) string { return m.GetId() })
+	t.run(func() (err error) {
+		s.ModelVersions, err = listTop(tctx, c, EndpointModelVersions, count, func(m *openapi.ModelVersion) string { return m.GetId() })
 		return err
 	})
-	run(func() (err error) {
-		s.ModelArtifacts, err = listTop(ctx, c, EndpointModelArtifacts, count, func(m *openapi.ModelArtifact) string { return m.GetId() })
+	t.run(func() (err error) {
+		s.ModelArtifacts, err = listTop(tctx, c, EndpointModelArtifacts, count, func(m *openapi.ModelArtifact) string { return m.GetId() })
 		return err
 	})
-	run(func() (err error) {
-		s.InferenceServices, err = listTop(ctx, c, EndpointInferenceServices, count, func(m *openapi.InferenceService) string { return m.GetId() })
+	t.run(func() (err error) {
+		s.InferenceServices, err = listTop(tctx, c, EndpointInferenceServices, count, func(m *openapi.InferenceService) string { return m.GetId() })
 		return err
 	})
-	run(func() (err error) {
-		s.ServingEnvironments, err = listTop(ctx, c, EndpointServingEnvironments, count, func(m *openapi.ServingEnvironment) string { return m.GetId() })
+	t.run(func() (err error) {
+		s.ServingEnvironments, err = listTop(tctx, c, EndpointServingEnvironments, count, func(m *openapi.ServingEnvironment) string { return m.GetId() })
 		return err
 	})
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+	if err := t.wait(); err != nil {
+		return nil, err
 	}
 
 	published := PublishedVersions(s.RegisteredModels, s.ModelVersions)
-	s.VersionArtifacts = make(map[string][]openapi.ModelArtifact, len(published))
-	if len(s.ModelArtifacts) == 0 {
-		for _, id := range published {
-			s.VersionArtifacts[id] = []openapi.ModelArtifact{}
-		}
-	} else {
-		var mu sync.Mutex
-		sem := make(chan struct{}, c.concurrency)
-		for _, id := range published {
-			if ctx.Err() != nil {
-				break
-			}
-			sem <- struct{}{}
-			run(func() error {
-				defer func() { <-sem }()
-				arts, err := c.versionArtifacts(ctx, id, count)
-				if err != nil {
-					return err
-				}
-				mu.Lock()
-				s.VersionArtifacts[id] = arts
-				mu.Unlock()
-				return nil
-			})
-		}
-		wg.Wait()
-		if firstErr != nil {
-			return nil, firstErr
-		}
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
+	full, err := c.linkArtifacts(ctx, s, published, count)
+	if err != nil {
+		return nil, err
 	}
 	s.Requests = int(requests.Load())
 	c.log.V(1).Info("model registry snapshot", "url", s.URL, "requests", s.Requests,
 		"registeredModels", len(s.RegisteredModels), "modelVersions", len(s.ModelVersions),
 		"modelArtifacts", len(s.ModelArtifacts), "inferenceServices", len(s.InferenceServices),
-		"servingEnvironments", len(s.ServingEnvironments), "duration", time.Since(start))
+		"servingEnvironments", len(s.ServingEnvironments), "versionLists", s.VersionLists,
+		"fullArtifactRefresh", full, "duration", time.Since(start))
 	return s, nil
+}
+
+// linkArtifacts fills s.VersionArtifacts and s.VersionLists, reading the
+// nested lists of the published versions the remembered links do not cover
+// (see the package documentation), and reports whether it read them all.
+// The links are replaced only when it succeeds.
+func (c *Client) linkArtifacts(ctx context.Context, s *Snapshot, published []string, count func()) (bool, error) {
+	c.mu.Lock()
+	links := c.links
+	c.mu.Unlock()
+
+	now := c.now()
+	read := map[string][]string{}
+	if len(s.ModelArtifacts) > 0 {
+		if err := c.readVersionLists(ctx, links.toRead(published, s.ModelArtifacts, now, c.refresh), read, count); err != nil {
+			return false, err
+		}
+	}
+	next, unplaced := links.next(published, s.ModelArtifacts, read)
+	if len(unplaced) > 0 && len(read) < len(published) {
+		c.log.V(1).Info("model registry artifacts not placed by the remembered links; reading every published version's artifact list",
+			"url", s.URL, "artifacts", len(unplaced), "example", unplaced[0])
+		var rest []string
+		for _, v := range published {
+			if _, ok := read[v]; !ok {
+				rest = append(rest, v)
+			}
+		}
+		if err := c.readVersionLists(ctx, rest, read, count); err != nil {
+			return false, err
+		}
+		next, _ = links.next(published, s.ModelArtifacts, read)
+	}
+	full := len(read) == len(published) && len(s.ModelArtifacts) > 0
+	next.lastFull = links.lastFull
+	if full {
+		next.lastFull = now
+	}
+	s.VersionArtifacts = next.group(published, s.ModelArtifacts)
+	s.VersionLists = len(read)
+
+	c.mu.Lock()
+	c.links = next
+	c.mu.Unlock()
+	return full, nil
+}
+
+// readVersionLists reads the nested artifact list of each of versions,
+// Concurrency at a time, into read (version id -> model artifact ids).
+func (c *Client) readVersionLists(ctx context.Context, versions []string, read map[string][]string, count func()) error {
+	t, tctx := newTasks(ctx)
+	var mu sync.Mutex
+	sem := make(chan struct{}, c.concurrency)
+	for _, id := range versions {
+		select {
+		case sem <- struct{}{}:
+		case <-tctx.Done():
+		}
+		if tctx.Err() != nil {
+			break
+		}
+		t.run(func() error {
+			defer func() { <-sem }()
+			ids, err := c.versionArtifactIDs(tctx, id, count)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			read[id] = ids
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := t.wait(); err != nil {
+		return err
+	}
+	// A cancelled caller can stop the loop before any list fails.
+	return ctx.Err()
+}
+
+func (c *Client) versionArtifactIDs(ctx context.Context, versionID string, count func()) ([]string, error) {
+	items, err := httpjson.ListAll(ctx, c.api, httpjson.List{
+		Endpoint: EndpointVersionArtifacts,
+		Path:     APIPath + "/model_versions/" + url.PathEscape(versionID) + "/artifacts",
+		Query: url.Values{
+			"artifactType": {modelArtifactType},
+			"orderBy":      {"ID"},
+			"sortOrder":    {"ASC"},
+		},
+		PageSize:  c.pageSize,
+		OnRequest: count,
+	}, func(a *artifactItem) string { return a.id })
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(items))
+	for _, it := range items {
+		if it.isModel && it.id != "" {
+			ids = append(ids, it.id)
+		}
+	}
+	return ids, nil
 }
 
 // PublishedVersions returns, in input order, the ids of the versions the

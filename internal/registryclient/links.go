@@ -1,0 +1,143 @@
+package registryclient
+
+import (
+	"time"
+
+	"github.com/kubeflow/model-registry/pkg/openapi"
+)
+
+// artifactLinks is what a Client remembers between snapshots about which
+// model version holds which model artifact, the one thing the top-level
+// model_artifacts list does not say. A value is never changed once built:
+// each snapshot builds the next one, so a failed snapshot leaves the last
+// good value in place.
+type artifactLinks struct {
+	// versions maps a published version id to the ids of its model
+	// artifacts, in the order of its nested list, as last read or since
+	// pruned of artifacts that left the top-level list.
+	versions map[string][]string
+	// stamps holds every top-level artifact's lastUpdateTimeSinceEpoch at
+	// the snapshot that last confirmed where it is: in a version of
+	// versions, or (when in none) in no published version. An artifact
+	// whose stamp moved may have been attached elsewhere, so its place is
+	// confirmed again.
+	stamps map[string]string
+	// lastFull is when every published version's list was last read.
+	lastFull time.Time
+}
+
+// toRead returns the published versions whose nested lists must be read
+// before the links can be trusted: all of them when a full refresh is due
+// (never done, refresh elapsed, or refresh < 0), otherwise those never
+// read and those holding an artifact whose stamp moved.
+func (l *artifactLinks) toRead(published []string, arts []openapi.ModelArtifact, now time.Time, refresh time.Duration) []string {
+	if refresh < 0 || l.lastFull.IsZero() || now.Sub(l.lastFull) >= refresh {
+		return published
+	}
+	top := stampsOf(arts)
+	var read []string
+	for _, v := range published {
+		ids, ok := l.versions[v]
+		if !ok || l.moved(ids, top) {
+			read = append(read, v)
+		}
+	}
+	return read
+}
+
+func (l *artifactLinks) moved(ids []string, top map[string]string) bool {
+	for _, id := range ids {
+		stamp, listed := top[id]
+		if !listed {
+			continue
+		}
+		if old, ok := l.stamps[id]; !ok || old != stamp {
+			return true
+		}
+	}
+	return false
+}
+
+// next returns the links after this snapshot's reads (read holds the ids
+// each read version listed) and the top-level artifact ids they cannot
+// place: new or changed artifacts in no version read or remembered, and
+// artifacts that left a version whose list was read again. Only a full
+// refresh can say where those are; after one, whatever is still unplaced
+// is attached to no published version and is remembered as such.
+func (l *artifactLinks) next(published []string, arts []openapi.ModelArtifact, read map[string][]string) (*artifactLinks, []string) {
+	top := stampsOf(arts)
+	n := &artifactLinks{versions: make(map[string][]string, len(published)), stamps: top}
+	placed := make(map[string]bool, len(arts))
+	left := map[string]bool{}
+	for _, v := range published {
+		ids, fresh := read[v]
+		if fresh {
+			// An id the nested list has but the top-level list lacks is kept:
+			// the two lists are read at different moments.
+			now := make(map[string]bool, len(ids))
+			for _, id := range ids {
+				now[id] = true
+			}
+			for _, id := range l.versions[v] {
+				if !now[id] {
+					left[id] = true
+				}
+			}
+		} else {
+			old, ok := l.versions[v]
+			if !ok {
+				continue
+			}
+			ids = make([]string, 0, len(old))
+			for _, id := range old {
+				if _, listed := top[id]; listed {
+					ids = append(ids, id)
+				}
+			}
+		}
+		n.versions[v] = ids
+		for _, id := range ids {
+			placed[id] = true
+		}
+	}
+	var unplaced []string
+	for i := range arts {
+		id := arts[i].GetId()
+		if placed[id] {
+			continue
+		}
+		old, known := l.stamps[id]
+		if !known || old != top[id] || left[id] {
+			unplaced = append(unplaced, id)
+		}
+	}
+	return n, unplaced
+}
+
+// group returns every published version's artifacts, taken from the
+// top-level list in its order (ID order, as the nested lists are), with an
+// empty slice for a version that has none.
+func (l *artifactLinks) group(published []string, arts []openapi.ModelArtifact) map[string][]openapi.ModelArtifact {
+	out := make(map[string][]openapi.ModelArtifact, len(published))
+	where := make(map[string][]string, len(arts))
+	for _, v := range published {
+		out[v] = []openapi.ModelArtifact{}
+		for _, id := range l.versions[v] {
+			where[id] = append(where[id], v)
+		}
+	}
+	for i := range arts {
+		for _, v := range where[arts[i].GetId()] {
+			out[v] = append(out[v], arts[i])
+		}
+	}
+	return out
+}
+
+func stampsOf(arts []openapi.ModelArtifact) map[string]string {
+	m := make(map[string]string, len(arts))
+	for i := range arts {
+		m[arts[i].GetId()] = arts[i].GetLastUpdateTimeSinceEpoch()
+	}
+	return m
+}

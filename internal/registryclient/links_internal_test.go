@@ -1,0 +1,59 @@
+package registryclient
+
+import (
+	"testing"
+	"time"
+
+	"github.com/kubeflow/model-registry/pkg/openapi"
+	"github.com/stretchr/testify/assert"
+)
+
+func art(id, stamp string) openapi.ModelArtifact {
+	return openapi.ModelArtifact{Id: &id, LastUpdateTimeSinceEpoch: &stamp}
+}
+
+func TestArtifactLinksNext(t *testing.T) {
+	old := &artifactLinks{
+		versions: map[string][]string{"v1": {"a1", "a2"}, "v2": {"a3", "gone"}, "archived": {"a4"}},
+		stamps:   map[string]string{"a1": "1", "a2": "1", "a3": "1", "a4": "1", "gone": "1", "orphan": "1"},
+		lastFull: time.Unix(100, 0),
+	}
+	arts := []openapi.ModelArtifact{art("a1", "1"), art("a2", "1"), art("a3", "1"), art("a4", "1"), art("orphan", "1")}
+	published := []string{"v1", "v2"}
+
+	next, unplaced := old.next(published, arts, nil)
+	assert.Empty(t, unplaced, "unchanged orphans and artifacts of unpublished versions need no refresh")
+	assert.Equal(t, map[string][]string{"v1": {"a1", "a2"}, "v2": {"a3"}}, next.versions,
+		"unpublished versions and vanished artifacts are pruned")
+	assert.Equal(t, map[string]string{"a1": "1", "a2": "1", "a3": "1", "a4": "1", "orphan": "1"}, next.stamps)
+	assert.True(t, next.lastFull.IsZero(), "the caller sets lastFull")
+
+	// a2 left v1, which was read again, without a stamp change: where it
+	// went only a full refresh can say.
+	_, unplaced = old.next(published, arts, map[string][]string{"v1": {"a1"}})
+	assert.Equal(t, []string{"a2"}, unplaced)
+
+	// A changed orphan may have been attached to a published version.
+	changed := []openapi.ModelArtifact{art("a1", "1"), art("a2", "1"), art("a3", "1"), art("a4", "1"), art("orphan", "2"), art("new", "1")}
+	_, unplaced = old.next(published, changed, nil)
+	assert.Equal(t, []string{"orphan", "new"}, unplaced)
+
+	// An id the nested list has but the top-level list does not yet is kept.
+	next, _ = old.next(published, arts, map[string][]string{"v2": {"a3", "late"}})
+	assert.Equal(t, []string{"a3", "late"}, next.versions["v2"])
+}
+
+func TestArtifactLinksToRead(t *testing.T) {
+	l := &artifactLinks{
+		versions: map[string][]string{"v1": {"a1"}, "v2": {"a2"}},
+		stamps:   map[string]string{"a1": "1", "a2": "1"},
+		lastFull: time.Unix(1000, 0),
+	}
+	published := []string{"v1", "v2", "v3"}
+	arts := []openapi.ModelArtifact{art("a1", "1"), art("a2", "2")}
+	now := time.Unix(1000, 0).Add(time.Minute)
+	assert.Equal(t, []string{"v2", "v3"}, l.toRead(published, arts, now, time.Hour), "changed and never read")
+	assert.Equal(t, published, l.toRead(published, arts, now, time.Minute), "refresh due")
+	assert.Equal(t, published, l.toRead(published, arts, now, -1), "negative refresh: always")
+	assert.Equal(t, published, (&artifactLinks{}).toRead(published, arts, now, time.Hour), "never refreshed")
+}
