@@ -14,6 +14,9 @@ import (
 	"syscall"
 	"time"
 
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
+
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kubeconfig"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/logging"
@@ -116,6 +119,9 @@ Flags:
 		return err
 	}
 	defer flush()
+	// controller-runtime's own packages log through its global logger.
+	ctrl.SetLogger(log)
+	klog.SetLogger(log) // client-go's warnings, as JSON like everything else
 
 	fmtv, err := normalize.ParseFormat(*format)
 	if err != nil {

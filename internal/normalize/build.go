@@ -350,7 +350,7 @@ func (b *builder) serverBase(object string, s *Server, md metadata) (modelcatalo
 // document naming the server URL (so the API definition tab renders), or a
 // note saying how to provide the real one.
 func placeholderSpec(ref nsName, apiType, apiURL string) string {
-	const how = `No API definition was provided: set the "API Spec" property on the model version, or the modelcatalogbridge.rhdh.io/apiSpec annotation on the InferenceService.`
+	const how = `No API definition was provided: set the "API Spec" property on the model version, or the modelcatalogbridge.rhdh.io/apispec annotation on the InferenceService.`
 	if apiType != modelcatalog.APITypeOpenAPI {
 		return how
 	}

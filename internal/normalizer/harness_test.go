@@ -54,7 +54,7 @@ func runMain(m *testing.M) int {
 		return fail(err)
 	}
 	defer os.RemoveAll(tmp)
-	if err := testenv.BuildBinaries(tmp, "storage-rest", "location"); err != nil {
+	if err := testenv.BuildBinaries(tmp, "storage-rest", "location", "rhoai-normalizer"); err != nil {
 		return fail(err)
 	}
 	crd, err := testenv.KServeCRD()

@@ -67,6 +67,8 @@ type Config struct {
 	// StoreResync is how often the stored state is re-read from
 	// storage-rest to heal drift (default 10m).
 	StoreResync time.Duration
+	// Concurrency is how many upserts are in flight at once (default 8).
+	Concurrency int
 	Now         func() time.Time
 }
 
@@ -131,6 +133,9 @@ func New(cfg Config) *Pipeline {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 8
+	}
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics(nil)
 	}
@@ -194,22 +199,7 @@ func (p *Pipeline) Sync(ctx context.Context) (Result, error) {
 	res.Removals = discoveryOK && p.allAnswered()
 	res.Unhealthy = p.unhealthy()
 
-	now := p.cfg.Now()
-	for _, o := range plan.Upserts {
-		rec := toRecord(o)
-		rec.LastUpdateTimeSinceEpoch = record.Epoch(now.UnixMilli())
-		if _, err := p.cfg.Store.Upsert(ctx, o.Key, o.Type, &rec); err != nil {
-			res.Failed++
-			p.cfg.Metrics.storeCalls.WithLabelValues("upsert", "error").Inc()
-			log.Error(err, "storing a record in storage-rest failed; retrying on the next sync", "key", o.Key)
-			// Re-read on the next sync: the stored state is unknown now.
-			p.storedRead = time.Time{}
-			continue
-		}
-		p.cfg.Metrics.storeCalls.WithLabelValues("upsert", "ok").Inc()
-		p.stored[o.Key] = rec
-		res.Upserted++
-	}
+	res.Upserted, res.Failed = p.upsert(ctx, plan.Upserts)
 	if len(plan.Removals) > 0 {
 		if !res.Removals {
 			log.Info("not removing records while a source has not answered yet or discovery failed; they stay published until it does",
@@ -244,6 +234,54 @@ func (p *Pipeline) Sync(ctx context.Context) (Result, error) {
 		log.V(1).Info("sync done, nothing changed", "desired", res.Desired, "durationMs", res.Duration.Milliseconds())
 	}
 	return res, nil
+}
+
+// upsert sends the changed records, Config.Concurrency at a time, so that
+// storage-rest can fold concurrent writes into one ConfigMap update.
+func (p *Pipeline) upsert(ctx context.Context, outs []normalize.Output) (ok, failed int) {
+	now := record.Epoch(p.cfg.Now().UnixMilli())
+	type result struct {
+		key string
+		rec record.Record
+		err error
+	}
+	work := make(chan normalize.Output)
+	results := make(chan result)
+	var wg sync.WaitGroup
+	for i := 0; i < p.cfg.Concurrency; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for o := range work {
+				rec := toRecord(o)
+				rec.LastUpdateTimeSinceEpoch = now
+				_, err := p.cfg.Store.Upsert(ctx, o.Key, o.Type, &rec)
+				results <- result{key: o.Key, rec: rec, err: err}
+			}
+		}()
+	}
+	go func() {
+		for _, o := range outs {
+			work <- o
+		}
+		close(work)
+		wg.Wait()
+		close(results)
+	}()
+	for r := range results {
+		if r.err != nil {
+			failed++
+			p.cfg.Metrics.storeCalls.WithLabelValues("upsert", "error").Inc()
+			p.cfg.Log.Error(r.err, "storing a record in storage-rest failed; retrying on the next sync", "key", r.key)
+			// Re-read on the next sync: the stored state is unknown now.
+			p.storedRead = time.Time{}
+			continue
+		}
+		p.cfg.Metrics.storeCalls.WithLabelValues("upsert", "ok").Inc()
+		p.stored[r.key] = r.rec
+		ok++
+	}
+	return ok, failed
 }
 
 // discover refreshes the endpoints; on failure the previous ones stay.

@@ -120,3 +120,6 @@ func WaitOK(t testing.TB, url string, timeout time.Duration) {
 	}
 	t.Fatalf("%s did not answer 200 within %s", url, timeout)
 }
+
+// Pid is the process id.
+func (p *Process) Pid() int { return p.cmd.Process.Pid }

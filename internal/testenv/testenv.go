@@ -12,9 +12,12 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/go-logr/logr"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // Version is the Kubernetes version of the control plane binaries; it
@@ -68,12 +71,24 @@ func StartEnv(opts ...Options) (*envtest.Environment, *rest.Config, error) {
 			return nil, nil, fmt.Errorf("envtest binary %s not found in %s: run `make envtest` (or set KUBEBUILDER_ASSETS)", bin, dir)
 		}
 	}
-	env := &envtest.Environment{BinaryAssetsDirectory: dir, ErrorIfCRDPathMissing: true}
+	// envtest logs through controller-runtime's global logger; without one
+	// it prints a stack trace saying so.
+	ctrllog.SetLogger(logr.Discard())
+	env := &envtest.Environment{
+		BinaryAssetsDirectory: dir,
+		ErrorIfCRDPathMissing: true,
+		// The default 10s to see a CRD served is short on a loaded 2-core
+		// machine.
+		CRDInstallOptions: envtest.CRDInstallOptions{MaxTime: time.Minute},
+	}
 	for _, o := range opts {
 		env.CRDDirectoryPaths = append(env.CRDDirectoryPaths, o.CRDPaths...)
 	}
 	cfg, err := env.Start()
 	if err != nil {
+		// Start may fail after launching etcd and kube-apiserver (a CRD that
+		// does not come up): stop them, or they outlive the test.
+		_ = env.Stop()
 		return nil, nil, fmt.Errorf("starting envtest control plane from %s: %w", dir, err)
 	}
 	return env, cfg, nil
