@@ -140,16 +140,21 @@ Flags:
 	if token == "" {
 		token = kc.Token
 	}
+	// The cluster CA and, on OpenShift, the service CA that signs the
+	// registries' Service certificates: both are keys of the
+	// service-account-token Secret the sidecars get through envFrom.
 	var ca []byte
-	if ca = []byte(os.Getenv("ca.crt")); len(strings.TrimSpace(string(ca))) == 0 {
-		ca = nil
+	for _, v := range []string{"ca.crt", "service-ca.crt"} {
+		if pem := strings.TrimSpace(os.Getenv(v)); pem != "" {
+			ca = append(append(ca, pem...), '\n')
+		}
 	}
 	if *registryCA != "" {
 		b, err := os.ReadFile(*registryCA)
 		if err != nil {
 			return fmt.Errorf("reading --registry-ca-file: %w", err)
 		}
-		ca = append(append(ca, '\n'), b...)
+		ca = append(ca, b...)
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
