@@ -15,7 +15,9 @@ import (
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/locationclient"
@@ -29,31 +31,26 @@ var (
 	kube       client.Client
 )
 
-func TestMain(m *testing.M) { os.Exit(run(m)) }
-
-func run(m *testing.M) int {
-	fail := func(err error) int { fmt.Fprintln(os.Stderr, err); return 1 }
+func TestMain(m *testing.M) {
 	tmp, err := os.MkdirTemp("", "dataplane-e2e-")
 	if err != nil {
-		return fail(err)
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
-	defer os.RemoveAll(tmp)
-	if err := testenv.BuildBinaries(tmp, "storage-rest", "location"); err != nil {
-		return fail(err)
-	}
-	env, cfg, err := testenv.StartEnv()
-	if err != nil {
-		return fail(err)
-	}
-	defer func() { _ = env.Stop() }()
-	if kubeconfig, err = testenv.AdminKubeconfig(env, tmp); err != nil {
-		return fail(err)
-	}
-	if kube, err = client.New(cfg, client.Options{}); err != nil {
-		return fail(err)
-	}
-	bin = tmp
-	return m.Run()
+	code := testenv.RunMain(m, func(env *envtest.Environment, cfg *rest.Config) error {
+		if err := testenv.BuildBinaries(tmp, "storage-rest", "location"); err != nil {
+			return err
+		}
+		var err error
+		if kubeconfig, err = testenv.AdminKubeconfig(env, tmp); err != nil {
+			return err
+		}
+		kube, err = client.New(cfg, client.Options{})
+		bin = tmp
+		return err
+	})
+	_ = os.RemoveAll(tmp)
+	os.Exit(code)
 }
 
 type plane struct {

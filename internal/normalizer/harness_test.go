@@ -22,6 +22,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 
@@ -44,39 +45,33 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(runMain(m))
-}
-
-func runMain(m *testing.M) int {
-	fail := func(err error) int { fmt.Fprintln(os.Stderr, err); return 1 }
 	tmp, err := os.MkdirTemp("", "normalizer-it-")
 	if err != nil {
-		return fail(err)
-	}
-	defer os.RemoveAll(tmp)
-	if err := testenv.BuildBinaries(tmp, "storage-rest", "location", "rhoai-normalizer"); err != nil {
-		return fail(err)
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
 	crd, err := testenv.KServeCRD()
 	if err != nil {
-		return fail(err)
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
 	}
-	env, cfg, err := testenv.StartEnv(testenv.Options{CRDPaths: []string{crd}})
-	if err != nil {
-		return fail(err)
-	}
-	defer func() { _ = env.Stop() }()
-	if cluster.kubeconfig, err = testenv.AdminKubeconfig(env, tmp); err != nil {
-		return fail(err)
-	}
-	scheme := runtime.NewScheme()
-	_ = clientgoscheme.AddToScheme(scheme)
-	_ = v1beta1.AddToScheme(scheme)
-	if cluster.client, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
-		return fail(err)
-	}
-	cluster.cfg, cluster.bin = cfg, tmp
-	return m.Run()
+	code := testenv.RunMain(m, func(env *envtest.Environment, cfg *rest.Config) error {
+		if err := testenv.BuildBinaries(tmp, "storage-rest", "location", "rhoai-normalizer"); err != nil {
+			return err
+		}
+		var err error
+		if cluster.kubeconfig, err = testenv.AdminKubeconfig(env, tmp); err != nil {
+			return err
+		}
+		scheme := runtime.NewScheme()
+		_ = clientgoscheme.AddToScheme(scheme)
+		_ = v1beta1.AddToScheme(scheme)
+		cluster.client, err = client.New(cfg, client.Options{Scheme: scheme})
+		cluster.cfg, cluster.bin = cfg, tmp
+		return err
+	}, testenv.Options{CRDPaths: []string{crd}})
+	_ = os.RemoveAll(tmp)
+	os.Exit(code)
 }
 
 func freeAddr(t testing.TB) string { return testenv.FreeAddr(t) }

@@ -93,3 +93,26 @@ func StartEnv(opts ...Options) (*envtest.Environment, *rest.Config, error) {
 	}
 	return env, cfg, nil
 }
+
+// RunMain is a package's TestMain body: it starts one control plane for
+// all the package's tests, calls setup (nil for none), runs the tests and
+// stops the control plane. It returns the exit code.
+func RunMain(m *testing.M, setup func(env *envtest.Environment, cfg *rest.Config) error, opts ...Options) int {
+	env, cfg, err := StartEnv(opts...)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer func() {
+		if err := env.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "stopping envtest:", err)
+		}
+	}()
+	if setup != nil {
+		if err := setup(env, cfg); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+	}
+	return m.Run()
+}
