@@ -114,6 +114,9 @@ Flags:
 		}
 		return err
 	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q: rhoai-normalizer takes flags only (see --help)", fs.Args())
+	}
 	log, flush, err := logging.New(*logLevel)
 	if err != nil {
 		return err
