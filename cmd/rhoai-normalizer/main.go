@@ -107,6 +107,7 @@ Flags:
 		pageSize      = fs.Int("registry-page-size", 100, "pageSize of registry list requests")
 		leaderElect   = fs.Bool("leader-elect", leader, "elect a leader among replicas (LEADER_ELECT); off: one replica runs in the RHDH pod")
 		shutdown      = fs.Duration("shutdown-timeout", 20*time.Second, "how long to wait for running work on SIGTERM")
+		emptyConfirm  = fs.Int("empty-confirmations", 3, "syncs in a row a registry that held models must answer with none before they are removed")
 	)
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if err == flag.ErrHelp {
@@ -182,5 +183,6 @@ Flags:
 			DefaultOwner: *owner, DefaultLifecycle: *lifecycle, Format: fmtv, LocationBaseURL: *locationURL,
 		},
 		GracefulShutdownDelay: *shutdown,
+		EmptyConfirmations:    *emptyConfirm,
 	})
 }

@@ -56,14 +56,17 @@ type Config struct {
 	// RegistryToken authenticates to the registries and the catalog.
 	RegistryToken string
 	// RegistryCAPEM is trusted, with the system roots, for registry TLS.
-	RegistryCAPEM         []byte
-	RegistryInsecureTLS   bool
-	RegistryTimeout       time.Duration
-	RegistryPageSize      int
-	StorageURL            string
-	StorageToken          string
-	Mapping               normalize.Options
-	StoreResync           time.Duration
+	RegistryCAPEM       []byte
+	RegistryInsecureTLS bool
+	RegistryTimeout     time.Duration
+	RegistryPageSize    int
+	StorageURL          string
+	StorageToken        string
+	Mapping             normalize.Options
+	StoreResync         time.Duration
+	// EmptyConfirmations: syncs in a row a registry that held models must
+	// answer "no models" before its models are removed.
+	EmptyConfirmations    int
 	CardTTL               time.Duration
 	GracefulShutdownDelay time.Duration
 	// MetricsRegistry receives the normalizer's metrics; nil means
@@ -156,11 +159,12 @@ func Run(ctx context.Context, cfg Config) error {
 			})
 			return cardReader{catalogclient.NewCardFetcher(c, catalogclient.CardOptions{TTL: cfg.CardTTL, Logger: cfg.Log.WithName("catalog")})}
 		},
-		Store:       storeClient{storageclient.New(cfg.StorageURL, storageclient.WithToken(cfg.StorageToken))},
-		Options:     cfg.Mapping,
-		Log:         cfg.Log.WithName("sync"),
-		Metrics:     metrics,
-		StoreResync: cfg.StoreResync,
+		Store:              storeClient{storageclient.New(cfg.StorageURL, storageclient.WithToken(cfg.StorageToken))},
+		Options:            cfg.Mapping,
+		Log:                cfg.Log.WithName("sync"),
+		Metrics:            metrics,
+		StoreResync:        cfg.StoreResync,
+		EmptyConfirmations: cfg.EmptyConfirmations,
 	})
 	runner = pipeline.NewRunner(func(ctx context.Context) error {
 		_, err := p.Sync(ctx)

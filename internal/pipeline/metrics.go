@@ -16,6 +16,8 @@ type Metrics struct {
 	adjusted       prometheus.Counter
 	storeCalls     *prometheus.CounterVec
 	sourceFailures *prometheus.CounterVec
+	// suspiciousEmpty counts empty registry answers held back.
+	suspiciousEmpty *prometheus.CounterVec
 
 	mu       sync.Mutex
 	lastGood map[string]time.Time
@@ -41,13 +43,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Requests to storage-rest by operation and outcome."}, []string{"op", "outcome"}),
 		sourceFailures: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "source_failures_total",
 			Help: "Failed reads of a source (discovery, a registry, the catalog, kserve)."}, []string{"source"}),
+		suspiciousEmpty: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "suspicious_empty_answers_total",
+			Help: "Empty answers from a registry that held models, held back until confirmed."}, []string{"source"}),
 		lastGood: map[string]time.Time{},
 		now:      time.Now,
 		ageDesc: prometheus.NewDesc(ns+"_"+sub+"_source_last_good_read_age_seconds",
 			"Seconds since each source last answered correctly.", []string{"source"}, nil),
 	}
 	if reg != nil {
-		reg.MustRegister(m.syncs, m.syncDuration, m.published, m.rejected, m.adjusted, m.storeCalls, m.sourceFailures, m)
+		reg.MustRegister(m.syncs, m.syncDuration, m.published, m.rejected, m.adjusted, m.storeCalls, m.sourceFailures, m.suspiciousEmpty, m)
 	}
 	return m
 }

@@ -69,7 +69,10 @@ type Config struct {
 	StoreResync time.Duration
 	// Concurrency is how many upserts are in flight at once (default 8).
 	Concurrency int
-	Now         func() time.Time
+	// EmptyConfirmations is how many consecutive syncs a registry that held
+	// models must answer "no models" before that is believed (default 3).
+	EmptyConfirmations int
+	Now                func() time.Time
 }
 
 // Pipeline runs syncs; Sync is safe to call from one goroutine at a time
@@ -103,6 +106,8 @@ type registrySource struct {
 	endpoint discovery.Endpoint
 	reader   RegistryReader
 	snapshot *registryclient.Snapshot
+	// emptyAnswers counts consecutive empty answers after a non-empty one.
+	emptyAnswers int
 }
 
 type catalogSource struct {
@@ -135,6 +140,9 @@ func New(cfg Config) *Pipeline {
 	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 8
+	}
+	if cfg.EmptyConfirmations <= 0 {
+		cfg.EmptyConfirmations = 3
 	}
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics(nil)
@@ -336,10 +344,37 @@ func (p *Pipeline) readRegistries(ctx context.Context) int {
 			continue
 		}
 		requests += snap.Requests
+		if p.suspiciousEmpty(rs, snap) {
+			continue
+		}
 		rs.snapshot = snap
 		p.succeed(&rs.sourceState)
 	}
 	return requests
+}
+
+// suspiciousEmpty holds back an empty answer from a registry that held
+// models: a registry restarting against an empty database, or a proxy
+// answering for it, must not wipe its models from RHDH. The empty answer is
+// accepted once it has been given EmptyConfirmations syncs in a row, so a
+// real deletion of everything still goes through.
+func (p *Pipeline) suspiciousEmpty(rs *registrySource, snap *registryclient.Snapshot) bool {
+	if len(snap.RegisteredModels) > 0 || rs.snapshot == nil || len(rs.snapshot.RegisteredModels) == 0 {
+		rs.emptyAnswers = 0
+		return false
+	}
+	rs.emptyAnswers++
+	if rs.emptyAnswers >= p.cfg.EmptyConfirmations {
+		p.cfg.Log.Info("model registry confirmed it holds no models; removing its models", "source", rs.name,
+			"emptyAnswers", rs.emptyAnswers, "previousModels", len(rs.snapshot.RegisteredModels))
+		rs.emptyAnswers = 0
+		return false
+	}
+	p.cfg.Metrics.suspiciousEmpty.WithLabelValues(rs.name).Inc()
+	p.cfg.Log.Info("model registry answered with no models after holding some; keeping its models until the empty answer is confirmed",
+		"source", rs.name, "emptyAnswers", rs.emptyAnswers, "confirmationsNeeded", p.cfg.EmptyConfirmations,
+		"previousModels", len(rs.snapshot.RegisteredModels))
+	return true
 }
 
 func (p *Pipeline) readServers(ctx context.Context) {

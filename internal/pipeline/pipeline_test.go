@@ -252,3 +252,23 @@ func TestMakePlanIgnoresTimestampsAndDerivedFields(t *testing.T) {
 	assert.False(t, p.Empty())
 	assert.True(t, MakePlan(out[:1], map[string]record.Record{"a": stored["a"]}).Empty())
 }
+
+func TestEmptyAnswerMustBeConfirmed(t *testing.T) {
+	reg := &fakeRegistry{models: []string{"mnist", "granite"}}
+	f := newFixture(map[string]*fakeRegistry{"http://a": reg})
+	f.sync(t)
+	reg.models = nil // the registry suddenly holds nothing
+	for i := 1; i < 3; i++ {
+		f.sync(t)
+		assert.Equal(t, []string{"granite__v1", "mnist__v1"}, f.store.keys(), "empty answer %d is not believed yet", i)
+	}
+	// One good answer in between resets the count.
+	reg.models = []string{"mnist", "granite"}
+	f.sync(t)
+	reg.models = nil
+	f.sync(t)
+	f.sync(t)
+	assert.Len(t, f.store.keys(), 2)
+	f.sync(t) // third empty answer in a row: a real deletion of everything
+	assert.Empty(t, f.store.keys())
+}
