@@ -10,6 +10,8 @@
 //   - no removal is sent until every source known in this process has
 //     answered at least once (a normalizer starting while a registry is down
 //     must not wipe that registry's models);
+//   - a registry that held models and suddenly answers with none is not
+//     believed until it says so EmptyConfirmations syncs in a row;
 //   - a registry that discovery no longer reports is really gone, and its
 //     models are removed.
 package pipeline
