@@ -58,7 +58,8 @@ func configMapIndex(primary, name string) (int, bool) {
 		return 0, true
 	}
 	rest, ok := strings.CutPrefix(name, primary+"-")
-	if !ok || rest == "" || rest[0] == '0' {
+	if !ok || rest == "" || rest[0] < '1' || rest[0] > '9' {
+		// Only plain decimal suffixes: Atoi alone would take "+1" as 1.
 		return 0, false
 	}
 	n, err := strconv.Atoi(rest)

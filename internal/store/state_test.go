@@ -237,3 +237,15 @@ func TestRecordEncodingIsWhatTheDocumentedCommandReads(t *testing.T) {
 	assert.JSONEq(t, doc, string(v.Body))
 	assert.Contains(t, string(b), `"modelCard":"# card"`)
 }
+
+func TestConfigMapIndexOnlyPlainDecimalSuffixes(t *testing.T) {
+	for name, want := range map[string]int{"bac-import-model": 0, "bac-import-model-1": 1, "bac-import-model-12": 12} {
+		n, ok := configMapIndex("bac-import-model", name)
+		assert.True(t, ok, name)
+		assert.Equal(t, want, n, name)
+	}
+	for _, name := range []string{"bac-import-model-+1", "bac-import-model--1", "bac-import-model-01", "bac-import-model-", "bac-import-model-x", "other"} {
+		_, ok := configMapIndex("bac-import-model", name)
+		assert.False(t, ok, name)
+	}
+}
