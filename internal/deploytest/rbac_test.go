@@ -3,6 +3,7 @@ package deploytest
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,7 +15,6 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -89,11 +89,11 @@ func allowed(ctx context.Context, cs kubernetes.Interface, a access) (bool, stri
 	return sar.Status.Allowed, sar.Status.Reason, nil
 }
 
-// apply creates every object `oc apply -k deploy/` would, typed through
+// apply creates every object `oc apply -k <dir>` would, typed through
 // client-go's scheme (the same decoding the API server does).
-func apply(ctx context.Context, t *testing.T, c client.Client) {
+func apply(ctx context.Context, t *testing.T, c client.Client, dir string) {
 	t.Helper()
-	res, err := Resources(deployDir(t))
+	res, err := Resources(dir)
 	require.NoError(t, err)
 	require.NotEmpty(t, res)
 	for _, r := range res {
@@ -108,13 +108,37 @@ func apply(ctx context.Context, t *testing.T, c client.Client) {
 	}
 }
 
+// crdNames reads the group and plural of the KServe InferenceService CRD the
+// project builds with, so a ClusterRole naming another group or plural
+// fails here.
+func crdNames(t *testing.T, path string) (group, plural string) {
+	t.Helper()
+	docs, err := ReadDocuments(path)
+	require.NoError(t, err)
+	require.NotEmpty(t, docs)
+	u, err := docs[0].Object()
+	require.NoError(t, err)
+	require.Equal(t, "CustomResourceDefinition", u.GetKind())
+	group, _, err = unstructured.NestedString(u.Object, "spec", "group")
+	require.NoError(t, err)
+	plural, _, err = unstructured.NestedString(u.Object, "spec", "names", "plural")
+	require.NoError(t, err)
+	require.Equal(t, "serving.kserve.io", group)
+	require.Equal(t, "inferenceservices", plural)
+	return group, plural
+}
+
 // TestRBAC applies deploy/'s RBAC to a real kube-apiserver and asks it
 // (SubjectAccessReview) what the connector's ServiceAccount may do: exactly
 // what the sidecars need, and nothing more.
 func TestRBAC(t *testing.T) {
 	crd, err := testenv.KServeCRD()
 	require.NoError(t, err)
-	cfg := testenv.Start(t, testenv.Options{CRDPaths: []string{crd}})
+	// SubjectAccessReviews need no CRD installed (RBAC compares names), and
+	// waiting for a CRD to be served times out on a loaded machine: the
+	// group and plural are read from the CRD file instead.
+	isvcGroup, isvcs := crdNames(t, crd)
+	cfg := testenv.Start(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 
@@ -135,19 +159,7 @@ func TestRBAC(t *testing.T) {
 			ResourceNames: []string{registryService}, Verbs: []string{"get"},
 		}},
 	}))
-	apply(ctx, t, c)
-
-	// The InferenceService resource as the installed KServe CRD names it,
-	// so a ClusterRole naming another group or plural fails here.
-	isvcCRD := &unstructured.Unstructured{}
-	isvcCRD.SetGroupVersionKind(schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1", Kind: "CustomResourceDefinition"})
-	require.NoError(t, c.Get(ctx, client.ObjectKey{Name: "inferenceservices.serving.kserve.io"}, isvcCRD))
-	isvcGroup, _, err := unstructured.NestedString(isvcCRD.Object, "spec", "group")
-	require.NoError(t, err)
-	isvcs, _, err := unstructured.NestedString(isvcCRD.Object, "spec", "names", "plural")
-	require.NoError(t, err)
-	require.Equal(t, "serving.kserve.io", isvcGroup)
-	require.NotEmpty(t, isvcs)
+	apply(ctx, t, c, deployDir(t))
 
 	// The RBAC authorizer learns about new bindings through an informer:
 	// wait until each binding is in effect before asking.
@@ -235,4 +247,20 @@ func TestRBAC(t *testing.T) {
 			assert.Equal(t, a.allowed, ok, "%s (reason: %q)", a, reason)
 		})
 	}
+
+	// The RHDH ConfigMaps apply as they are.
+	apply(ctx, t, c, filepath.Join(deployDir(t), "rhdh"))
+
+	// The optional leader-election Role grants the normalizer's lease.
+	apply(ctx, t, c, filepath.Join(deployDir(t), "leader-election"))
+	lease := access{user: connectorUser, verb: "update", group: "coordination.k8s.io", resource: "leases", namespace: rhdhNamespace, name: "rhoai-normalizer.rhdh.redhat.com"}
+	require.Eventually(t, func() bool {
+		ok, _, err := allowed(ctx, cs, lease)
+		return err == nil && ok
+	}, time.Minute, 100*time.Millisecond, "deploy/leader-election does not allow %s", lease)
+	other := lease
+	other.namespace = otherNamespace
+	ok, _, err := allowed(ctx, cs, other)
+	require.NoError(t, err)
+	assert.False(t, ok, "deploy/leader-election must not allow %s", other)
 }

@@ -80,6 +80,10 @@ func StartEnv(opts ...Options) (*envtest.Environment, *rest.Config, error) {
 		// The default 10s to see a CRD served is short on a loaded 2-core
 		// machine.
 		CRDInstallOptions: envtest.CRDInstallOptions{MaxTime: time.Minute},
+		// envtest's 20s default to start the control plane is not enough
+		// when the machine is busy with parallel test packages.
+		ControlPlaneStartTimeout: 2 * time.Minute,
+		ControlPlaneStopTimeout:  time.Minute,
 	}
 	for _, o := range opts {
 		env.CRDDirectoryPaths = append(env.CRDDirectoryPaths, o.CRDPaths...)
