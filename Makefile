@@ -15,10 +15,10 @@ BENCHTIME    ?= 1x
 
 export KUBEBUILDER_ASSETS := $(ENVTEST_DIR)
 
-.PHONY: help build test unit lint envtest bench run-local clean tidy
+.PHONY: help build test unit lint envtest bench run-local e2e images clean tidy
 
 help: ## List the targets.
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 build: ## Build static binaries into bin/.
 	@mkdir -p $(BIN)
@@ -49,6 +49,12 @@ bench: envtest ## Run the benchmarks (BENCH=regexp, BENCHTIME=1x|5s).
 run-local: build envtest ## Run the connector locally on a sandbox (no cluster needed).
 	@CGO_ENABLED=0 $(GO) build -o $(BIN)/sandbox ./hack/sandbox
 	@$(BIN)/sandbox --bin $(BIN) --envtest $(ENVTEST_DIR) || [ $$? -eq 130 ]
+
+e2e: envtest ## End-to-end test against a real RHDH catalog (Backstage on PostgreSQL; needs Node 20+, npm, root for apt-get).
+	@e2e/run.sh
+
+images: ## Build the three images with podman, buildah or docker (local stand-ins for the base images).
+	@hack/images/build.sh
 
 clean: ## Remove built binaries (the envtest cache stays).
 	rm -rf $(BIN)
