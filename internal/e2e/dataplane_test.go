@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -60,7 +62,11 @@ type plane struct {
 	storage, location    *testenv.Process
 }
 
-func newPlane(t *testing.T, ns string) *plane {
+var planes atomic.Int64
+
+// newPlane prepares a namespace of its own (unique, so -count=N works).
+func newPlane(t *testing.T, prefix string) *plane {
+	ns := fmt.Sprintf("%s-%d", prefix, planes.Add(1))
 	require.NoError(t, kube.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
 	return &plane{t: t, ns: ns, storageAddr: testenv.FreeAddr(t), locAddr: testenv.FreeAddr(t)}
 }
@@ -180,4 +186,65 @@ func keysUpTo(n int) []string {
 		ks = append(ks, key(i))
 	}
 	return ks
+}
+
+// TestStorageKilledDuringBurst kills storage-rest with SIGKILL while many
+// writers are upserting: every upsert it acknowledged with 2xx is in the
+// ConfigMaps after a restart, and location converges on the same set.
+func TestStorageKilledDuringBurst(t *testing.T) {
+	p := newPlane(t, "dp-burst")
+	p.startStorage()
+	p.startLocation()
+
+	const writers, perWriter = 8, 60
+	var mu sync.Mutex
+	acked := map[string]bool{}
+	var wg sync.WaitGroup
+	started := make(chan struct{})
+	var once sync.Once
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			sc := storageclient.New("http://"+p.storageAddr, storageclient.WithHTTPClient(&http.Client{Timeout: 5 * time.Second}))
+			for i := 0; i < perWriter; i++ {
+				n := w*perWriter + i
+				_, err := sc.Upsert(context.Background(), key(n), record.TypeKubeflow, &record.Record{Body: doc(n), LastUpdateTimeSinceEpoch: 1})
+				if err != nil {
+					return // storage-rest is gone: this writer stops
+				}
+				mu.Lock()
+				acked[key(n)] = true
+				if len(acked) == 40 {
+					once.Do(func() { close(started) })
+				}
+				mu.Unlock()
+			}
+		}(w)
+	}
+	<-started
+	p.storage.Kill()
+	wg.Wait()
+	mu.Lock()
+	want := len(acked)
+	mu.Unlock()
+	require.Less(t, want, writers*perWriter, "the kill must land in the middle of the burst")
+	t.Logf("%d upserts acknowledged before SIGKILL", want)
+
+	p.startStorage()
+	keys, err := p.storageClient().List(context.Background())
+	require.NoError(t, err)
+	stored := map[string]bool{}
+	for _, k := range keys {
+		stored[k] = true
+	}
+	for k := range acked {
+		assert.True(t, stored[k], "acknowledged record %s lost", k)
+	}
+	// location converges on what storage-rest holds (storage-rest forwards
+	// everything after its restart).
+	require.Eventually(t, func() bool {
+		got, err := p.locClient().List(context.Background())
+		return err == nil && len(got) == len(keys)
+	}, 30*time.Second, 50*time.Millisecond, "location converges on storage-rest's %d records", len(keys))
 }
