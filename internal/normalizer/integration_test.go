@@ -258,7 +258,7 @@ func TestRegistryAndKServeEndToEnd(t *testing.T) {
 	})
 
 	t.Run("registry outage removes nothing", func(t *testing.T) {
-		for _, mode := range []registryserver.FaultMode{registryserver.FaultInternalError, registryserver.FaultMalformedJSON} {
+		for _, mode := range []registryserver.FaultMode{registryserver.FaultInternalError, registryserver.FaultMalformedJSON, registryserver.FaultHang} {
 			failuresBefore := n.counter(t, "rhoai_connector_normalizer_source_failures_total", nil)
 			reg.InjectFault(registryserver.Fault{Mode: mode})
 			eventually(t, "failures counted", func() bool {
@@ -269,6 +269,7 @@ func TestRegistryAndKServeEndToEnd(t *testing.T) {
 		}
 		assert.Positive(t, n.counter(t, "rhoai_connector_normalizer_registry_requests_total", map[string]string{"outcome": "http_error"}))
 		assert.Positive(t, n.counter(t, "rhoai_connector_normalizer_registry_requests_total", map[string]string{"outcome": "decode_error"}))
+		assert.Positive(t, n.counter(t, "rhoai_connector_normalizer_registry_requests_total", map[string]string{"outcome": "timeout"}))
 	})
 
 	t.Run("undeploy leaves the model without a server", func(t *testing.T) {
