@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -12,7 +11,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -26,6 +24,7 @@ import (
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryserver"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
 )
 
@@ -127,7 +126,7 @@ func TestSandboxRunsTheConnector(t *testing.T) {
 	opts.RegistryPort, opts.StoragePort, opts.LocationPort, opts.MetricsPort = freePort(t), freePort(t), freePort(t), freePort(t)
 	opts.PollingInterval = 2 * time.Second
 	opts.ReadyTimeout = 90 * time.Second
-	var progress syncBuffer
+	var progress testenv.SyncBuffer
 	opts.Out = &progress
 	ready := make(chan info, 1)
 	opts.Ready = func(i info) { ready <- i }
@@ -283,22 +282,4 @@ func startSleeper(t *testing.T) *exec.Cmd {
 		_ = cmd.Wait()
 	})
 	return cmd
-}
-
-// syncBuffer is a bytes.Buffer safe for the sandbox's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
