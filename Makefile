@@ -12,10 +12,11 @@ TEST_FLAGS   ?= -race -count=1
 PKGS         ?= ./...
 BENCH        ?= .
 BENCHTIME    ?= 1x
+FUZZTIME     ?= 20s
 
 export KUBEBUILDER_ASSETS := $(ENVTEST_DIR)
 
-.PHONY: help build test unit lint envtest bench run-local e2e images clean tidy
+.PHONY: help build test test-faults fuzz unit lint envtest bench run-local e2e images clean tidy
 
 help: ## List the targets.
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -35,6 +36,12 @@ envtest: ## Build (once, then cached) kube-apiserver and etcd for the integratio
 test: envtest ## Run every test (unit and integration against a real kube-apiserver).
 	$(GO) test $(TEST_FLAGS) $(PKGS)
 
+test-faults: envtest ## Fault scenarios: the three binaries, a real kube-apiserver killed for a minute, a failing registry (about 6 minutes).
+	$(GO) test -tags faults $(TEST_FLAGS) -timeout 30m -v ./internal/faults/
+
+fuzz: envtest ## Run every fuzz target for FUZZTIME each (default 20s); the seed corpora run with `make test`.
+	@FUZZTIME=$(FUZZTIME) hack/fuzz.sh
+
 unit: ## Run the tests quickly, without the race detector.
 	$(GO) test -count=1 $(PKGS)
 
@@ -42,9 +49,10 @@ lint: ## gofmt and go vet.
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags faults ./internal/faults/
 
 bench: envtest ## Run the benchmarks (BENCH=regexp, BENCHTIME=1x|5s).
-	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem $(PKGS)
+	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem -timeout 3h $(PKGS)
 
 run-local: build envtest ## Run the connector locally on a sandbox (no cluster needed).
 	@CGO_ENABLED=0 $(GO) build -o $(BIN)/sandbox ./hack/sandbox

@@ -22,6 +22,10 @@ func New(level string) (logr.Logger, func(), error) {
 	cfg.EncoderConfig.TimeKey = "ts"
 	cfg.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
 	cfg.Sampling = nil
+	// Errors logged here are operational (a registry down, the API server
+	// unreachable) and repeat every poll: a Go stack trace on each buries
+	// the message a platform engineer acts on. Panics still print theirs.
+	cfg.DisableStacktrace = true
 	z, err := cfg.Build()
 	if err != nil {
 		return logr.Discard(), func() {}, fmt.Errorf("building logger: %w", err)

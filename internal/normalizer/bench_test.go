@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -74,7 +73,10 @@ func measureProcess(b *testing.B, n int) {
 	time.Sleep(7 * time.Second)
 	syncs := scrape(b, metrics, "rhoai_connector_normalizer_syncs_total") - syncsBefore
 	perSync := float64(srv.RequestCount()-before) / syncs
-	hwm, rss := procMemory(b, p)
+	hwm, rss, err := p.Memory()
+	if err != nil {
+		b.Fatal(err)
+	}
 	if upserts.Load() != records {
 		b.Errorf("unchanged syncs sent %d upserts", upserts.Load()-records)
 	}
@@ -105,24 +107,3 @@ func scrape(b *testing.B, addr, name string) float64 {
 	return total
 }
 
-// procMemory reads VmHWM and VmRSS (kB) of a running process.
-func procMemory(b *testing.B, p *testenv.Process) (hwm, rss float64) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.Pid()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		v, _ := strconv.ParseFloat(f[1], 64)
-		switch f[0] {
-		case "VmHWM:":
-			hwm = v
-		case "VmRSS:":
-			rss = v
-		}
-	}
-	return hwm, rss
-}

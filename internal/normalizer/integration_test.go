@@ -16,9 +16,6 @@ import (
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/intstr"
-	"knative.dev/pkg/apis"
-	duckv1 "knative.dev/pkg/apis/duck/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
@@ -85,27 +82,9 @@ func readyISVC(t testing.TB, ns, name string, labels, annotations map[string]str
 func readyISVCWith(t testing.TB, c client.Client, ns, name string, labels, annotations map[string]string) *v1beta1.InferenceService {
 	t.Helper()
 	ctx := context.Background()
-	isvc := &v1beta1.InferenceService{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels, Annotations: annotations},
-		Spec: v1beta1.InferenceServiceSpec{Predictor: v1beta1.PredictorSpec{
-			Model: &v1beta1.ModelSpec{ModelFormat: v1beta1.ModelFormat{Name: "onnx"}},
-		}},
-	}
-	require.NoError(t, c.Create(ctx, isvc))
-	u, err := apis.ParseURL("https://" + name + "-" + ns + ".apps.example.com")
+	isvc, err := testenv.CreateInferenceService(ctx, c, ns, name, labels, annotations)
 	require.NoError(t, err)
-	isvc.Status.URL = u
-	isvc.Status.Conditions = duckv1.Conditions{}
-	for _, c := range []apis.ConditionType{apis.ConditionReady, v1beta1.PredictorReady, v1beta1.IngressReady} {
-		isvc.Status.Conditions = append(isvc.Status.Conditions, apis.Condition{Type: c, Status: corev1.ConditionTrue,
-			LastTransitionTime: apis.VolatileTime{Inner: metav1.Now()}})
-	}
-	require.NoError(t, c.Status().Update(ctx, isvc))
-	svc := &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name + "-predictor", Labels: map[string]string{"serving.kserve.io/inferenceservice": name}},
-		Spec:       corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt(8080)}}},
-	}
-	require.NoError(t, c.Create(ctx, svc))
+	require.NoError(t, testenv.MarkReady(ctx, c, isvc))
 	return isvc
 }
 

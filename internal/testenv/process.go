@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -125,3 +126,26 @@ func WaitOK(t testing.TB, url string, timeout time.Duration) {
 
 // Pid is the process id.
 func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
+// Memory reads the process's peak and current resident set size in KiB
+// (VmHWM and VmRSS of /proc/<pid>/status).
+func (p *Process) Memory() (peakKiB, rssKiB float64, err error) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(p.Pid()) + "/status")
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		v, _ := strconv.ParseFloat(f[1], 64)
+		switch f[0] {
+		case "VmHWM:":
+			peakKiB = v
+		case "VmRSS:":
+			rssKiB = v
+		}
+	}
+	return peakKiB, rssKiB, nil
+}

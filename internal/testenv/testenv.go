@@ -9,8 +9,12 @@ package testenv
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -45,6 +49,11 @@ func AssetsDir() string {
 type Options struct {
 	// CRDPaths are files or folders of CustomResourceDefinitions to install.
 	CRDPaths []string
+	// CertDir, when set, keeps the API server's certificates there rather
+	// than in a folder envtest deletes on stop, so that a test can stop the
+	// kube-apiserver and start it again (RestartableAPIServer) with the same
+	// address and CA, as a real cluster's API server comes back.
+	CertDir string
 }
 
 // Start starts a control plane for the test and stops it when the test ends.
@@ -87,6 +96,9 @@ func StartEnv(opts ...Options) (*envtest.Environment, *rest.Config, error) {
 	}
 	for _, o := range opts {
 		env.CRDDirectoryPaths = append(env.CRDDirectoryPaths, o.CRDPaths...)
+		if o.CertDir != "" {
+			env.ControlPlane.APIServer = &envtest.APIServer{CertDir: o.CertDir}
+		}
 	}
 	cfg, err := env.Start()
 	if err != nil {
@@ -119,4 +131,68 @@ func RunMain(m *testing.M, setup func(env *envtest.Environment, cfg *rest.Config
 		}
 	}
 	return m.Run()
+}
+
+// KillAPIServer kills env's kube-apiserver with SIGKILL (etcd keeps
+// running) and waits until its port is closed; StartAPIServer brings it
+// back on the same address with the same certificates, which needs the
+// control plane started with Options.CertDir. envtest's own Stop waits for
+// a graceful shutdown that can outlast a minute while clients hold watches.
+func KillAPIServer(env *envtest.Environment) error {
+	api := env.ControlPlane.APIServer
+	port := api.SecureServing.Port
+	pid, err := findProcess(filepath.Join(api.Path), "--secure-port="+port)
+	if err != nil {
+		return err
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		return fmt.Errorf("killing kube-apiserver (pid %d): %w", pid, err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", net.JoinHostPort(api.SecureServing.Address, port), time.Second)
+		if err != nil {
+			return nil
+		}
+		_ = c.Close()
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("kube-apiserver (pid %d) still listens on %s after SIGKILL", pid, port)
+}
+
+// StartAPIServer starts env's kube-apiserver again after KillAPIServer and
+// waits until it is healthy.
+func StartAPIServer(env *envtest.Environment) error {
+	if err := env.ControlPlane.APIServer.Start(); err != nil {
+		return fmt.Errorf("starting kube-apiserver again: %w", err)
+	}
+	return nil
+}
+
+// findProcess is the pid of the running binary whose command line holds arg.
+func findProcess(binary, arg string) (int, error) {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		if err != nil {
+			continue
+		}
+		args := strings.Split(string(cmdline), "\x00")
+		if len(args) == 0 || args[0] != binary {
+			continue
+		}
+		for _, a := range args[1:] {
+			if a == arg {
+				return pid, nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("no %s process with %s", binary, arg)
 }

@@ -1,0 +1,87 @@
+//go:build faults
+
+package faults
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
+)
+
+// apiServerDown is how long the kube-apiserver stays stopped
+// (FAULT_APISERVER_DOWN, default 1m).
+func apiServerDown(t *testing.T) time.Duration {
+	d := time.Minute
+	if v := os.Getenv("FAULT_APISERVER_DOWN"); v != "" {
+		var err error
+		d, err = time.ParseDuration(v)
+		require.NoError(t, err, "FAULT_APISERVER_DOWN")
+	}
+	return d
+}
+
+// TestAPIServerDownForAMinute kills the kube-apiserver (SIGKILL; etcd stays
+// up) and starts it again a minute later, while the connector runs: location keeps
+// serving everything, no binary exits, a model registered meanwhile and an
+// InferenceService created after the restart are published, and nothing
+// stored is lost.
+func TestAPIServerDownForAMinute(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t, "fault-apiserver")
+	reg := startRegistry(t, 150)
+	s := newStack(t, ns, reg, testenv.StackOptions{})
+	s.StartAll()
+	keys := waitStable(t, s, 200, 3*time.Minute)
+	before := urisOf(t, keys)
+
+	require.NoError(t, testenv.KillAPIServer(cluster.env))
+	restarted := false
+	defer func() {
+		if !restarted {
+			_ = testenv.StartAPIServer(cluster.env) // the other scenarios need it
+		}
+	}()
+	down := apiServerDown(t)
+	t.Logf("kube-apiserver stopped for %s", down)
+	stopped := time.Now()
+	reg.addModel(t, "registered-while-apiserver-down")
+	for time.Since(stopped) < down {
+		uris, err := s.List()
+		require.NoError(t, err, "location answers while the API server is down")
+		require.Empty(t, missing(before, uris), "location lost records while the API server is down")
+		time.Sleep(2 * time.Second)
+	}
+	failed := metric(t, s, "rhoai_connector_normalizer_syncs_total", `outcome="store_error"`)
+	require.NoError(t, testenv.StartAPIServer(cluster.env))
+	restarted = true
+	back := time.Now()
+	t.Logf("kube-apiserver started again; %v syncs failed to store meanwhile", failed)
+	assert.Positive(t, failed, "the normalizer reports the failing writes in its metrics")
+
+	for _, p := range []*testenv.Process{s.Storage, s.Location, s.Normalizer} {
+		assert.True(t, p.Alive(), "%s exited during the outage:\n%s", p.Name, p.Output())
+	}
+	isvc, err := testenv.CreateInferenceService(ctx, cluster.client, ns, "served-after-outage", nil, map[string]string{"rhdh.io/owner": "ops"})
+	require.NoError(t, err)
+	require.NoError(t, testenv.MarkReady(ctx, cluster.client, isvc))
+	t.Cleanup(func() { // the normalizers of later scenarios watch every namespace
+		_ = cluster.client.Delete(ctx, isvc)
+	})
+
+	require.Eventually(t, func() bool {
+		return listHas(s, "registered-while-apiserver-down") && listHas(s, "served-after-outage")
+	}, 3*time.Minute, time.Second, "the model registered during the outage and the server created after it are published")
+	t.Logf("both published %s after the API server came back", time.Since(back).Round(time.Second))
+	after := waitStable(t, s, len(keys)+2, 3*time.Minute)
+	assert.Empty(t, missing(keys, after), "records lost across the outage")
+	assert.Empty(t, missing(after, configMapKeys(t, ns)), "records served but not in the ConfigMaps")
+	assert.True(t, strings.Contains(s.Storage.Output(), "error") || strings.Contains(s.Normalizer.Output(), "error"),
+		"the outage is visible in the logs")
+}
