@@ -106,4 +106,3 @@ func scrape(b *testing.B, addr, name string) float64 {
 	}
 	return total
 }
-
