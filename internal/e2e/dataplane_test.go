@@ -17,9 +17,6 @@ import (
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/locationclient"
@@ -27,32 +24,10 @@ import (
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/storageclient"
 )
 
-var (
-	bin        string
-	kubeconfig string
-	kube       client.Client
-)
+var cluster testenv.Cluster
 
 func TestMain(m *testing.M) {
-	tmp, err := os.MkdirTemp("", "dataplane-e2e-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := testenv.RunMain(m, func(env *envtest.Environment, cfg *rest.Config) error {
-		if err := testenv.BuildBinaries(tmp, "storage-rest", "location"); err != nil {
-			return err
-		}
-		var err error
-		if kubeconfig, err = testenv.AdminKubeconfig(env, tmp); err != nil {
-			return err
-		}
-		kube, err = client.New(cfg, client.Options{})
-		bin = tmp
-		return err
-	})
-	_ = os.RemoveAll(tmp)
-	os.Exit(code)
+	os.Exit(testenv.RunWithCluster(m, &cluster, testenv.ClusterOptions{Binaries: []string{"storage-rest", "location"}}))
 }
 
 type plane struct {
@@ -67,20 +42,20 @@ var planes atomic.Int64
 // newPlane prepares a namespace of its own (unique, so -count=N works).
 func newPlane(t *testing.T, prefix string) *plane {
 	ns := fmt.Sprintf("%s-%d", prefix, planes.Add(1))
-	require.NoError(t, kube.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
+	require.NoError(t, cluster.Client.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
 	return &plane{t: t, ns: ns, storageAddr: testenv.FreeAddr(t), locAddr: testenv.FreeAddr(t)}
 }
 
 func (p *plane) startStorage() {
-	p.storage = testenv.StartProcess(p.t, filepath.Join(bin, "storage-rest"),
+	p.storage = testenv.StartProcess(p.t, filepath.Join(cluster.Bin, "storage-rest"),
 		[]string{"POD_NAMESPACE=" + p.ns, "BRIDGE_URL=http://" + p.locAddr, "STORAGE_TYPE=ConfigMap"},
-		"--address", p.storageAddr, "--kubeconfig", kubeconfig)
+		"--address", p.storageAddr, "--kubeconfig", cluster.Kubeconfig)
 	testenv.WaitOK(p.t, "http://"+p.storageAddr+"/readyz", time.Minute)
 }
 
 func (p *plane) startLocation() time.Duration {
 	start := time.Now()
-	p.location = testenv.StartProcess(p.t, filepath.Join(bin, "location"),
+	p.location = testenv.StartProcess(p.t, filepath.Join(cluster.Bin, "location"),
 		[]string{"STORAGE_URL=http://" + p.storageAddr}, "--address", p.locAddr)
 	testenv.WaitOK(p.t, "http://"+p.locAddr+"/readyz", time.Minute)
 	return time.Since(start)

@@ -41,11 +41,11 @@ func TestAPIServerDownForAMinute(t *testing.T) {
 	keys := waitStable(t, s, 200, 3*time.Minute)
 	before := urisOf(t, keys)
 
-	require.NoError(t, testenv.KillAPIServer(cluster.env))
+	require.NoError(t, testenv.KillAPIServer(cluster.Env))
 	restarted := false
 	defer func() {
 		if !restarted {
-			_ = testenv.StartAPIServer(cluster.env) // the other scenarios need it
+			_ = testenv.StartAPIServer(cluster.Env) // the other scenarios need it
 		}
 	}()
 	down := apiServerDown(t)
@@ -59,7 +59,7 @@ func TestAPIServerDownForAMinute(t *testing.T) {
 		time.Sleep(2 * time.Second)
 	}
 	failed := metric(t, s, "rhoai_connector_normalizer_syncs_total", `outcome="store_error"`)
-	require.NoError(t, testenv.StartAPIServer(cluster.env))
+	require.NoError(t, testenv.StartAPIServer(cluster.Env))
 	restarted = true
 	back := time.Now()
 	t.Logf("kube-apiserver started again; %v syncs failed to store meanwhile", failed)
@@ -68,11 +68,11 @@ func TestAPIServerDownForAMinute(t *testing.T) {
 	for _, p := range []*testenv.Process{s.Storage, s.Location, s.Normalizer} {
 		assert.True(t, p.Alive(), "%s exited during the outage:\n%s", p.Name, p.Output())
 	}
-	isvc, err := testenv.CreateInferenceService(ctx, cluster.client, ns, "served-after-outage", nil, map[string]string{"rhdh.io/owner": "ops"})
+	isvc, err := testenv.CreateInferenceService(ctx, cluster.Client, ns, "served-after-outage", nil, map[string]string{"rhdh.io/owner": "ops"})
 	require.NoError(t, err)
-	require.NoError(t, testenv.MarkReady(ctx, cluster.client, isvc))
+	require.NoError(t, testenv.MarkReady(ctx, cluster.Client, isvc))
 	t.Cleanup(func() { // the normalizers of later scenarios watch every namespace
-		_ = cluster.client.Delete(ctx, isvc)
+		_ = cluster.Client.Delete(ctx, isvc)
 	})
 
 	require.Eventually(t, func() bool {

@@ -50,9 +50,9 @@ func TestConflictStorm(t *testing.T) {
 	var replicas []string
 	for i := 0; i < 2; i++ {
 		addr := testenv.FreeAddr(t)
-		testenv.StartProcess(t, filepath.Join(cluster.bin, "storage-rest"),
+		testenv.StartProcess(t, filepath.Join(cluster.Bin, "storage-rest"),
 			[]string{"POD_NAMESPACE=" + ns, "BRIDGE_URL=" + s.LocationURL(), "STORAGE_TYPE=ConfigMap", "LOG_LEVEL=error"},
-			"--address", addr, "--kubeconfig", cluster.kubeconfig)
+			"--address", addr, "--kubeconfig", cluster.Kubeconfig)
 		testenv.WaitOK(t, "http://"+addr+"/readyz", time.Minute)
 		replicas = append(replicas, "http://"+addr)
 	}
@@ -72,14 +72,14 @@ func TestConflictStorm(t *testing.T) {
 			}
 			err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 				var cm corev1.ConfigMap
-				if err := cluster.client.Get(ctx, types.NamespacedName{Namespace: ns, Name: store.DefaultName}, &cm); err != nil {
+				if err := cluster.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: store.DefaultName}, &cm); err != nil {
 					return err
 				}
 				if cm.Annotations == nil {
 					cm.Annotations = map[string]string{}
 				}
 				cm.Annotations["example.com/edited"] = fmt.Sprint(edits)
-				return cluster.client.Update(ctx, &cm)
+				return cluster.Client.Update(ctx, &cm)
 			})
 			if err == nil {
 				edits++
@@ -122,7 +122,7 @@ func TestConflictStorm(t *testing.T) {
 	require.Len(t, last, len(keys))
 	require.Positive(t, edits, "the admin edited the ConfigMap during the storm")
 	var cm corev1.ConfigMap
-	require.NoError(t, cluster.client.Get(ctx, types.NamespacedName{Namespace: ns, Name: store.DefaultName}, &cm))
+	require.NoError(t, cluster.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: store.DefaultName}, &cm))
 	assert.Equal(t, fmt.Sprint(edits-1), cm.Annotations["example.com/edited"], "the admin's last edit survived the storm")
 
 	// Every key holds its last acknowledged write, in the ConfigMaps and in

@@ -38,7 +38,7 @@ var namespaces atomic.Int64
 func newNamespace(t *testing.T, prefix string) string {
 	t.Helper()
 	ns := fmt.Sprintf("%s-%d", prefix, namespaces.Add(1))
-	require.NoError(t, cluster.client.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
+	require.NoError(t, cluster.Client.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
 	return ns
 }
 
@@ -112,7 +112,7 @@ func ptr[T any](v T) *T { return &v }
 
 // newStack prepares the three binaries for ns, reading reg.
 func newStack(t *testing.T, ns string, reg *registry, o testenv.StackOptions) *testenv.Stack {
-	o.Bin, o.Kubeconfig, o.Namespace = cluster.bin, cluster.kubeconfig, ns
+	o.Bin, o.Kubeconfig, o.Namespace = cluster.Bin, cluster.Kubeconfig, ns
 	if reg != nil {
 		o.RegistryURLs, o.CatalogURL = []string{reg.url()}, reg.url()
 	}
@@ -218,7 +218,7 @@ func listHas(s *testenv.Stack, fragment string) bool {
 func configMapRecords(t *testing.T, ns string) map[string]record.Record {
 	t.Helper()
 	var cms corev1.ConfigMapList
-	require.NoError(t, cluster.client.List(context.Background(), &cms, client.InNamespace(ns),
+	require.NoError(t, cluster.Client.List(context.Background(), &cms, client.InNamespace(ns),
 		client.MatchingLabels{store.LabelStore: store.DefaultName}))
 	out := map[string]record.Record{}
 	for _, cm := range cms.Items {

@@ -60,10 +60,10 @@ func measureProcess(b *testing.B, n int) {
 
 	metrics := testenv.FreeAddr(b)
 	start := time.Now()
-	p := testenv.StartProcess(b, filepath.Join(cluster.bin, "rhoai-normalizer"), []string{
+	p := testenv.StartProcess(b, filepath.Join(cluster.Bin, "rhoai-normalizer"), []string{
 		"MODEL_REGISTRY_URL=" + reg.URL, "MODEL_CATALOG_URL=" + reg.URL, "STORAGE_URL=" + store.URL,
 		"POLLING_INTERVAL=2s", "LOG_LEVEL=error",
-	}, "--kubeconfig", cluster.kubeconfig, "--metrics-address", metrics)
+	}, "--kubeconfig", cluster.Kubeconfig, "--metrics-address", metrics)
 	testenv.WaitOK(b, "http://"+metrics+"/readyz", 10*time.Minute)
 	published := time.Since(start)
 	records := upserts.Load()

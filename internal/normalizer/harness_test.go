@@ -3,7 +3,6 @@ package normalizer
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -18,13 +17,8 @@ import (
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	"github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalize"
@@ -35,50 +29,19 @@ import (
 // (built once in TestMain) against a real kube-apiserver, and the
 // normalizer in-process so that a test can start several.
 
-var (
-	cluster struct {
-		cfg        *rest.Config
-		kubeconfig string
-		client     client.Client
-		bin        string
-	}
-)
+var cluster testenv.Cluster
 
 func TestMain(m *testing.M) {
-	tmp, err := os.MkdirTemp("", "normalizer-it-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	crd, err := testenv.KServeCRD()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	code := testenv.RunMain(m, func(env *envtest.Environment, cfg *rest.Config) error {
-		if err := testenv.BuildBinaries(tmp, "storage-rest", "location", "rhoai-normalizer"); err != nil {
-			return err
-		}
-		var err error
-		if cluster.kubeconfig, err = testenv.AdminKubeconfig(env, tmp); err != nil {
-			return err
-		}
-		scheme := runtime.NewScheme()
-		_ = clientgoscheme.AddToScheme(scheme)
-		_ = v1beta1.AddToScheme(scheme)
-		cluster.client, err = client.New(cfg, client.Options{Scheme: scheme})
-		cluster.cfg, cluster.bin = cfg, tmp
-		return err
-	}, testenv.Options{CRDPaths: []string{crd}})
-	_ = os.RemoveAll(tmp)
-	os.Exit(code)
+	os.Exit(testenv.RunWithCluster(m, &cluster, testenv.ClusterOptions{
+		Binaries: []string{"storage-rest", "location", "rhoai-normalizer"},
+	}))
 }
 
 func freeAddr(t testing.TB) string { return testenv.FreeAddr(t) }
 
 func namespace(t testing.TB, name string) {
 	t.Helper()
-	err := cluster.client.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})
+	err := cluster.Client.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}})
 	if err != nil && !strings.Contains(err.Error(), "already exists") {
 		require.NoError(t, err)
 	}
@@ -95,9 +58,9 @@ func startDataPlane(t testing.TB, ns string) *dataPlane {
 	namespace(t, ns)
 	sAddr, lAddr := freeAddr(t), freeAddr(t)
 	dp := &dataPlane{storageURL: "http://" + sAddr, locationURL: "http://" + lAddr}
-	testenv.StartProcess(t, filepath.Join(cluster.bin, "storage-rest"), []string{"POD_NAMESPACE=" + ns, "BRIDGE_URL=" + dp.locationURL, "STORAGE_TYPE=ConfigMap"},
-		"--address", sAddr, "--kubeconfig", cluster.kubeconfig)
-	testenv.StartProcess(t, filepath.Join(cluster.bin, "location"), []string{"STORAGE_URL=" + dp.storageURL}, "--address", lAddr)
+	testenv.StartProcess(t, filepath.Join(cluster.Bin, "storage-rest"), []string{"POD_NAMESPACE=" + ns, "BRIDGE_URL=" + dp.locationURL, "STORAGE_TYPE=ConfigMap"},
+		"--address", sAddr, "--kubeconfig", cluster.Kubeconfig)
+	testenv.StartProcess(t, filepath.Join(cluster.Bin, "location"), []string{"STORAGE_URL=" + dp.storageURL}, "--address", lAddr)
 	testenv.WaitOK(t, dp.storageURL+"/readyz", time.Minute)
 	testenv.WaitOK(t, dp.locationURL+"/readyz", time.Minute)
 	return dp
@@ -118,7 +81,7 @@ type runOptions struct {
 
 func startNormalizer(t *testing.T, dp *dataPlane, o runOptions) *normalizerRun {
 	t.Helper()
-	return startNormalizerOn(t, cluster.cfg, dp, o)
+	return startNormalizerOn(t, cluster.Config, dp, o)
 }
 
 // startNormalizerOn runs a normalizer against the API server cfg.

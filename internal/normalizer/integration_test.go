@@ -75,7 +75,7 @@ func (r *registry) model(t testing.TB, name, version string, versionProps *map[s
 
 func readyISVC(t testing.TB, ns, name string, labels, annotations map[string]string) *v1beta1.InferenceService {
 	t.Helper()
-	return readyISVCWith(t, cluster.client, ns, name, labels, annotations)
+	return readyISVCWith(t, cluster.Client, ns, name, labels, annotations)
 }
 
 // readyISVCWith creates a Ready InferenceService and its predictor Service.
@@ -271,7 +271,7 @@ func TestRegistryAndKServeEndToEnd(t *testing.T) {
 	})
 
 	t.Run("deleting the KServe-only server removes it", func(t *testing.T) {
-		require.NoError(t, cluster.client.Delete(ctx, &v1beta1.InferenceService{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "chat"}}))
+		require.NoError(t, cluster.Client.Delete(ctx, &v1beta1.InferenceService{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "chat"}}))
 		eventually(t, "chat gone", func() bool { return !hasURI(dp.uris(t), "/kserve/"+ns+"/chat/model-catalog.json") })
 		assert.Equal(t, []string{"/granite/v1/model-catalog.json"}, dp.uris(t))
 	})
@@ -340,7 +340,7 @@ func TestWaitsForTheKServeCRD(t *testing.T) {
 	require.NoError(t, err)
 	_, err = envtest.InstallCRDs(bare, envtest.CRDInstallOptions{Paths: []string{crd}})
 	require.NoError(t, err)
-	c, err := client.New(bare, client.Options{Scheme: cluster.client.Scheme()})
+	c, err := client.New(bare, client.Options{Scheme: cluster.Client.Scheme()})
 	require.NoError(t, err)
 	require.NoError(t, c.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "late-ns"}}))
 	readyISVCWith(t, c, "late-ns", "late-server", nil, map[string]string{"rhdh.io/owner": "ops"})
