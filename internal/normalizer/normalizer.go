@@ -167,7 +167,13 @@ func Run(ctx context.Context, cfg Config) error {
 		EmptyConfirmations: cfg.EmptyConfirmations,
 	})
 	runner = pipeline.NewRunner(func(ctx context.Context) error {
-		_, err := p.Sync(ctx)
+		res, err := p.Sync(ctx)
+		if err == nil && !res.Complete() {
+			// Not ready (nor "published") until every record that can be
+			// stored is: a half-published catalog must not look complete.
+			err = fmt.Errorf("%d of %d changed records could not be stored in storage-rest (see the errors above); retrying",
+				res.Failed-res.Refused, res.Upserted+res.Failed)
+		}
 		return err
 	}, cfg.PollingInterval, cfg.Debounce, cfg.Log.WithName("sync"))
 	watch.trigger = runner.Trigger

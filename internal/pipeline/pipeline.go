@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -67,7 +68,8 @@ type Config struct {
 	// StoreResync is how often the stored state is re-read from
 	// storage-rest to heal drift (default 10m).
 	StoreResync time.Duration
-	// Concurrency is how many upserts are in flight at once (default 8).
+	// Concurrency is how many upserts are in flight at once
+	// (DefaultConcurrency).
 	Concurrency int
 	// EmptyConfirmations is how many consecutive syncs a registry that held
 	// models must answer "no models" before that is believed (default 3).
@@ -119,16 +121,30 @@ type catalogSource struct {
 
 // Result is what one sync did.
 type Result struct {
-	Desired   int
-	Upserted  int
-	Removed   int
-	Failed    int
+	Desired  int
+	Upserted int
+	Removed  int
+	Failed   int
+	// Refused counts records storage-rest answered 400 or 413 for: they
+	// can never be stored as they are, so they do not hold readiness back.
+	Refused   int
 	Problems  int
 	Removals  bool // whether removals were allowed
 	Duration  time.Duration
 	Requests  int // registry HTTP requests
 	Unhealthy []string
 }
+
+// Complete reports whether the sync stored every record that can be
+// stored: nothing failed but records storage-rest refused as invalid.
+func (r Result) Complete() bool { return r.Failed == r.Refused }
+
+// DefaultConcurrency is how many upserts are in flight at once. storage-rest
+// folds the writes waiting for a ConfigMap into one update, which rewrites
+// the whole ConfigMap (up to 1 MiB) in etcd: with 8 in flight a first sync
+// of 10,000 models wrote 2.3 GiB into etcd, past its default 2 GiB quota;
+// 64 makes each update carry up to 64 records (docs/benchmarks.md).
+const DefaultConcurrency = 64
 
 // New returns a pipeline.
 func New(cfg Config) *Pipeline {
@@ -139,7 +155,7 @@ func New(cfg Config) *Pipeline {
 		cfg.Now = time.Now
 	}
 	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = 8
+		cfg.Concurrency = DefaultConcurrency
 	}
 	if cfg.EmptyConfirmations <= 0 {
 		cfg.EmptyConfirmations = 3
@@ -207,7 +223,7 @@ func (p *Pipeline) Sync(ctx context.Context) (Result, error) {
 	res.Removals = discoveryOK && p.allAnswered()
 	res.Unhealthy = p.unhealthy()
 
-	res.Upserted, res.Failed = p.upsert(ctx, plan.Upserts)
+	res.Upserted, res.Failed, res.Refused = p.upsert(ctx, plan.Upserts)
 	if len(plan.Removals) > 0 {
 		if !res.Removals {
 			log.Info("not removing records while a source has not answered yet or discovery failed; they stay published until it does",
@@ -237,7 +253,7 @@ func (p *Pipeline) Sync(ctx context.Context) (Result, error) {
 	p.lastResult = res
 	if res.Upserted > 0 || res.Removed > 0 || res.Failed > 0 {
 		log.Info("sync done", "desired", res.Desired, "upserted", res.Upserted, "removed", res.Removed,
-			"failed", res.Failed, "durationMs", res.Duration.Milliseconds(), "registryRequests", res.Requests)
+			"failed", res.Failed, "refused", res.Refused, "durationMs", res.Duration.Milliseconds(), "registryRequests", res.Requests)
 	} else {
 		log.V(1).Info("sync done, nothing changed", "desired", res.Desired, "durationMs", res.Duration.Milliseconds())
 	}
@@ -246,7 +262,10 @@ func (p *Pipeline) Sync(ctx context.Context) (Result, error) {
 
 // upsert sends the changed records, Config.Concurrency at a time, so that
 // storage-rest can fold concurrent writes into one ConfigMap update.
-func (p *Pipeline) upsert(ctx context.Context, outs []normalize.Output) (ok, failed int) {
+// Refused records (400, 413: the record itself is the problem) are counted
+// apart from failed ones (storage-rest or the API server unavailable),
+// which a later sync will store.
+func (p *Pipeline) upsert(ctx context.Context, outs []normalize.Output) (ok, failed, refused int) {
 	now := record.Epoch(p.cfg.Now().UnixMilli())
 	type result struct {
 		key string
@@ -279,6 +298,9 @@ func (p *Pipeline) upsert(ctx context.Context, outs []normalize.Output) (ok, fai
 	for r := range results {
 		if r.err != nil {
 			failed++
+			if isRefusal(r.err) {
+				refused++
+			}
 			p.cfg.Metrics.storeCalls.WithLabelValues("upsert", "error").Inc()
 			p.cfg.Log.Error(r.err, "storing a record in storage-rest failed; retrying on the next sync", "key", r.key)
 			// Re-read on the next sync: the stored state is unknown now.
@@ -289,7 +311,17 @@ func (p *Pipeline) upsert(ctx context.Context, outs []normalize.Output) (ok, fai
 		p.stored[r.key] = r.rec
 		ok++
 	}
-	return ok, failed
+	return ok, failed, refused
+}
+
+// isRefusal reports whether storage-rest refused the record itself, which
+// retrying cannot fix.
+func isRefusal(err error) bool {
+	var se interface{ StatusCode() int }
+	if !errors.As(err, &se) {
+		return false
+	}
+	return se.StatusCode() == http.StatusBadRequest || se.StatusCode() == http.StatusRequestEntityTooLarge
 }
 
 // discover refreshes the endpoints; on failure the previous ones stay.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"sync"
 	"testing"
@@ -25,6 +26,7 @@ type memStore struct {
 	recs    map[string]record.Record
 	calls   map[string]int
 	failAll bool
+	fail    map[string]error // per key
 }
 
 func newMemStore() *memStore {
@@ -51,6 +53,9 @@ func (m *memStore) Upsert(_ context.Context, key, typ string, rec *record.Record
 	m.calls["upsert"]++
 	if m.failAll {
 		return nil, errors.New("connection refused")
+	}
+	if err := m.fail[key]; err != nil {
+		return nil, err
 	}
 	r := *rec
 	r.ReconcilerType = typ
@@ -173,6 +178,33 @@ func TestSyncPublishesAndIsIdempotent(t *testing.T) {
 	res = f.sync(t)
 	assert.Equal(t, 0, res.Upserted)
 	assert.Equal(t, before, f.store.total(), "an unchanged sync makes no storage-rest call")
+}
+
+type statusErr int
+
+func (e statusErr) Error() string   { return fmt.Sprintf("HTTP %d", int(e)) }
+func (e statusErr) StatusCode() int { return int(e) }
+
+// A sync is complete (the normalizer ready) only once every record that can
+// be stored is; a record storage-rest refuses as invalid does not hold it
+// back for ever.
+func TestSyncIsCompleteOnlyWhenEveryStorableRecordIsStored(t *testing.T) {
+	f := newFixture(map[string]*fakeRegistry{"http://a": {models: []string{"mnist", "granite", "phi"}}})
+	f.store.fail = map[string]error{
+		"mnist__v1":   fmt.Errorf("upsert: %w", statusErr(http.StatusServiceUnavailable)),
+		"granite__v1": fmt.Errorf("upsert: %w", statusErr(http.StatusRequestEntityTooLarge)),
+	}
+	res := f.sync(t)
+	assert.Equal(t, 1, res.Upserted)
+	assert.Equal(t, 2, res.Failed)
+	assert.Equal(t, 1, res.Refused, "413 is the record's fault")
+	assert.False(t, res.Complete(), "mnist can still be stored")
+
+	delete(f.store.fail, "mnist__v1") // storage-rest is back
+	res = f.sync(t)
+	assert.Equal(t, 1, res.Upserted)
+	assert.True(t, res.Complete(), "only the refused record is missing")
+	assert.Equal(t, []string{"mnist__v1", "phi__v1"}, f.store.keys())
 }
 
 func TestFailingRegistryKeepsItsModels(t *testing.T) {

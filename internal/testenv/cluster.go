@@ -33,6 +33,8 @@ type ClusterOptions struct {
 	// Restartable keeps the API server's certificates so that a test can
 	// KillAPIServer and StartAPIServer.
 	Restartable bool
+	// EtcdQuotaBytes: see Options.
+	EtcdQuotaBytes int64
 }
 
 // RunWithCluster is a package's TestMain body: it fills c, runs the tests
@@ -49,7 +51,7 @@ func RunWithCluster(m *testing.M, c *Cluster, o ClusterOptions) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	opts := Options{CRDPaths: []string{crd}}
+	opts := Options{CRDPaths: []string{crd}, EtcdQuotaBytes: o.EtcdQuotaBytes}
 	if o.Restartable {
 		opts.CertDir = filepath.Join(tmp, "apiserver-certs")
 		if err := os.Mkdir(opts.CertDir, 0o700); err != nil {
@@ -74,7 +76,11 @@ func RunWithCluster(m *testing.M, c *Cluster, o ClusterOptions) int {
 		if err := v1beta1.AddToScheme(scheme); err != nil {
 			return err
 		}
-		cl, err := client.New(cfg, client.Options{Scheme: scheme})
+		// Tests create thousands of objects: client-go's default 5
+		// requests/s would measure its own rate limiter.
+		fast := rest.CopyConfig(cfg)
+		fast.QPS, fast.Burst = 1000, 2000
+		cl, err := client.New(fast, client.Options{Scheme: scheme})
 		if err != nil {
 			return fmt.Errorf("building the test client: %w", err)
 		}

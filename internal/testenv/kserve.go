@@ -14,8 +14,10 @@ import (
 )
 
 // CreateInferenceService creates an InferenceService and its predictor
-// Service, as KServe would (envtest runs no KServe controller); Ready sets
-// the status KServe reports once the model is served.
+// Service, as KServe would (envtest runs no KServe controller); MarkReady
+// sets the status KServe reports once the model is served. The Service is
+// headless, as KServe's raw-deployment predictor Services are: envtest's
+// Service IP range holds only about 250.
 func CreateInferenceService(ctx context.Context, c client.Client, ns, name string, labels, annotations map[string]string) (*v1beta1.InferenceService, error) {
 	isvc := &v1beta1.InferenceService{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels, Annotations: annotations},
@@ -28,7 +30,8 @@ func CreateInferenceService(ctx context.Context, c client.Client, ns, name strin
 	}
 	svc := &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name + "-predictor", Labels: map[string]string{"serving.kserve.io/inferenceservice": name}},
-		Spec:       corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt(8080)}}},
+		Spec: corev1.ServiceSpec{ClusterIP: corev1.ClusterIPNone,
+			Ports: []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt(8080)}}},
 	}
 	if err := c.Create(ctx, svc); err != nil {
 		return nil, fmt.Errorf("creating Service %s/%s: %w", ns, svc.Name, err)

@@ -55,6 +55,9 @@ type Options struct {
 	// kube-apiserver and start it again (RestartableAPIServer) with the same
 	// address and CA, as a real cluster's API server comes back.
 	CertDir string
+	// EtcdQuotaBytes, when set, is etcd's backend quota (etcd's default,
+	// which envtest keeps, is 2 GiB; OpenShift runs etcd with 8 GiB).
+	EtcdQuotaBytes int64
 }
 
 // Start starts a control plane for the test and stops it when the test ends.
@@ -99,6 +102,10 @@ func StartEnv(opts ...Options) (*envtest.Environment, *rest.Config, error) {
 		env.CRDDirectoryPaths = append(env.CRDDirectoryPaths, o.CRDPaths...)
 		if o.CertDir != "" {
 			env.ControlPlane.APIServer = &envtest.APIServer{CertDir: o.CertDir}
+		}
+		if o.EtcdQuotaBytes > 0 {
+			env.ControlPlane.Etcd = &envtest.Etcd{}
+			env.ControlPlane.Etcd.Configure().Set("quota-backend-bytes", strconv.FormatInt(o.EtcdQuotaBytes, 10))
 		}
 	}
 	cfg, err := env.Start()

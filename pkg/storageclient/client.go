@@ -36,7 +36,12 @@ func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h
 
 // New returns a client for the storage-rest at baseURL.
 func New(baseURL string, opts ...Option) *Client {
-	c := &Client{base: strings.TrimRight(baseURL, "/"), http: &http.Client{Timeout: 30 * time.Second}}
+	// The normalizer keeps dozens of upserts in flight (storage-rest folds
+	// them into few ConfigMap writes): keep that many connections open
+	// rather than net/http's default of 2 idle per host.
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 128
+	c := &Client{base: strings.TrimRight(baseURL, "/"), http: &http.Client{Timeout: 30 * time.Second, Transport: t}}
 	for _, o := range opts {
 		o(c)
 	}

@@ -28,6 +28,10 @@ type StatusError struct {
 	Message     string
 }
 
+// StatusCode is the HTTP status, for callers that classify errors without
+// importing this package.
+func (e *StatusError) StatusCode() int { return e.Code }
+
 func (e *StatusError) Error() string {
 	return fmt.Sprintf("%s %s: HTTP %d: %s", e.Method, e.URL, e.Code, e.Message)
 }
