@@ -19,12 +19,12 @@
 //
 //	go test -run '^$' -bench 'Scale/models=1000$' -benchtime 1x -timeout 60m ./internal/scale/
 //
-// models=50000 needs -timeout 120m. Publishing costs etcd about 0.13 MiB
-// per record (each small batch of upserts rewrites a ConfigMap of up to
-// 1 MiB), so from about 15,000 records (models=10000) etcd's default 2 GiB
-// backend quota, which envtest keeps, fills during the first sync: the
-// benchmark then fails, naming etcd's NOSPACE alarm. OpenShift's etcd has
-// an 8 GiB quota.
+// models=50000 needs -timeout 120m. etcd runs with OpenShift's 8 GiB
+// backend quota (envtest keeps etcd's 2 GiB default otherwise): each
+// ConfigMap update rewrites the whole ConfigMap, so the first publication
+// writes far more into etcd than the records weigh, and the benchmark
+// reports how much (etcd-MiB-in/first-sync). It fails, naming etcd's
+// NOSPACE alarm, if the quota fills.
 //
 // The package's TestMain only starts the control plane and builds the
 // binaries when benchmarks are asked for, so `go test ./...` pays nothing.
