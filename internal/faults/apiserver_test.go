@@ -4,6 +4,7 @@ package faults
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -13,6 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/storageclient"
 )
 
 // apiServerDown is how long the kube-apiserver stays stopped
@@ -52,10 +55,20 @@ func TestAPIServerDownForAMinute(t *testing.T) {
 	t.Logf("kube-apiserver stopped for %s", down)
 	stopped := time.Now()
 	reg.addModel(t, "registered-while-apiserver-down")
+	// A write storage-rest cannot store is a 503 to retry, not a 500.
+	_, err := storageclient.New(s.StorageURL()).Upsert(ctx, "probe__v1", record.TypeKubeflow,
+		&record.Record{Body: []byte(`{"models":[]}`), LastUpdateTimeSinceEpoch: 1})
+	var se *storageclient.StatusError
+	require.ErrorAs(t, err, &se, "an upsert while the API server is down fails")
+	assert.Equal(t, http.StatusServiceUnavailable, se.Code, se.Message)
+	assert.Contains(t, se.Message, "API server is unavailable")
 	for time.Since(stopped) < down {
 		uris, err := s.List()
 		require.NoError(t, err, "location answers while the API server is down")
 		require.Empty(t, missing(before, uris), "location lost records while the API server is down")
+		held, err := s.StorageKeys()
+		require.NoError(t, err, "storage-rest answers reads while the API server is down")
+		require.Empty(t, missing(keys, held), "storage-rest lost records while the API server is down")
 		time.Sleep(2 * time.Second)
 	}
 	failed := metric(t, s, "rhoai_connector_normalizer_syncs_total", `outcome="store_error"`)
@@ -75,10 +88,18 @@ func TestAPIServerDownForAMinute(t *testing.T) {
 		_ = cluster.Client.Delete(ctx, isvc)
 	})
 
+	var modelBack, serverBack time.Duration
 	require.Eventually(t, func() bool {
-		return listHas(s, "registered-while-apiserver-down") && listHas(s, "served-after-outage")
-	}, 3*time.Minute, time.Second, "the model registered during the outage and the server created after it are published")
-	t.Logf("both published %s after the API server came back", time.Since(back).Round(time.Second))
+		if modelBack == 0 && listHas(s, "registered-while-apiserver-down") {
+			modelBack = time.Since(back)
+		}
+		if serverBack == 0 && listHas(s, "served-after-outage") {
+			serverBack = time.Since(back)
+		}
+		return modelBack > 0 && serverBack > 0
+	}, 3*time.Minute, 200*time.Millisecond, "the model registered during the outage and the server created after it are published")
+	t.Logf("after the API server came back: the model registered during the outage listed after %s, the InferenceService created after it after %s",
+		modelBack.Round(100*time.Millisecond), serverBack.Round(100*time.Millisecond))
 	after := waitStable(t, s, len(keys)+2, 3*time.Minute)
 	assert.Empty(t, missing(keys, after), "records lost across the outage")
 	assert.Empty(t, missing(after, configMapKeys(t, ns)), "records served but not in the ConfigMaps")

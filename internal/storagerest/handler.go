@@ -25,13 +25,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/store"
@@ -369,6 +372,13 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op string, err er
 	case r.Context().Err() != nil:
 		// The caller went away; the write may still have happened.
 		httpserver.WriteError(w, http.StatusServiceUnavailable, "request cancelled: %v", err)
+	case apiServerUnavailable(err):
+		// Nothing was stored and a retry will do: the caller is not at
+		// fault, and neither is storage-rest.
+		h.errors.WithLabelValues(op).Inc()
+		httpserver.Logger(r.Context(), h.log).Error(err, "storing failed: the Kubernetes API server is unavailable; nothing was stored, the caller retries", "op", op)
+		w.Header().Set("Retry-After", "5")
+		httpserver.WriteError(w, http.StatusServiceUnavailable, "the Kubernetes API server is unavailable, nothing was stored; retry later: %v", err)
 	default:
 		h.errors.WithLabelValues(op).Inc()
 		httpserver.Logger(r.Context(), h.log).Error(err, "storing failed", "op", op)
@@ -378,4 +388,15 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op string, err er
 
 func validType(t string) bool {
 	return t == record.TypeKubeflow || t == record.TypeKServe
+}
+
+// apiServerUnavailable reports whether err means the API server could not
+// be reached or asked to come back later, rather than refusing the write.
+func apiServerUnavailable(err error) bool {
+	if apierrors.IsServiceUnavailable(err) || apierrors.IsServerTimeout(err) || apierrors.IsTimeout(err) ||
+		apierrors.IsTooManyRequests(err) || errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) {
+		return true
+	}
+	var ne net.Error
+	return errors.As(err, &ne)
 }

@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/storagerest"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/store"
@@ -191,6 +194,9 @@ func TestStoreErrorsMapToStatuses(t *testing.T) {
 		{store.ErrNotReady, http.StatusServiceUnavailable},
 		{store.ErrClosed, http.StatusServiceUnavailable},
 		{errors.New("updating ConfigMap bac-import-model: forbidden"), http.StatusInternalServerError},
+		// The API server down: not the caller's fault, retry later.
+		{fmt.Errorf("updating ConfigMap bac-import-model: %w", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}), http.StatusServiceUnavailable},
+		{apierrors.NewServiceUnavailable("etcdserver: leader changed"), http.StatusServiceUnavailable},
 	}
 	for _, c := range cases {
 		s := newFakeStore()
@@ -201,6 +207,9 @@ func TestStoreErrorsMapToStatuses(t *testing.T) {
 		assert.Contains(t, errorOf(t, res), c.err.Error())
 		if c.code == http.StatusInternalServerError {
 			assert.Equal(t, 1.0, counterValue(t, reg, "rhoai_connector_storage_rest_errors_total"))
+		}
+		if c.code == http.StatusServiceUnavailable {
+			assert.NotEmpty(t, res.Header().Get("Retry-After"), c.err.Error())
 		}
 	}
 }
