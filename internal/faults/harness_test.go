@@ -196,8 +196,8 @@ func missing(want, have []string) []string {
 	return out
 }
 
-// listHasNames reports whether some URI location lists contains each name
-// (a registered model's name is a segment of its records' URIs).
+// listHas reports whether some URI location lists contains fragment (a
+// registered model's or a server's name is a segment of its URIs).
 func listHas(s *testenv.Stack, fragment string) bool {
 	uris, err := s.List()
 	if err != nil {

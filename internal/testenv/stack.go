@@ -65,7 +65,7 @@ func (s *Stack) LocationURL() string { return "http://" + s.LocationAddr }
 func (s *Stack) MetricsURL() string  { return "http://" + s.MetricsAddr }
 
 // StartAll starts storage-rest, location and the normalizer, in the order of
-// the pod's containers, and waits for the first two to be ready.
+// the pod's containers; only storage-rest is waited for.
 func (s *Stack) StartAll() {
 	s.StartStorage()
 	s.StartLocation()
