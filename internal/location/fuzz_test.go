@@ -1,17 +1,16 @@
 package location
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/go-logr/logr"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpcheck"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
@@ -40,50 +39,11 @@ func fuzzRecords() staticSource {
 	return staticSource{"mnist__v1": doc("mnist", 1), "kserve__ns__chat": card, "models__x": shared}
 }
 
-// serveRaw sends target as a client would put it on the request line; it
-// reports false when the server's own parser would refuse the line (the
-// server answers 400 before any handler runs).
-func serveRaw(h http.Handler, method, target string, body []byte, hdr http.Header) (*httptest.ResponseRecorder, bool) {
-	u, err := url.ParseRequestURI(target)
-	if err != nil || strings.ContainsAny(target, " \t\r\n\x00") {
-		return nil, false
-	}
-	r := httptest.NewRequest(method, "/", bytes.NewReader(body))
-	r.URL = u
-	r.RequestURI = target
-	r.RemoteAddr = "127.0.0.1:40000"
-	for k, v := range hdr {
-		r.Header[k] = v
-	}
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	return w, true
-}
-
-// checkJSONError fails unless w is a 4xx whose body is exactly
-// {"error": "<non-empty>"} served as application/json.
-func checkJSONError(t *testing.T, what string, w *httptest.ResponseRecorder) {
-	t.Helper()
-	if w.Code < 400 || w.Code >= 500 {
-		t.Fatalf("%s: status %d, want 4xx: %s", what, w.Code, w.Body.String())
-	}
-	if ct := w.Header().Get("Content-Type"); ct != "application/json" {
-		t.Fatalf("%s: status %d with Content-Type %q, want application/json", what, w.Code, ct)
-	}
-	var e map[string]any
-	if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil {
-		t.Fatalf("%s: error body is not JSON: %v: %q", what, err, w.Body.String())
-	}
-	if s, ok := e["error"].(string); !ok || s == "" || len(e) != 1 {
-		t.Fatalf("%s: error body is not {\"error\": \"...\"}: %q", what, w.Body.String())
-	}
-}
-
 // checkList fails unless every URI /list names maps back to a valid key
 // and is served.
 func checkList(t *testing.T, h http.Handler) []string {
 	t.Helper()
-	w, _ := serveRaw(h, http.MethodGet, "/list", nil, nil)
+	w, _ := httpcheck.ServeRaw(h, http.MethodGet, "/list", nil, nil)
 	if w.Code != http.StatusOK {
 		t.Fatalf("GET /list: %d %s", w.Code, w.Body.String())
 	}
@@ -104,7 +64,7 @@ func checkList(t *testing.T, h http.Handler) []string {
 		if back, _ := record.URI(key, record.FileJSON); back != u {
 			t.Fatalf("listed URI %q maps to key %q, whose URI is %q", u, key, back)
 		}
-		if g, ok := serveRaw(h, http.MethodGet, u, nil, nil); !ok || g.Code != http.StatusOK {
+		if g, ok := httpcheck.ServeRaw(h, http.MethodGet, u, nil, nil); !ok || g.Code != http.StatusOK {
 			t.Fatalf("listed URI %q is not served", u)
 		}
 	}
@@ -160,7 +120,7 @@ func FuzzReadPaths(f *testing.F) {
 		if inm != "" {
 			hdr.Set("If-None-Match", inm)
 		}
-		w, ok := serveRaw(h, method, target, nil, hdr)
+		w, ok := httpcheck.ServeRaw(h, method, target, nil, hdr)
 		if !ok {
 			return
 		}
@@ -174,7 +134,7 @@ func FuzzReadPaths(f *testing.F) {
 				t.Fatalf("%s: HEAD with a body", what)
 			}
 			if etag := w.Header().Get("ETag"); etag != "" {
-				again, _ := serveRaw(h, method, target, nil, http.Header{"If-None-Match": {etag}})
+				again, _ := httpcheck.ServeRaw(h, method, target, nil, http.Header{"If-None-Match": {etag}})
 				if again.Code != http.StatusNotModified || again.Body.Len() != 0 {
 					t.Fatalf("%s: If-None-Match %s answered %d", what, etag, again.Code)
 				}
@@ -184,7 +144,7 @@ func FuzzReadPaths(f *testing.F) {
 				t.Fatalf("%s: 304 without If-None-Match or with a body (If-None-Match %q)", what, inm)
 			}
 		default:
-			checkJSONError(t, what, w)
+			httpcheck.JSONError(t, what, w)
 		}
 	})
 }
@@ -194,7 +154,7 @@ func snapshotOf(t *testing.T, h http.Handler) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, u := range checkList(t, h) {
-		w, _ := serveRaw(h, http.MethodGet, u, nil, nil)
+		w, _ := httpcheck.ServeRaw(h, http.MethodGet, u, nil, nil)
 		out[u] = w.Body.String()
 	}
 	return out
@@ -240,13 +200,13 @@ func FuzzWrites(f *testing.F) {
 		default:
 			method, target = http.MethodPost, "/remove?key="+key
 		}
-		w, ok := serveRaw(h, method, target, body, nil)
+		w, ok := httpcheck.ServeRaw(h, method, target, body, nil)
 		if !ok {
 			return
 		}
 		what := method + " " + target
 		if w.Code != http.StatusOK {
-			checkJSONError(t, what, w)
+			httpcheck.JSONError(t, what, w)
 			after := snapshotOf(t, h)
 			if len(after) != len(before) {
 				t.Fatalf("%s: %d answered, yet %d documents became %d", what, w.Code, len(before), len(after))
@@ -276,12 +236,12 @@ func FuzzWrites(f *testing.F) {
 			if after[uri] != string(rec.Body) {
 				t.Fatalf("%s: %s serves %q, want %q", what, uri, after[uri], rec.Body)
 			}
-			byKey, _ := serveRaw(h, http.MethodGet, "/models/"+res.Key, nil, nil)
+			byKey, _ := httpcheck.ServeRaw(h, http.MethodGet, "/models/"+res.Key, nil, nil)
 			if byKey.Code != http.StatusOK || byKey.Body.String() != string(rec.Body) {
 				t.Fatalf("%s: /models/%s answered %d %q", what, res.Key, byKey.Code, byKey.Body.String())
 			}
 			if rec.ModelCard != "" {
-				c, ok := serveRaw(h, http.MethodGet, "/modelcard?key="+url.QueryEscape(rec.CardKey(res.Key)), nil, nil)
+				c, ok := httpcheck.ServeRaw(h, http.MethodGet, "/modelcard?key="+url.QueryEscape(rec.CardKey(res.Key)), nil, nil)
 				if ok && (c.Code != http.StatusOK || c.Body.String() != rec.ModelCard) {
 					t.Fatalf("%s: model card %q answered %d %q, want %q", what, rec.CardKey(res.Key), c.Code, c.Body.String(), rec.ModelCard)
 				}

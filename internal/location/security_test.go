@@ -5,14 +5,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/go-logr/logr"
-	"github.com/go-logr/logr/funcr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpcheck"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
 )
 
@@ -60,36 +58,16 @@ func TestForgedForwardingHeadersDoNotOpenTheWriteAPI(t *testing.T) {
 	}
 }
 
-// logBuffer is a logr sink that keeps every line, at every verbosity.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *logBuffer) logger() logr.Logger {
-	return funcr.New(func(prefix, args string) {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		b.buf.WriteString(prefix + " " + args + "\n")
-	}, funcr.Options{Verbosity: 10})
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestTokenNeverInLogsOrResponses(t *testing.T) {
 	const token = "tok-9f8e7d6c5b4a"
-	logs := &logBuffer{}
+	logs := &httpcheck.LogBuffer{}
 	ts := newTestService(t, newFakeStorage(nil), func(c *Config) {
 		c.Token = token
-		c.Log = logs.logger()
+		c.Log = logs.Logger()
 		c.MaxBodyBytes = 512
 	})
 	// The router logs too (access log, panics), as main wires it.
-	router := httpserver.NewRouter(httpserver.RouterOptions{Service: "location", Log: logs.logger()})
+	router := httpserver.NewRouter(httpserver.RouterOptions{Service: "location", Log: logs.Logger()})
 	ts.Mount(router)
 	ts.h = router
 	ts.load(t)

@@ -15,6 +15,8 @@ import (
 
 	"github.com/kubeflow/model-registry/pkg/openapi"
 	"github.com/stretchr/testify/require"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
 )
 
 // fakeClock advances one millisecond per reading, so times are distinct and
@@ -120,16 +122,8 @@ func mustVersion(t testing.TB, s *Server, rmID, name string) openapi.ModelVersio
 // go.mod). When it is missing the test is skipped, or fails under CI.
 func specsDir(t testing.TB) string {
 	t.Helper()
-	dir, err := os.Getwd()
+	dir, err := testenv.RepoRoot()
 	require.NoError(t, err)
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		require.NotEqual(t, dir, parent, "no go.mod above the test's working directory")
-		dir = parent
-	}
 	specs := filepath.Join(dir, "..", "shared", "specs")
 	for _, f := range []string{"model-registry.openapi.yaml", "model-catalog.openapi.yaml", "catalog-sample-dev-catalog-sources.yaml"} {
 		if _, err := os.Stat(filepath.Join(specs, f)); err != nil {

@@ -29,7 +29,7 @@ func (a *registryAPI) routes(r chi.Router) {
 	r.Post(b+"/registered_models", a.createModel)
 	r.Get(b+"/registered_model", findHandler(a, reg.models, false))
 	r.Get(b+"/registered_models/{registeredmodelId}", getHandler(a, reg.models, "registeredmodelId", same[openapi.RegisteredModel]))
-	r.Patch(b+"/registered_models/{registeredmodelId}", a.patchModel)
+	r.Patch(b+"/registered_models/{registeredmodelId}", patchHandler[openapi.RegisteredModelUpdate](a, "RegisteredModel", "registeredmodelId", a.reg.updateModel))
 	r.Get(b+"/registered_models/{registeredmodelId}/versions", listHandler(a, reg.versions, parentIn(reg.models, "registeredmodelId"), false))
 	r.Post(b+"/registered_models/{registeredmodelId}/versions", a.createVersionInModel)
 
@@ -37,7 +37,7 @@ func (a *registryAPI) routes(r chi.Router) {
 	r.Post(b+"/model_versions", a.createVersion)
 	r.Get(b+"/model_version", findHandler(a, reg.versions, true))
 	r.Get(b+"/model_versions/{modelversionId}", getHandler(a, reg.versions, "modelversionId", same[openapi.ModelVersion]))
-	r.Patch(b+"/model_versions/{modelversionId}", a.patchVersion)
+	r.Patch(b+"/model_versions/{modelversionId}", patchHandler[openapi.ModelVersionUpdate](a, "ModelVersion", "modelversionId", a.reg.updateVersion))
 	r.Get(b+"/model_versions/{modelversionId}/artifacts", listHandler(a, reg.artifacts, parentIn(reg.versions, "modelversionId"), true))
 	r.Post(b+"/model_versions/{modelversionId}/artifacts", a.upsertVersionArtifact)
 
@@ -45,7 +45,9 @@ func (a *registryAPI) routes(r chi.Router) {
 	r.Post(b+"/model_artifacts", a.createArtifact)
 	r.Get(b+"/model_artifact", findHandler(a, reg.artifacts, true))
 	r.Get(b+"/model_artifacts/{modelartifactId}", getHandler(a, reg.artifacts, "modelartifactId", same[openapi.ModelArtifact]))
-	r.Patch(b+"/model_artifacts/{modelartifactId}", a.patchArtifact)
+	r.Patch(b+"/model_artifacts/{modelartifactId}", patchHandler[openapi.ModelArtifactUpdate](a, "ModelArtifact", "modelartifactId", func(id int64, change func(*openapi.ModelArtifact) error) (*row[openapi.ModelArtifact], error) {
+		return reg.updateArtifact(id, -1, change)
+	}))
 	r.Get(b+"/artifacts", listHandler(a, reg.artifacts, nil, true))
 	r.Get(b+"/artifacts/{id}", getHandler(a, reg.artifacts, "id", asArtifact))
 
@@ -53,7 +55,7 @@ func (a *registryAPI) routes(r chi.Router) {
 	r.Post(b+"/serving_environments", a.createEnv)
 	r.Get(b+"/serving_environment", findHandler(a, reg.envs, false))
 	r.Get(b+"/serving_environments/{servingenvironmentId}", getHandler(a, reg.envs, "servingenvironmentId", same[openapi.ServingEnvironment]))
-	r.Patch(b+"/serving_environments/{servingenvironmentId}", a.patchEnv)
+	r.Patch(b+"/serving_environments/{servingenvironmentId}", patchHandler[openapi.ServingEnvironmentUpdate](a, "ServingEnvironment", "servingenvironmentId", a.reg.updateEnv))
 	r.Get(b+"/serving_environments/{servingenvironmentId}/inference_services", listHandler(a, reg.services, parentIn(reg.envs, "servingenvironmentId"), false))
 	r.Post(b+"/serving_environments/{servingenvironmentId}/inference_services", a.createServiceInEnv)
 
@@ -61,12 +63,43 @@ func (a *registryAPI) routes(r chi.Router) {
 	r.Post(b+"/inference_services", a.createService)
 	r.Get(b+"/inference_service", findHandler(a, reg.services, true))
 	r.Get(b+"/inference_services/{inferenceserviceId}", getHandler(a, reg.services, "inferenceserviceId", same[openapi.InferenceService]))
-	r.Patch(b+"/inference_services/{inferenceserviceId}", a.patchService)
+	r.Patch(b+"/inference_services/{inferenceserviceId}", patchHandler[openapi.InferenceServiceUpdate](a, "InferenceService", "inferenceserviceId", a.reg.updateService))
 	r.Get(b+"/inference_services/{inferenceserviceId}/model", a.serviceModel)
 	r.Get(b+"/inference_services/{inferenceserviceId}/version", a.serviceVersion)
 }
 
 func same[T any](v T) T { return v }
+
+// patchHandler applies a JSON merge patch of the spec's update schema U to
+// the T whose id is in the path parameter param.
+func patchHandler[U, T any](a *registryAPI, kind, param string, update func(int64, func(*T) error) (*row[T], error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, ok := pathID(w, r, kind, param)
+		if !ok {
+			return
+		}
+		_, raw, ok := decodeCreate[U, U](w, r)
+		if !ok {
+			return
+		}
+		a.respond(w, http.StatusOK, func() (any, error) {
+			return obj(update(id, patchWith[T](raw)))
+		})
+	}
+}
+
+// parentFromPath sets *field, the parent reference of an object created
+// under its parent's path, to the path's id; a body that names another
+// parent is a 400.
+func parentFromPath(w http.ResponseWriter, field *string, name, what string, id int64) bool {
+	want := strconv.FormatInt(id, 10)
+	if *field != "" && *field != want {
+		writeError(w, http.StatusBadRequest, name+" "+strconv.Quote(*field)+" differs from the "+what+" in the path ("+want+"): leave it out or make them equal")
+		return false
+	}
+	*field = want
+	return true
+}
 
 func asArtifact(v openapi.ModelArtifact) openapi.Artifact {
 	return openapi.Artifact{ModelArtifact: &v}
@@ -305,20 +338,6 @@ func (a *registryAPI) createModel(w http.ResponseWriter, r *http.Request) {
 	a.respond(w, http.StatusCreated, func() (any, error) { return obj(a.reg.addModel(m)) })
 }
 
-func (a *registryAPI) patchModel(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r, "RegisteredModel", "registeredmodelId")
-	if !ok {
-		return
-	}
-	_, raw, ok := decodeCreate[openapi.RegisteredModelUpdate, openapi.RegisteredModelUpdate](w, r)
-	if !ok {
-		return
-	}
-	a.respond(w, http.StatusOK, func() (any, error) {
-		return obj(a.reg.updateModel(id, patchWith[openapi.RegisteredModel](raw)))
-	})
-}
-
 func (a *registryAPI) createVersion(w http.ResponseWriter, r *http.Request) {
 	v, _, ok := decodeCreate[openapi.ModelVersionCreate, openapi.ModelVersion](w, r)
 	if !ok {
@@ -339,31 +358,14 @@ func (a *registryAPI) createVersionInModel(w http.ResponseWriter, r *http.Reques
 		return
 	}
 	v.Id, v.CreateTimeSinceEpoch, v.LastUpdateTimeSinceEpoch = nil, nil, nil
-	want := strconv.FormatInt(rmID, 10)
-	if v.RegisteredModelId != "" && v.RegisteredModelId != want {
-		writeError(w, http.StatusBadRequest, "registeredModelId "+strconv.Quote(v.RegisteredModelId)+" differs from the registered model in the path ("+want+"): leave it out or make them equal")
+	if !parentFromPath(w, &v.RegisteredModelId, "registeredModelId", "registered model", rmID) {
 		return
 	}
-	v.RegisteredModelId = want
 	a.respond(w, http.StatusCreated, func() (any, error) {
 		if _, ok := a.reg.models.get(rmID); !ok {
 			return nil, notFoundf("RegisteredModel %d does not exist", rmID)
 		}
 		return obj(a.reg.addVersion(v))
-	})
-}
-
-func (a *registryAPI) patchVersion(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r, "ModelVersion", "modelversionId")
-	if !ok {
-		return
-	}
-	_, raw, ok := decodeCreate[openapi.ModelVersionUpdate, openapi.ModelVersionUpdate](w, r)
-	if !ok {
-		return
-	}
-	a.respond(w, http.StatusOK, func() (any, error) {
-		return obj(a.reg.updateVersion(id, patchWith[openapi.ModelVersion](raw)))
 	})
 }
 
@@ -373,20 +375,6 @@ func (a *registryAPI) createArtifact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.respond(w, http.StatusCreated, func() (any, error) { return obj(a.reg.addArtifact(m, 0)) })
-}
-
-func (a *registryAPI) patchArtifact(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r, "ModelArtifact", "modelartifactId")
-	if !ok {
-		return
-	}
-	_, raw, ok := decodeCreate[openapi.ModelArtifactUpdate, openapi.ModelArtifactUpdate](w, r)
-	if !ok {
-		return
-	}
-	a.respond(w, http.StatusOK, func() (any, error) {
-		return obj(a.reg.updateArtifact(id, -1, patchWith[openapi.ModelArtifact](raw)))
-	})
 }
 
 // upsertVersionArtifact attaches an artifact to a version: with an id it
@@ -453,20 +441,6 @@ func (a *registryAPI) createEnv(w http.ResponseWriter, r *http.Request) {
 	a.respond(w, http.StatusCreated, func() (any, error) { return obj(a.reg.addEnv(e)) })
 }
 
-func (a *registryAPI) patchEnv(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r, "ServingEnvironment", "servingenvironmentId")
-	if !ok {
-		return
-	}
-	_, raw, ok := decodeCreate[openapi.ServingEnvironmentUpdate, openapi.ServingEnvironmentUpdate](w, r)
-	if !ok {
-		return
-	}
-	a.respond(w, http.StatusOK, func() (any, error) {
-		return obj(a.reg.updateEnv(id, patchWith[openapi.ServingEnvironment](raw)))
-	})
-}
-
 // createService answers 200, not 201: the spec's createInferenceService
 // declares only 200 for success.
 func (a *registryAPI) createService(w http.ResponseWriter, r *http.Request) {
@@ -486,31 +460,14 @@ func (a *registryAPI) createServiceInEnv(w http.ResponseWriter, r *http.Request)
 	if !ok {
 		return
 	}
-	want := strconv.FormatInt(envID, 10)
-	if s.ServingEnvironmentId != "" && s.ServingEnvironmentId != want {
-		writeError(w, http.StatusBadRequest, "servingEnvironmentId "+strconv.Quote(s.ServingEnvironmentId)+" differs from the serving environment in the path ("+want+"): leave it out or make them equal")
+	if !parentFromPath(w, &s.ServingEnvironmentId, "servingEnvironmentId", "serving environment", envID) {
 		return
 	}
-	s.ServingEnvironmentId = want
 	a.respond(w, http.StatusCreated, func() (any, error) {
 		if _, ok := a.reg.envs.get(envID); !ok {
 			return nil, notFoundf("ServingEnvironment %d does not exist", envID)
 		}
 		return obj(a.reg.addService(s))
-	})
-}
-
-func (a *registryAPI) patchService(w http.ResponseWriter, r *http.Request) {
-	id, ok := pathID(w, r, "InferenceService", "inferenceserviceId")
-	if !ok {
-		return
-	}
-	_, raw, ok := decodeCreate[openapi.InferenceServiceUpdate, openapi.InferenceServiceUpdate](w, r)
-	if !ok {
-		return
-	}
-	a.respond(w, http.StatusOK, func() (any, error) {
-		return obj(a.reg.updateService(id, patchWith[openapi.InferenceService](raw)))
 	})
 }
 

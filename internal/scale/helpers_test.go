@@ -2,7 +2,6 @@ package scale
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -33,40 +32,6 @@ import (
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
-
-// httpClient keeps connections alive across the many small requests the
-// benchmark makes to location and the registry.
-var httpClient = &http.Client{
-	Timeout:   time.Minute,
-	Transport: &http.Transport{MaxIdleConns: 128, MaxIdleConnsPerHost: 128},
-}
-
-func getJSON(u string, out any) error {
-	resp, err := httpClient.Get(u)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return fmt.Errorf("GET %s: reading body: %w", u, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("GET %s: %d %s", u, resp.StatusCode, body)
-	}
-	return json.Unmarshal(body, out)
-}
-
-// status is the HTTP status of GET u (0 when the request failed).
-func status(u string) int {
-	resp, err := httpClient.Get(u)
-	if err != nil {
-		return 0
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode
-}
 
 // registrySnapshot is what the generated registry holds, read through its
 // REST API before the stack starts: where the expected counts come from.
@@ -114,7 +79,7 @@ func listAll[T any](base, path string) ([]T, error) {
 			NextPageToken string `json:"nextPageToken"`
 			Items         []T    `json:"items"`
 		}
-		if err := getJSON(u, &page); err != nil {
+		if err := testenv.GetJSON(u, &page); err != nil {
 			return nil, fmt.Errorf("listing %s of the generated registry: %w", path, err)
 		}
 		out = append(out, page.Items...)
@@ -487,7 +452,7 @@ func listSet(st *testenv.Stack) (map[string]bool, error) {
 func waitListed(b *testing.B, st *testenv.Stack, uri string, t0 time.Time, timeout time.Duration) time.Duration {
 	b.Helper()
 	waitFor(b, st, uri+" served by location", timeout, 20*time.Millisecond, func() (bool, string) {
-		c := status(st.LocationURL() + uri)
+		c := testenv.Status(st.LocationURL() + uri)
 		return c == http.StatusOK, fmt.Sprintf("HTTP %d", c)
 	})
 	waitFor(b, st, uri+" in location's /list", timeout, 20*time.Millisecond, func() (bool, string) {
@@ -533,7 +498,7 @@ func scanDocuments(base string, uris []string, workers int) docScan {
 	var s docScan
 	_ = parallel(len(uris), workers, func(i int) error {
 		var d modelcatalog.Document
-		err := getJSON(base+uris[i], &d)
+		err := testenv.GetJSON(base+uris[i], &d)
 		mu.Lock()
 		defer mu.Unlock()
 		switch {

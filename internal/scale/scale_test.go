@@ -147,7 +147,7 @@ func measure(b *testing.B, n int) {
 	progress, lastGrowth, nextCheck := -1, time.Now(), time.Now()
 	waitFor(b, st, fmt.Sprintf("location lists all %d records", want.records), completeTimeout, 250*time.Millisecond, func() (bool, string) {
 		var err error
-		ready := toReady == 0 && status(st.MetricsURL()+"/readyz") == http.StatusOK
+		ready := toReady == 0 && testenv.Status(st.MetricsURL()+"/readyz") == http.StatusOK
 		if ready {
 			toReady, firstSyncRequests = time.Since(start), srv.RequestCount()
 		}
@@ -208,7 +208,7 @@ func measure(b *testing.B, n int) {
 	}
 	if scan.cards == 0 {
 		b.Errorf("no document links a model card, though %d catalog models were generated", gen.CatalogModels)
-	} else if c := status(st.LocationURL() + scan.cardURL); c != http.StatusOK {
+	} else if c := testenv.Status(st.LocationURL() + scan.cardURL); c != http.StatusOK {
 		b.Errorf("model card %s: HTTP %d, want 200", scan.cardURL, c)
 	}
 
@@ -256,7 +256,7 @@ func measure(b *testing.B, n int) {
 	waitFor(b, st, fmt.Sprintf("location serves the change of %d models", len(changed)), syncTimeout+2*pollingInterval, 200*time.Millisecond, func() (bool, string) {
 		for u, c := range pending {
 			var d modelcatalog.Document
-			if err := getJSON(st.LocationURL()+u, &d); err == nil && len(d.Models) > 0 && d.Models[0].Description == c.description {
+			if err := testenv.GetJSON(st.LocationURL()+u, &d); err == nil && len(d.Models) > 0 && d.Models[0].Description == c.description {
 				delete(pending, u)
 			}
 		}
@@ -536,7 +536,7 @@ func pickChanges(b *testing.B, st *testenv.Stack, snap *registrySnapshot, want e
 			// The URI may belong to another version whose names sanitize
 			// alike; the document says whose it is.
 			var d modelcatalog.Document
-			if err := getJSON(st.LocationURL()+uri, &d); err != nil || len(d.Models) == 0 || d.Models[0].Description != deref(v.Description) {
+			if err := testenv.GetJSON(st.LocationURL()+uri, &d); err != nil || len(d.Models) == 0 || d.Models[0].Description != deref(v.Description) {
 				continue
 			}
 			out[uri] = change{versionID: *v.Id, description: fmt.Sprintf("Changed by the scale benchmark at %s: %s", time.Now().Format(time.RFC3339Nano), deref(v.Description))}

@@ -5,13 +5,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpcheck"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
@@ -34,41 +33,6 @@ func (f *fakeStore) state() (map[string]record.Record, int) {
 		out[k] = v
 	}
 	return out, f.writes
-}
-
-// serveRaw sends target as a client would put it on the request line; it
-// reports false when the server's own parser would refuse the line.
-func serveRaw(h http.Handler, method, target string, body []byte) (*httptest.ResponseRecorder, bool) {
-	u, err := url.ParseRequestURI(target)
-	if err != nil || strings.ContainsAny(target, " \t\r\n\x00") {
-		return nil, false
-	}
-	r := httptest.NewRequest(method, "/", bytes.NewReader(body))
-	r.URL = u
-	r.RequestURI = target
-	r.RemoteAddr = "127.0.0.1:40000"
-	w := httptest.NewRecorder()
-	h.ServeHTTP(w, r)
-	return w, true
-}
-
-// checkJSONError fails unless w is a 4xx whose body is exactly
-// {"error": "<non-empty>"} served as application/json.
-func checkJSONError(t *testing.T, what string, w *httptest.ResponseRecorder) {
-	t.Helper()
-	if w.Code < 400 || w.Code >= 500 {
-		t.Fatalf("%s: status %d, want 4xx: %s", what, w.Code, w.Body.String())
-	}
-	if ct := w.Header().Get("Content-Type"); ct != "application/json" {
-		t.Fatalf("%s: status %d with Content-Type %q, want application/json", what, w.Code, ct)
-	}
-	var e map[string]any
-	if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil {
-		t.Fatalf("%s: error body is not JSON: %v: %q", what, err, w.Body.String())
-	}
-	if s, ok := e["error"].(string); !ok || s == "" || len(e) != 1 {
-		t.Fatalf("%s: error body is not {\"error\": \"...\"}: %q", what, w.Body.String())
-	}
 }
 
 // checkUnchanged fails unless a refused request left the store as it was.
@@ -109,13 +73,13 @@ func FuzzUpsert(f *testing.F) {
 		h, _ := newHandler(t, s)
 		recs, writes := s.state()
 		target := "/upsert?key=" + key + "&type=" + typ
-		w, ok := serveRaw(h, http.MethodPost, target, body)
+		w, ok := httpcheck.ServeRaw(h, http.MethodPost, target, body, nil)
 		if !ok {
 			return
 		}
 		what := "POST " + target
 		if w.Code != http.StatusOK {
-			checkJSONError(t, what, w)
+			httpcheck.JSONError(t, what, w)
 			checkUnchanged(t, what, s, recs, writes)
 			return
 		}
@@ -140,7 +104,7 @@ func FuzzUpsert(f *testing.F) {
 		if stored.LastUpdateTimeSinceEpoch <= 0 {
 			t.Fatalf("%s: stored timestamp %d", what, stored.LastUpdateTimeSinceEpoch)
 		}
-		g, _ := serveRaw(h, http.MethodGet, "/fetch?key="+res.Key, nil)
+		g, _ := httpcheck.ServeRaw(h, http.MethodGet, "/fetch?key="+res.Key, nil, nil)
 		var fetched record.Record
 		if g.Code != http.StatusOK || json.Unmarshal(g.Body.Bytes(), &fetched) != nil || !reflect.DeepEqual(fetched, stored) {
 			t.Fatalf("%s: GET /fetch answered %d %s, stored %+v", what, g.Code, g.Body.String(), stored)
@@ -164,13 +128,13 @@ func FuzzCurrentKeySet(f *testing.F) {
 		if query != "" {
 			target += "?" + query
 		}
-		w, ok := serveRaw(h, http.MethodPost, target, body)
+		w, ok := httpcheck.ServeRaw(h, http.MethodPost, target, body, nil)
 		if !ok {
 			return
 		}
 		what := "POST " + target
 		if w.Code != http.StatusOK {
-			checkJSONError(t, what, w)
+			httpcheck.JSONError(t, what, w)
 			checkUnchanged(t, what, s, recs, writes)
 			return
 		}
@@ -216,13 +180,13 @@ func FuzzFetchAndRemove(f *testing.F) {
 		if remove {
 			method, target = http.MethodDelete, "/remove?"+query
 		}
-		w, ok := serveRaw(h, method, target, nil)
+		w, ok := httpcheck.ServeRaw(h, method, target, nil, nil)
 		if !ok {
 			return
 		}
 		what := method + " " + target
 		if w.Code != http.StatusOK {
-			checkJSONError(t, what, w)
+			httpcheck.JSONError(t, what, w)
 			checkUnchanged(t, what, s, recs, writes)
 			return
 		}

@@ -4,14 +4,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/go-logr/logr"
-	"github.com/go-logr/logr/funcr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpcheck"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/storagerest"
 )
 
@@ -58,32 +56,13 @@ func TestForgedForwardingHeadersDoNotOpenTheAPI(t *testing.T) {
 	}
 }
 
-type logBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *logBuffer) logger() logr.Logger {
-	return funcr.New(func(prefix, args string) {
-		b.mu.Lock()
-		defer b.mu.Unlock()
-		b.buf.WriteString(prefix + " " + args + "\n")
-	}, funcr.Options{Verbosity: 10})
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestTokenNeverInLogsOrResponses(t *testing.T) {
 	const token = "tok-1a2b3c4d5e6f"
-	logs := &logBuffer{}
+	logs := &httpcheck.LogBuffer{}
 	s := seeded()
 	h, _ := newHandler(t, s, func(o *storagerest.Options) {
 		o.Token = token
-		o.Log = logs.logger()
+		o.Log = logs.Logger()
 		o.MaxBodyBytes = 512
 	})
 	remote := "10.1.2.3:40000"

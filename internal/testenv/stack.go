@@ -111,7 +111,7 @@ func (s *Stack) List() ([]string, error) {
 	var l struct {
 		URIs []string `json:"uris"`
 	}
-	if err := getJSON(s.LocationURL()+"/list", &l); err != nil {
+	if err := GetJSON(s.LocationURL()+"/list", &l); err != nil {
 		return nil, err
 	}
 	return l.URIs, nil
@@ -122,7 +122,7 @@ func (s *Stack) StorageKeys() ([]string, error) {
 	var l struct {
 		Keys []string `json:"keys"`
 	}
-	if err := getJSON(s.StorageURL()+"/list", &l); err != nil {
+	if err := GetJSON(s.StorageURL()+"/list", &l); err != nil {
 		return nil, err
 	}
 	return l.Keys, nil
@@ -170,21 +170,40 @@ func ScrapeMetric(url, name string, want ...string) (float64, error) {
 	return total, nil
 }
 
-func getJSON(url string, out any) error {
-	c := http.Client{Timeout: 30 * time.Second}
-	resp, err := c.Get(url)
+// httpClient keeps connections alive across the many small requests tests
+// and benchmarks make to the services and the registry.
+var httpClient = &http.Client{
+	Timeout:   time.Minute,
+	Transport: &http.Transport{MaxIdleConns: 128, MaxIdleConnsPerHost: 128},
+}
+
+// GetJSON decodes the 200 answer of GET url into out; any other status is
+// an error carrying the body.
+func GetJSON(url string, out any) error {
+	resp, err := httpClient.Get(url)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return err
+		return fmt.Errorf("GET %s: reading body: %w", url, err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("GET %s: %d %s", url, resp.StatusCode, b)
 	}
 	return json.Unmarshal(b, out)
+}
+
+// Status is the HTTP status of GET url (0 when the request failed).
+func Status(url string) int {
+	resp, err := httpClient.Get(url)
+	if err != nil {
+		return 0
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 // Alive reports whether the process is still running.

@@ -156,7 +156,7 @@ func RunMain(m *testing.M, setup func(env *envtest.Environment, cfg *rest.Config
 func KillAPIServer(env *envtest.Environment) error {
 	api := env.ControlPlane.APIServer
 	port := api.SecureServing.Port
-	pid, err := findProcess(filepath.Join(api.Path), "--secure-port="+port)
+	pid, err := findProcess(api.Path, "--secure-port="+port)
 	if err != nil {
 		return err
 	}

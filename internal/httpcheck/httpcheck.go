@@ -1,0 +1,79 @@
+// Package httpcheck holds the checks the HTTP services' tests share: a
+// request sent exactly as a client puts it on the wire, the JSON error
+// every refusal must be, and a logger that keeps every line so that a test
+// can search it (for a token that must never appear).
+package httpcheck
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/go-logr/logr"
+	"github.com/go-logr/logr/funcr"
+)
+
+// ServeRaw sends target as a client would put it on the request line, from
+// loopback; it reports false when the server's own parser would refuse the
+// line (the server answers 400 before any handler runs).
+func ServeRaw(h http.Handler, method, target string, body []byte, hdr http.Header) (*httptest.ResponseRecorder, bool) {
+	u, err := url.ParseRequestURI(target)
+	if err != nil || strings.ContainsAny(target, " \t\r\n\x00") {
+		return nil, false
+	}
+	r := httptest.NewRequest(method, "/", bytes.NewReader(body))
+	r.URL = u
+	r.RequestURI = target
+	r.RemoteAddr = "127.0.0.1:40000"
+	for k, v := range hdr {
+		r.Header[k] = v
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w, true
+}
+
+// JSONError fails unless w is a 4xx whose body is exactly
+// {"error": "<non-empty>"} served as application/json.
+func JSONError(t *testing.T, what string, w *httptest.ResponseRecorder) {
+	t.Helper()
+	if w.Code < 400 || w.Code >= 500 {
+		t.Fatalf("%s: status %d, want 4xx: %s", what, w.Code, w.Body.String())
+	}
+	if ct := w.Header().Get("Content-Type"); ct != "application/json" {
+		t.Fatalf("%s: status %d with Content-Type %q, want application/json", what, w.Code, ct)
+	}
+	var e map[string]any
+	if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil {
+		t.Fatalf("%s: error body is not JSON: %v: %q", what, err, w.Body.String())
+	}
+	if s, ok := e["error"].(string); !ok || s == "" || len(e) != 1 {
+		t.Fatalf("%s: error body is not {\"error\": \"...\"}: %q", what, w.Body.String())
+	}
+}
+
+// LogBuffer keeps every line logged through Logger, at every verbosity.
+type LogBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+// Logger logs into b.
+func (b *LogBuffer) Logger() logr.Logger {
+	return funcr.New(func(prefix, args string) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.buf.WriteString(prefix + " " + args + "\n")
+	}, funcr.Options{Verbosity: 10})
+}
+
+func (b *LogBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
