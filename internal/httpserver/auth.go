@@ -2,7 +2,6 @@ package httpserver
 
 import (
 	"crypto/subtle"
-	"errors"
 	"net"
 	"net/http"
 	"strings"
@@ -67,25 +66,4 @@ func RequireToken(token string) func(http.Handler) http.Handler {
 			WriteError(w, http.StatusUnauthorized, "missing or wrong bearer token: send Authorization: Bearer <token> as configured on this service")
 		})
 	}
-}
-
-// LimitBody caps request bodies at max bytes; a larger body makes the
-// handler's read fail, and handlers answer 413 (see IsTooLarge).
-func LimitBody(max int64) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.ContentLength > max {
-				WriteError(w, http.StatusRequestEntityTooLarge, "request body is %d bytes, at most %d allowed", r.ContentLength, max)
-				return
-			}
-			r.Body = http.MaxBytesReader(w, r.Body, max)
-			next.ServeHTTP(w, r)
-		})
-	}
-}
-
-// IsTooLarge reports whether err came from a body over the LimitBody cap.
-func IsTooLarge(err error) bool {
-	var mbe *http.MaxBytesError
-	return errors.As(err, &mbe)
 }

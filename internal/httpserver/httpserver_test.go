@@ -127,14 +127,16 @@ func TestRouterProbesMetricsAndRequestID(t *testing.T) {
 		resp.Body.Close()
 		return resp, string(b)
 	}
-	resp, _ := get("/healthz")
+	resp, body := get("/healthz")
 	assert.Equal(t, 200, resp.StatusCode)
-	resp, body := get("/readyz")
+	assert.Equal(t, `{"status":"ok"}`, body, "the same answer on all three binaries")
+	resp, body = get("/readyz")
 	assert.Equal(t, 503, resp.StatusCode)
 	assert.Contains(t, body, "not ready")
 	ready = true
-	resp, _ = get("/readyz")
+	resp, body = get("/readyz")
 	assert.Equal(t, 200, resp.StatusCode)
+	assert.Equal(t, `{"status":"ok"}`, body, "the same answer on all three binaries")
 
 	resp, body = get("/thing/1", RequestIDHeader, "abc123")
 	assert.Equal(t, "abc123", resp.Header.Get(RequestIDHeader))

@@ -13,6 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/version"
 )
 
 // RequestIDHeader carries the request id in and out.
@@ -40,7 +42,7 @@ func NewRouter(o RouterOptions) chi.Router {
 	r := chi.NewRouter()
 	r.Use(requestID, accessLog(o.Log), m.middleware, recoverer(o.Log))
 	healthz := func(w http.ResponseWriter, _ *http.Request) {
-		WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		WriteJSON(w, http.StatusOK, StatusOK)
 	}
 	readyz := func(w http.ResponseWriter, _ *http.Request) {
 		if o.Ready != nil {
@@ -49,7 +51,7 @@ func NewRouter(o RouterOptions) chi.Router {
 				return
 			}
 		}
-		WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		WriteJSON(w, http.StatusOK, StatusOK)
 	}
 	// HEAD too: some probes and load balancers use it.
 	for _, m := range []string{http.MethodGet, http.MethodHead} {
@@ -61,10 +63,10 @@ func NewRouter(o RouterOptions) chi.Router {
 }
 
 // NewRegistry returns a Prometheus registry with the Go and process
-// collectors, for one binary.
+// collectors and rhoai_connector_build_info, for one binary.
 func NewRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), version.Collector())
 	return reg
 }
 
@@ -123,6 +125,10 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 	s.bytes += n
 	return n, err
 }
+
+// Unwrap lets http.ResponseController reach the connection (deadlines,
+// full duplex, flushing).
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 func (s *statusWriter) code() int {
 	if s.status == 0 {

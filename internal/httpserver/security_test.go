@@ -146,8 +146,9 @@ func FuzzHasBearer(f *testing.F) {
 type recorder struct {
 	header http.Header
 	code   int
+	body   []byte
 }
 
 func (r *recorder) Header() http.Header         { return r.header }
-func (r *recorder) Write(b []byte) (int, error) { return len(b), nil }
+func (r *recorder) Write(b []byte) (int, error) { r.body = append(r.body, b...); return len(b), nil }
 func (r *recorder) WriteHeader(c int)           { r.code = c }

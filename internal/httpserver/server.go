@@ -4,21 +4,78 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/go-logr/logr"
 )
 
-// Limits that protect both binaries from slow or oversized clients.
-const (
-	MaxHeaderBytes    = 64 << 10
-	readHeaderTimeout = 10 * time.Second
-	readTimeout       = 60 * time.Second
-	writeTimeout      = 60 * time.Second
-	idleTimeout       = 120 * time.Second
-)
+// MaxHeaderBytes caps a request's headers (431 above it).
+const MaxHeaderBytes = 64 << 10
+
+// Limits protect a server from slow clients: a client that sends its
+// headers, or its body, a byte at a time is cut off once the timeout
+// passes, so it cannot hold a connection (and a goroutine) for long.
+type Limits struct {
+	// ReadHeaderTimeout bounds reading the request line and headers.
+	ReadHeaderTimeout time.Duration
+	// ReadTimeout bounds reading the whole request, body included.
+	ReadTimeout time.Duration
+	// WriteTimeout bounds the whole exchange from the end of the headers
+	// to the end of the answer; handlers that wait on something (the
+	// Kubernetes API server) must give up before it, or their answer is
+	// lost.
+	WriteTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection that sends nothing.
+	IdleTimeout time.Duration
+	// MaxHeaderBytes caps the request headers.
+	MaxHeaderBytes int
+}
+
+// DefaultLimits are the limits of both binaries' servers.
+func DefaultLimits() Limits {
+	return Limits{
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    MaxHeaderBytes,
+	}
+}
+
+// withDefaults fills the zero fields from DefaultLimits.
+func (l Limits) withDefaults() Limits {
+	d := DefaultLimits()
+	if l.ReadHeaderTimeout <= 0 {
+		l.ReadHeaderTimeout = d.ReadHeaderTimeout
+	}
+	if l.ReadTimeout <= 0 {
+		l.ReadTimeout = d.ReadTimeout
+	}
+	if l.WriteTimeout <= 0 {
+		l.WriteTimeout = d.WriteTimeout
+	}
+	if l.IdleTimeout <= 0 {
+		l.IdleTimeout = d.IdleTimeout
+	}
+	if l.MaxHeaderBytes <= 0 {
+		l.MaxHeaderBytes = d.MaxHeaderBytes
+	}
+	return l
+}
+
+// Options configures NewServer.
+type Options struct {
+	Log logr.Logger
+	// ShutdownTimeout bounds the draining of in-flight requests; 20 s when 0.
+	ShutdownTimeout time.Duration
+	// Limits: zero fields take DefaultLimits.
+	Limits Limits
+}
 
 // Server is an http.Server that drains in-flight requests when its context
 // ends (SIGTERM in the binaries).
@@ -29,29 +86,81 @@ type Server struct {
 	shutdownTimeout time.Duration
 }
 
-// Listen binds addr (already normalized by ListenAddress) so that the
-// caller learns about a busy port before anything else starts.
-func Listen(addr string, h http.Handler, log logr.Logger, shutdownTimeout time.Duration) (*Server, error) {
+// BindError is a listen address that could not be bound.
+type BindError struct {
+	Addr string
+	// Setting names what sets the address, e.g. "--address or LOCATION_ADDRESS".
+	Setting string
+	Err     error
+}
+
+func (e *BindError) Error() string {
+	hint := "another process may be using the port"
+	if errors.Is(e.Err, errAddrInUse) {
+		hint = "another process is using the port"
+	}
+	setting := e.Setting
+	if setting == "" {
+		setting = "--address"
+	}
+	return fmt.Sprintf("cannot listen on %s (%v): %s; stop it or choose another address with %s", e.Addr, e.Err, hint, setting)
+}
+
+func (e *BindError) Unwrap() error { return e.Err }
+
+// Bind binds addr (already normalized by ListenAddress) so that the
+// caller learns about a busy port before anything else starts. setting
+// names the flag or variable that sets addr, for the error.
+func Bind(addr, setting string) (net.Listener, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("listening on %s: %w (is another process using the port? change it with --address)", addr, err)
+		return nil, &BindError{Addr: addr, Setting: setting, Err: err}
 	}
-	if shutdownTimeout <= 0 {
-		shutdownTimeout = 20 * time.Second
+	return ln, nil
+}
+
+// NewServer serves h on ln (from Bind) once Serve is called.
+func NewServer(ln net.Listener, h http.Handler, o Options) *Server {
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = 20 * time.Second
 	}
+	l := o.Limits.withDefaults()
 	return &Server{
 		srv: &http.Server{
 			Handler:           h,
-			MaxHeaderBytes:    MaxHeaderBytes,
-			ReadHeaderTimeout: readHeaderTimeout,
-			ReadTimeout:       readTimeout,
-			WriteTimeout:      writeTimeout,
-			IdleTimeout:       idleTimeout,
+			MaxHeaderBytes:    l.MaxHeaderBytes,
+			ReadHeaderTimeout: l.ReadHeaderTimeout,
+			ReadTimeout:       l.ReadTimeout,
+			WriteTimeout:      l.WriteTimeout,
+			IdleTimeout:       l.IdleTimeout,
+			// A client that is cut off or sends garbage is the client's
+			// problem; net/http's own log line would not be JSON.
+			ErrorLog: log.New(errorLogWriter{o.Log}, "", 0),
 		},
 		ln:              ln,
-		log:             log,
-		shutdownTimeout: shutdownTimeout,
-	}, nil
+		log:             o.Log,
+		shutdownTimeout: o.ShutdownTimeout,
+	}
+}
+
+// Listen is Bind then NewServer with the default limits.
+func Listen(addr string, h http.Handler, log logr.Logger, shutdownTimeout time.Duration) (*Server, error) {
+	ln, err := Bind(addr, "--address")
+	if err != nil {
+		return nil, err
+	}
+	return NewServer(ln, h, Options{Log: log, ShutdownTimeout: shutdownTimeout}), nil
+}
+
+const errAddrInUse = syscall.EADDRINUSE
+
+// errorLogWriter turns net/http's own log lines (a client cut off by a
+// timeout, a bad TLS handshake) into JSON debug lines.
+type errorLogWriter struct{ log logr.Logger }
+
+func (w errorLogWriter) Write(p []byte) (int, error) {
+	w.log.V(1).Info("http server", "message", strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 // Addr is the bound address (useful with port 0 in tests).

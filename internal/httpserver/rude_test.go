@@ -1,0 +1,274 @@
+package httpserver
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-logr/logr"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const rudeLimit = 4 << 20
+
+// serveWith runs h on a real server with the given limits.
+func serveWith(t *testing.T, h http.Handler, l Limits) string {
+	t.Helper()
+	ln, err := Bind("127.0.0.1:0", "--address")
+	require.NoError(t, err)
+	s := NewServer(ln, h, Options{Log: logr.Discard(), ShutdownTimeout: 5 * time.Second, Limits: l})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		assert.NoError(t, <-done)
+	})
+	return s.Addr()
+}
+
+// uploadRouter is a write endpoint as the binaries mount it: the router's
+// middlewares, then LimitBodyWith, then a handler that reads the body.
+func uploadRouter(l BodyLimit) http.Handler {
+	r := NewRouter(RouterOptions{Service: "test", Log: logr.Discard()})
+	r.Group(func(r chi.Router) {
+		r.Use(LimitBodyWith(l))
+		r.Post("/upsert", func(w http.ResponseWriter, r *http.Request) {
+			n, err := io.Copy(io.Discard, r.Body)
+			if IsTooLarge(err) {
+				WriteTooLarge(w, r)
+				return
+			}
+			if err != nil {
+				WriteError(w, http.StatusBadRequest, "reading: %v", err)
+				return
+			}
+			WriteJSON(w, http.StatusOK, map[string]int64{"read": n})
+		})
+	})
+	return r
+}
+
+// writeThenRead is a rude client: it writes the whole request, body
+// included, over a raw connection, and only then reads the answer, as
+// Python's urllib does.
+func writeThenRead(addr string, size int, chunked bool) (int, string, error) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		return 0, "", err
+	}
+	defer c.Close()
+	bw := bufio.NewWriterSize(c, 1<<20)
+	if chunked {
+		fmt.Fprintf(bw, "POST /upsert?key=a HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+	} else {
+		fmt.Fprintf(bw, "POST /upsert?key=a HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", size)
+	}
+	chunk := []byte(strings.Repeat("x", 64<<10))
+	for left := size; left > 0; left -= len(chunk) {
+		p := chunk[:min(len(chunk), left)]
+		if chunked {
+			fmt.Fprintf(bw, "%x\r\n", len(p))
+		}
+		if _, err := bw.Write(p); err != nil {
+			return 0, "", fmt.Errorf("writing the body: %w", err)
+		}
+		if chunked {
+			_, _ = bw.WriteString("\r\n")
+		}
+	}
+	if chunked {
+		_, _ = bw.WriteString("0\r\n\r\n")
+	}
+	if err := bw.Flush(); err != nil {
+		return 0, "", fmt.Errorf("writing the body: %w", err)
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		return 0, "", fmt.Errorf("reading the answer: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return resp.StatusCode, string(b), fmt.Errorf("reading the answer's body: %w", err)
+	}
+	if resp.Header.Get("Content-Type") != "application/json" {
+		return resp.StatusCode, string(b), fmt.Errorf("Content-Type %q", resp.Header.Get("Content-Type"))
+	}
+	return resp.StatusCode, string(b), nil
+}
+
+// A client that writes an oversized body before reading gets the 413 and
+// its JSON error, not a connection reset, with or without Content-Length;
+// both messages say what the limit is and how to change it.
+func TestOversizedBodyWrittenBeforeReadingGets413(t *testing.T) {
+	addr := serveWith(t, uploadRouter(BodyLimit{Max: rudeLimit}), Limits{})
+	for _, mib := range []int{8, 16, 64} {
+		for _, chunked := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%dMiB/chunked=%v", mib, chunked), func(t *testing.T) {
+				code, body, err := writeThenRead(addr, mib<<20, chunked)
+				require.NoError(t, err)
+				assert.Equal(t, http.StatusRequestEntityTooLarge, code, body)
+				var e ErrorBody
+				require.NoError(t, json.Unmarshal([]byte(body), &e), body)
+				assert.Contains(t, e.Error, "more than the 4194304 bytes accepted")
+				assert.Contains(t, e.Error, "--max-body-bytes (MAX_BODY_BYTES)")
+				if !chunked {
+					assert.Contains(t, e.Error, fmt.Sprintf("request body is %d bytes", mib<<20))
+				}
+			})
+		}
+	}
+	code, body, err := writeThenRead(addr, rudeLimit, false)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, code, "a body at the limit passes: %s", body)
+	code, body, err = writeThenRead(addr, rudeLimit, true)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, code, "a chunked body at the limit passes: %s", body)
+}
+
+// The drain is bounded in bytes: a body far beyond DrainBytes is not read
+// to its end; the connection is closed (and the sender sees that).
+func TestDrainIsBoundedInBytes(t *testing.T) {
+	addr := serveWith(t, uploadRouter(BodyLimit{Max: 1024, DrainBytes: 64 << 10}), Limits{})
+	_, _, err := writeThenRead(addr, 256<<20, false)
+	require.Error(t, err, "the server stopped reading long before 256 MiB")
+}
+
+// The drain is bounded in time: a client that trickles an endless body is
+// cut off after DrainTime even though it keeps sending.
+func TestDrainIsBoundedInTime(t *testing.T) {
+	addr := serveWith(t, uploadRouter(BodyLimit{Max: 1024, DrainTime: 300 * time.Millisecond}), Limits{})
+	for _, chunked := range []bool{false, true} {
+		c, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		if chunked {
+			_, err = io.WriteString(c, "POST /upsert HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n800\r\n"+strings.Repeat("x", 2048)+"\r\n")
+		} else {
+			_, err = io.WriteString(c, "POST /upsert HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n")
+		}
+		require.NoError(t, err)
+		stop := trickle(c, "f\r\nxxxxxxxxxxxxxxx\r\n", chunked)
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		require.NoError(t, err)
+		assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
+		assert.True(t, resp.Close, "Connection: close")
+		_, _ = io.Copy(io.Discard, resp.Body)
+		assertClosedSoon(t, c, "an endless over-limit body (chunked=%v)", chunked)
+		stop()
+		c.Close()
+	}
+}
+
+// trickle writes a byte (or, when chunked, a small chunk) every 20 ms
+// until stopped or the connection fails.
+func trickle(c net.Conn, chunk string, chunked bool) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			p := "x"
+			if chunked {
+				p = chunk
+			}
+			if _, err := io.WriteString(c, p); err != nil {
+				return
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+// assertClosedSoon fails unless the server closes c within 10 s (the
+// configured timeouts are well below that).
+func assertClosedSoon(t *testing.T, c net.Conn, what string, args ...any) {
+	t.Helper()
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(10*time.Second)))
+	_, err := io.Copy(io.Discard, c)
+	var ne net.Error
+	if err != nil && errorsAs(err, &ne) && ne.Timeout() {
+		t.Fatalf("the server kept the connection open: "+what, args...)
+	}
+}
+
+// Slow clients are cut off by the server's timeouts: headers a byte at a
+// time by ReadHeaderTimeout, a body a byte at a time by ReadTimeout.
+func TestSlowClientsAreCutOff(t *testing.T) {
+	read := make(chan error, 1)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, err := io.Copy(io.Discard, r.Body)
+		read <- err
+		w.WriteHeader(http.StatusNoContent)
+	})
+	addr := serveWith(t, h, Limits{ReadHeaderTimeout: 300 * time.Millisecond, ReadTimeout: 600 * time.Millisecond})
+
+	t.Run("headers", func(t *testing.T) {
+		c, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		defer c.Close()
+		_, err = io.WriteString(c, "GET /list HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+		require.NoError(t, err)
+		stop := trickle(c, "", false)
+		defer stop()
+		assertClosedSoon(t, c, "headers sent a byte at a time")
+	})
+	t.Run("body", func(t *testing.T) {
+		c, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		defer c.Close()
+		_, err = io.WriteString(c, "POST /upsert HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+		require.NoError(t, err)
+		stop := trickle(c, "", false)
+		defer stop()
+		assertClosedSoon(t, c, "a body sent a byte at a time")
+		select {
+		case err := <-read:
+			require.Error(t, err, "the handler's read failed on the timeout")
+		case <-time.After(10 * time.Second):
+			t.Fatal("the handler never returned")
+		}
+	})
+}
+
+func TestBindErrorNamesTheAddressAndTheSetting(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	_, err = Bind(ln.Addr().String(), "--address or LOCATION_ADDRESS")
+	require.Error(t, err)
+	var be *BindError
+	require.ErrorAs(t, err, &be)
+	assert.Contains(t, err.Error(), "cannot listen on "+ln.Addr().String())
+	assert.Contains(t, err.Error(), "address already in use")
+	assert.Contains(t, err.Error(), "choose another address with --address or LOCATION_ADDRESS")
+}
+
+func TestJSONIsNotHTMLEscaped(t *testing.T) {
+	w := &recorder{header: http.Header{}}
+	WriteError(w, http.StatusUnauthorized, "send Authorization: Bearer <token> & retry")
+	assert.Equal(t, `{"error":"send Authorization: Bearer <token> & retry"}`, string(w.body))
+	b, err := Marshal(ErrorBody{Error: "a <b> & c"})
+	require.NoError(t, err)
+	assert.Equal(t, `{"error":"a <b> & c"}`, string(b))
+	b, err = Marshal(StatusOK)
+	require.NoError(t, err)
+	assert.Equal(t, `{"status":"ok"}`, string(b))
+}
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }
