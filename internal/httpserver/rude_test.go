@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -17,6 +16,8 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver/httpservertest"
 )
 
 const rudeLimit = 4 << 20
@@ -59,53 +60,17 @@ func uploadRouter(l BodyLimit) http.Handler {
 	return r
 }
 
-// writeThenRead is a rude client: it writes the whole request, body
-// included, over a raw connection, and only then reads the answer, as
-// Python's urllib does.
+// writeThenRead is httpservertest.WriteThenRead on /upsert, with the
+// answer's Content-Type checked.
 func writeThenRead(addr string, size int, chunked bool) (int, string, error) {
-	c, err := net.Dial("tcp", addr)
+	resp, body, err := httpservertest.WriteThenRead(addr, http.MethodPost, "/upsert?key=a", size, chunked)
 	if err != nil {
-		return 0, "", err
+		return 0, body, err
 	}
-	defer c.Close()
-	bw := bufio.NewWriterSize(c, 1<<20)
-	if chunked {
-		fmt.Fprintf(bw, "POST /upsert?key=a HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
-	} else {
-		fmt.Fprintf(bw, "POST /upsert?key=a HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n", size)
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		return resp.StatusCode, body, fmt.Errorf("Content-Type %q", ct)
 	}
-	chunk := []byte(strings.Repeat("x", 64<<10))
-	for left := size; left > 0; left -= len(chunk) {
-		p := chunk[:min(len(chunk), left)]
-		if chunked {
-			fmt.Fprintf(bw, "%x\r\n", len(p))
-		}
-		if _, err := bw.Write(p); err != nil {
-			return 0, "", fmt.Errorf("writing the body: %w", err)
-		}
-		if chunked {
-			_, _ = bw.WriteString("\r\n")
-		}
-	}
-	if chunked {
-		_, _ = bw.WriteString("0\r\n\r\n")
-	}
-	if err := bw.Flush(); err != nil {
-		return 0, "", fmt.Errorf("writing the body: %w", err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-	if err != nil {
-		return 0, "", fmt.Errorf("reading the answer: %w", err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return resp.StatusCode, string(b), fmt.Errorf("reading the answer's body: %w", err)
-	}
-	if resp.Header.Get("Content-Type") != "application/json" {
-		return resp.StatusCode, string(b), fmt.Errorf("Content-Type %q", resp.Header.Get("Content-Type"))
-	}
-	return resp.StatusCode, string(b), nil
+	return resp.StatusCode, body, nil
 }
 
 // A client that writes an oversized body before reading gets the 413 and
@@ -158,52 +123,19 @@ func TestDrainIsBoundedInTime(t *testing.T) {
 			_, err = io.WriteString(c, "POST /upsert HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n")
 		}
 		require.NoError(t, err)
-		stop := trickle(c, "f\r\nxxxxxxxxxxxxxxx\r\n", chunked)
+		p := "x"
+		if chunked {
+			p = "f\r\nxxxxxxxxxxxxxxx\r\n"
+		}
+		stop := httpservertest.Trickle(c, p)
 		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
 		assert.True(t, resp.Close, "Connection: close")
 		_, _ = io.Copy(io.Discard, resp.Body)
-		assertClosedSoon(t, c, "an endless over-limit body (chunked=%v)", chunked)
+		httpservertest.AssertClosedSoon(t, c, "an endless over-limit body (chunked=%v)", chunked)
 		stop()
 		c.Close()
-	}
-}
-
-// trickle writes a byte (or, when chunked, a small chunk) every 20 ms
-// until stopped or the connection fails.
-func trickle(c net.Conn, chunk string, chunked bool) (stop func()) {
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(20 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-			p := "x"
-			if chunked {
-				p = chunk
-			}
-			if _, err := io.WriteString(c, p); err != nil {
-				return
-			}
-		}
-	}()
-	return func() { close(done) }
-}
-
-// assertClosedSoon fails unless the server closes c within 10 s (the
-// configured timeouts are well below that).
-func assertClosedSoon(t *testing.T, c net.Conn, what string, args ...any) {
-	t.Helper()
-	require.NoError(t, c.SetReadDeadline(time.Now().Add(10*time.Second)))
-	_, err := io.Copy(io.Discard, c)
-	var ne net.Error
-	if err != nil && errorsAs(err, &ne) && ne.Timeout() {
-		t.Fatalf("the server kept the connection open: "+what, args...)
 	}
 }
 
@@ -224,9 +156,9 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 		defer c.Close()
 		_, err = io.WriteString(c, "GET /list HTTP/1.1\r\nHost: x\r\nX-Slow: ")
 		require.NoError(t, err)
-		stop := trickle(c, "", false)
+		stop := httpservertest.Trickle(c, "x")
 		defer stop()
-		assertClosedSoon(t, c, "headers sent a byte at a time")
+		httpservertest.AssertClosedSoon(t, c, "headers sent a byte at a time")
 	})
 	t.Run("body", func(t *testing.T) {
 		c, err := net.Dial("tcp", addr)
@@ -234,9 +166,9 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 		defer c.Close()
 		_, err = io.WriteString(c, "POST /upsert HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
 		require.NoError(t, err)
-		stop := trickle(c, "", false)
+		stop := httpservertest.Trickle(c, "x")
 		defer stop()
-		assertClosedSoon(t, c, "a body sent a byte at a time")
+		httpservertest.AssertClosedSoon(t, c, "a body sent a byte at a time")
 		select {
 		case err := <-read:
 			require.Error(t, err, "the handler's read failed on the timeout")
@@ -270,5 +202,3 @@ func TestJSONIsNotHTMLEscaped(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, `{"status":"ok"}`, string(b))
 }
-
-func errorsAs(err error, target any) bool { return errors.As(err, target) }

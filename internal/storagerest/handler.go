@@ -7,7 +7,8 @@
 //	POST   /currentkeyset         body: JSON array of the live keys (or the
 //	                              legacy ?key=a,b,c with an empty body)
 //	                              -> record.RemoveResult
-//	DELETE /remove?key=K          -> record.RemoveResult
+//	DELETE /remove?key=K          -> record.RemoveResult ({"removed": [K]}, or
+//	                              {"removed": []} when K was absent)
 //	GET    /list                  -> record.KeyList
 //	GET    /fetch?key=K           -> the record JSON (404 when absent)
 //	GET    /records               -> record.RecordSet
@@ -27,6 +28,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -44,6 +46,11 @@ import (
 // DefaultMaxBodyBytes caps request bodies unless configured otherwise; a
 // record cannot exceed a ConfigMap's 1 MiB anyway.
 const DefaultMaxBodyBytes = 4 << 20
+
+// DefaultStoreTimeout bounds each write to the store, below the server's
+// 60 s WriteTimeout, so that a store call stuck on the API server still
+// gets its 503 written.
+const DefaultStoreTimeout = 45 * time.Second
 
 // Store is what the handlers need of the record store (*store.Store).
 type Store interface {
@@ -74,15 +81,19 @@ type Options struct {
 	DocumentFile string
 	// Now stamps records sent without a timestamp; time.Now when nil.
 	Now func() time.Time
+	// StoreTimeout bounds each store write; DefaultStoreTimeout when 0.
+	// Keep it below the server's WriteTimeout.
+	StoreTimeout time.Duration
 }
 
 // Handler serves the API.
 type Handler struct {
-	store  Store
-	log    logr.Logger
-	file   string
-	now    func() time.Time
-	errors *prometheus.CounterVec
+	store        Store
+	log          logr.Logger
+	file         string
+	now          func() time.Time
+	storeTimeout time.Duration
+	errors       *prometheus.CounterVec
 }
 
 // NewHandler returns the storage-rest HTTP handler, probes and metrics
@@ -107,8 +118,11 @@ func NewHandler(o Options) (http.Handler, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.StoreTimeout <= 0 {
+		o.StoreTimeout = DefaultStoreTimeout
+	}
 	h := &Handler{
-		store: o.Store, log: o.Log, file: o.DocumentFile, now: o.Now,
+		store: o.Store, log: o.Log, file: o.DocumentFile, now: o.Now, storeTimeout: o.StoreTimeout,
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: "rhoai_connector", Subsystem: "storage_rest", Name: "errors_total",
 			Help: "Requests that failed on storage-rest's side (HTTP 5xx), by operation.",
@@ -142,8 +156,12 @@ func (h *Handler) upsert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	typ := r.URL.Query().Get("type")
-	if typ != "" && !validType(typ) {
-		httpserver.WriteError(w, http.StatusBadRequest, "unknown type %q: use %s or %s", typ, record.TypeKubeflow, record.TypeKServe)
+	switch {
+	case typ == "":
+		httpserver.WriteError(w, http.StatusBadRequest, "query parameter type is required: POST /upsert?key=%s&type=%s or type=%s", key, record.TypeKubeflow, record.TypeKServe)
+		return
+	case !validType(typ):
+		httpserver.WriteError(w, http.StatusBadRequest, "unknown type %q: use type=%s or type=%s", typ, record.TypeKubeflow, record.TypeKServe)
 		return
 	}
 	body, ok := h.body(w, r)
@@ -163,7 +181,9 @@ func (h *Handler) upsert(w http.ResponseWriter, r *http.Request) {
 		httpserver.WriteError(w, http.StatusBadRequest, "record %s: %s", key, msg)
 		return
 	}
-	status, err := h.store.Upsert(r.Context(), key, rec)
+	ctx, cancel := h.storeContext(r)
+	defer cancel()
+	status, err := h.store.Upsert(ctx, key, rec)
 	if err != nil {
 		h.fail(w, r, "upsert", err)
 		return
@@ -180,11 +200,7 @@ func (h *Handler) check(key, typ string, rec *record.Record) string {
 	if h.file == record.FileJSON && !json.Valid(rec.Body) {
 		return "body does not decode to a JSON document; the documented `oc get configmap ... | jq` inspection needs JSON (or run with NORMALIZER_FORMAT=CatalogInfoYamlFormat for YAML)"
 	}
-	if typ != "" {
-		rec.ReconcilerType = typ
-	} else if rec.ReconcilerType != "" && !validType(rec.ReconcilerType) {
-		return fmt.Sprintf("unknown reconcilerType %q: use %s or %s", rec.ReconcilerType, record.TypeKubeflow, record.TypeKServe)
-	}
+	rec.ReconcilerType = typ
 	if rec.ModelCardKey != "" {
 		if err := record.ValidateKey(rec.ModelCardKey); err != nil {
 			return "modelCardKey: " + err.Error()
@@ -241,7 +257,9 @@ func (h *Handler) currentKeySet(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	removed, err := h.store.RemoveExcept(r.Context(), keys)
+	ctx, cancel := h.storeContext(r)
+	defer cancel()
+	removed, err := h.store.RemoveExcept(ctx, keys)
 	if err != nil {
 		h.fail(w, r, "currentkeyset", fmt.Errorf("removed %d keys, then: %w", len(removed), err))
 		return
@@ -260,7 +278,9 @@ func (h *Handler) remove(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	removed, err := h.store.Remove(r.Context(), key)
+	ctx, cancel := h.storeContext(r)
+	defer cancel()
+	removed, err := h.store.Remove(ctx, key)
 	if err != nil {
 		h.fail(w, r, "remove", err)
 		return
@@ -339,7 +359,7 @@ func (h *Handler) body(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
 	b, err := io.ReadAll(r.Body)
 	if err != nil {
 		if httpserver.IsTooLarge(err) {
-			httpserver.WriteError(w, http.StatusRequestEntityTooLarge, "request body too large: %v", err)
+			httpserver.WriteTooLarge(w, r)
 		} else {
 			httpserver.WriteError(w, http.StatusBadRequest, "reading the request body: %v", err)
 		}
@@ -357,8 +377,23 @@ func (h *Handler) ready(w http.ResponseWriter, _ *http.Request) bool {
 	return true
 }
 
-// fail maps a store error to its status.
+// storeContext bounds a store write by the store timeout, so that the
+// answer is written before the server's WriteTimeout.
+func (h *Handler) storeContext(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.Context(), h.storeTimeout)
+}
+
+// fail maps a store error to its status. A write storage-rest could not
+// store is a 503 with Retry-After: nothing was stored, the caller (the
+// normalizer) retries, and the message says what to fix when a person
+// must act.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op string, err error) {
+	log := httpserver.Logger(r.Context(), h.log)
+	unavailable := func(retryAfter, format string, args ...any) {
+		h.errors.WithLabelValues(op).Inc()
+		w.Header().Set("Retry-After", retryAfter)
+		httpserver.WriteError(w, http.StatusServiceUnavailable, format, args...)
+	}
 	switch {
 	case errors.Is(err, store.ErrStale):
 		httpserver.WriteError(w, http.StatusConflict, "%v", err)
@@ -372,18 +407,42 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op string, err er
 	case r.Context().Err() != nil:
 		// The caller went away; the write may still have happened.
 		httpserver.WriteError(w, http.StatusServiceUnavailable, "request cancelled: %v", err)
+	case errors.Is(err, context.DeadlineExceeded):
+		log.Error(err, "storing failed: the Kubernetes API server did not answer in time; the caller retries", "op", op, "timeout", h.storeTimeout.String())
+		unavailable("5", "storing did not finish within %s (the Kubernetes API server is slow or unreachable); it may or may not have been stored: retry later: %v", h.storeTimeout, err)
+	case apierrors.IsForbidden(err):
+		msg := forbiddenMessage(err)
+		log.Error(err, "storing failed: "+msg, "op", op)
+		unavailable("30", "%s; nothing was stored, retry once the Role is fixed: %v", msg, err)
 	case apiServerUnavailable(err):
 		// Nothing was stored and a retry will do: the caller is not at
 		// fault, and neither is storage-rest.
-		h.errors.WithLabelValues(op).Inc()
-		httpserver.Logger(r.Context(), h.log).Error(err, "storing failed: the Kubernetes API server is unavailable; nothing was stored, the caller retries", "op", op)
-		w.Header().Set("Retry-After", "5")
-		httpserver.WriteError(w, http.StatusServiceUnavailable, "the Kubernetes API server is unavailable, nothing was stored; retry later: %v", err)
+		log.Error(err, "storing failed: the Kubernetes API server is unavailable; nothing was stored, the caller retries", "op", op)
+		unavailable("5", "the Kubernetes API server is unavailable, nothing was stored; retry later: %v", err)
 	default:
-		h.errors.WithLabelValues(op).Inc()
-		httpserver.Logger(r.Context(), h.log).Error(err, "storing failed", "op", op)
-		httpserver.WriteError(w, http.StatusInternalServerError, "%v", err)
+		log.Error(err, "storing failed; the caller retries", "op", op)
+		unavailable("10", "storing failed, nothing was stored; retry later, and if this persists see storage-rest's log (docs/troubleshooting.md): %v", err)
 	}
+}
+
+// forbiddenRE picks the verb and resource out of the API server's
+// Forbidden message: ... cannot update resource "configmaps" in API group ...
+var forbiddenRE = regexp.MustCompile(`cannot (\w+) resource "([^"]+)"`)
+
+// forbiddenMessage says which RBAC verb storage-rest's service account
+// lacks, as far as the API server's answer tells.
+func forbiddenMessage(err error) string {
+	verb, resource := "", "configmaps"
+	if m := forbiddenRE.FindStringSubmatch(err.Error()); m != nil {
+		verb, resource = m[1], m[2]
+	}
+	if verb == "" {
+		return "the Kubernetes API server refused the write (Forbidden): storage-rest's service account lacks an RBAC permission on " + resource +
+			" in its namespace; the Role in deploy/ grants get, list, watch, create, update, patch and delete"
+	}
+	return fmt.Sprintf("the Kubernetes API server refused the write (Forbidden): storage-rest's service account may not %s %s: "+
+		"add the verb %q on %s to its Role in the pod's namespace (the Role in deploy/ grants get, list, watch, create, update, patch and delete)",
+		verb, resource, verb, resource)
 }
 
 func validType(t string) bool {

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/storagerest"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/store"
@@ -88,10 +89,10 @@ func TestUpsertStoresTheRecord(t *testing.T) {
 	assert.Equal(t, record.TypeKServe, got.ReconcilerType)
 	assert.Equal(t, "/mnist/v1/model-catalog.json", got.LocationTarget)
 
-	res = do(h, http.MethodPost, "/upsert?key=mnist__v1", recordJSON(mnist, 99999))
+	res = do(h, http.MethodPost, "/upsert?key=mnist__v1&type=kubeflow", recordJSON(mnist, 99999))
 	require.Equal(t, http.StatusOK, res.Code)
-	assert.JSONEq(t, `{"key":"mnist__v1","status":"updated"}`, res.Body.String(), "the type changed: reconcilerType is dropped")
-	res = do(h, http.MethodPost, "/upsert?key=mnist__v1", recordJSON(mnist, 99999))
+	assert.JSONEq(t, `{"key":"mnist__v1","status":"updated"}`, res.Body.String(), "the type changed")
+	res = do(h, http.MethodPost, "/upsert?key=mnist__v1&type=kubeflow", recordJSON(mnist, 99999))
 	assert.JSONEq(t, `{"key":"mnist__v1","status":"unchanged"}`, res.Body.String())
 }
 
@@ -99,7 +100,7 @@ func TestUpsertStampsRecordsWithoutATimestamp(t *testing.T) {
 	s := newFakeStore()
 	h, _ := newHandler(t, s)
 	body := fmt.Sprintf(`{"body":%q,"modelCard":"# hi","modelCardKey":"mnist"}`, base64.StdEncoding.EncodeToString([]byte(mnist)))
-	require.Equal(t, http.StatusOK, do(h, http.MethodPost, "/upsert?key=mnist__v1", body).Code)
+	require.Equal(t, http.StatusOK, do(h, http.MethodPost, "/upsert?key=mnist__v1&type=kubeflow", body).Code)
 	got, _ := s.record("mnist__v1")
 	assert.Equal(t, record.Epoch(fixedNow.UnixMilli()), got.LastUpdateTimeSinceEpoch)
 	assert.Equal(t, "# hi", got.ModelCard)
@@ -109,7 +110,7 @@ func TestUpsertStampsRecordsWithoutATimestamp(t *testing.T) {
 func TestUpsertWithYAMLFormat(t *testing.T) {
 	s := newFakeStore()
 	h, _ := newHandler(t, s, func(o *storagerest.Options) { o.DocumentFile = record.FileYAML })
-	require.Equal(t, http.StatusOK, do(h, http.MethodPost, "/upsert?key=m", recordJSON("apiVersion: v1\nkind: x\n", 1)).Code)
+	require.Equal(t, http.StatusOK, do(h, http.MethodPost, "/upsert?key=m&type=kubeflow", recordJSON("apiVersion: v1\nkind: x\n", 1)).Code)
 	got, _ := s.record("m")
 	assert.Equal(t, "/m/catalog-info.yaml", got.LocationTarget)
 }
@@ -124,26 +125,27 @@ func TestBadInputIsRefusedAndNothingChanges(t *testing.T) {
 		{"missing key", "POST", "/upsert", good, 400, "key"},
 		{"empty key", "POST", "/upsert?key=", good, 400, "key"},
 		{"two keys", "POST", "/upsert?key=a&key=b", good, 400, "exactly one"},
-		{"slash", "POST", "/upsert?key=a/b", good, 400, "invalid key"},
-		{"dot dot", "POST", "/upsert?key=..", good, 400, "invalid key"},
-		{"dot dot inside", "POST", "/upsert?key=a..b", good, 400, "invalid key"},
-		{"space", "POST", "/upsert?key=a%20b", good, 400, "invalid key"},
-		{"configmap-invalid char", "POST", "/upsert?key=a:b", good, 400, "invalid key"},
+		{"slash", "POST", "/upsert?key=a/b&type=kubeflow", good, 400, "invalid key"},
+		{"dot dot", "POST", "/upsert?key=..&type=kubeflow", good, 400, "invalid key"},
+		{"dot dot inside", "POST", "/upsert?key=a..b&type=kubeflow", good, 400, "invalid key"},
+		{"space", "POST", "/upsert?key=a%20b&type=kubeflow", good, 400, "invalid key"},
+		{"configmap-invalid char", "POST", "/upsert?key=a:b&type=kubeflow", good, 400, "invalid key"},
 		{"too long key", "POST", "/upsert?key=" + strings.Repeat("a", 254), good, 400, "at most 253"},
 		{"unknown type", "POST", "/upsert?key=a&type=foo", good, 400, "unknown type"},
-		{"unknown body type", "POST", "/upsert?key=a", `{"body":"e30=","reconcilerType":"x"}`, 400, "reconcilerType"},
-		{"empty body", "POST", "/upsert?key=a", "", 400, "empty"},
-		{"blank body", "POST", "/upsert?key=a", "  \n", 400, "empty"},
-		{"malformed json", "POST", "/upsert?key=a", `{"body":`, 400, "not a record"},
-		{"not an object", "POST", "/upsert?key=a", `[1]`, 400, "not a record"},
-		{"body not base64", "POST", "/upsert?key=a", `{"body":"%%%"}`, 400, "not a record"},
-		{"bad timestamp", "POST", "/upsert?key=a", `{"body":"e30=","lastUpdateTimeSinceEpoch":"soon"}`, 400, "lastUpdateTimeSinceEpoch"},
-		{"negative timestamp", "POST", "/upsert?key=a", `{"body":"e30=","lastUpdateTimeSinceEpoch":-5}`, 400, "negative"},
-		{"null record", "POST", "/upsert?key=a", `null`, 400, "body is empty"},
-		{"no document", "POST", "/upsert?key=a", `{"lastUpdateTimeSinceEpoch":1}`, 400, "body is empty"},
-		{"document not json", "POST", "/upsert?key=a", recordJSON("models: []", 1), 400, "JSON"},
-		{"bad model card key", "POST", "/upsert?key=a", `{"body":"e30=","modelCardKey":"a/b"}`, 400, "modelCardKey"},
-		{"too large", "POST", "/upsert?key=a", recordJSON(`{"d":"`+strings.Repeat("x", 2000)+`"}`, 1), 413, "at most 1024"},
+		{"missing type", "POST", "/upsert?key=a", good, 400, "type is required: POST /upsert?key=a&type=kubeflow or type=kserve"},
+		{"empty type", "POST", "/upsert?key=a&type=", good, 400, "type is required"},
+		{"empty body", "POST", "/upsert?key=a&type=kubeflow", "", 400, "empty"},
+		{"blank body", "POST", "/upsert?key=a&type=kubeflow", "  \n", 400, "empty"},
+		{"malformed json", "POST", "/upsert?key=a&type=kubeflow", `{"body":`, 400, "not a record"},
+		{"not an object", "POST", "/upsert?key=a&type=kubeflow", `[1]`, 400, "not a record"},
+		{"body not base64", "POST", "/upsert?key=a&type=kubeflow", `{"body":"%%%"}`, 400, "not a record"},
+		{"bad timestamp", "POST", "/upsert?key=a&type=kubeflow", `{"body":"e30=","lastUpdateTimeSinceEpoch":"soon"}`, 400, "lastUpdateTimeSinceEpoch"},
+		{"negative timestamp", "POST", "/upsert?key=a&type=kubeflow", `{"body":"e30=","lastUpdateTimeSinceEpoch":-5}`, 400, "negative"},
+		{"null record", "POST", "/upsert?key=a&type=kubeflow", `null`, 400, "body is empty"},
+		{"no document", "POST", "/upsert?key=a&type=kubeflow", `{"lastUpdateTimeSinceEpoch":1}`, 400, "body is empty"},
+		{"document not json", "POST", "/upsert?key=a&type=kubeflow", recordJSON("models: []", 1), 400, "JSON"},
+		{"bad model card key", "POST", "/upsert?key=a&type=kubeflow", `{"body":"e30=","modelCardKey":"a/b"}`, 400, "modelCardKey"},
+		{"too large", "POST", "/upsert?key=a&type=kubeflow", recordJSON(`{"d":"`+strings.Repeat("x", 2000)+`"}`, 1), 413, "at most 1024"},
 		{"keyset empty body", "POST", "/currentkeyset", "", 400, "live keys"},
 		{"keyset not array", "POST", "/currentkeyset", `{"keys":[]}`, 400, "JSON array"},
 		{"keyset null", "POST", "/currentkeyset", `null`, 400, "JSON array"},
@@ -155,7 +157,7 @@ func TestBadInputIsRefusedAndNothingChanges(t *testing.T) {
 		{"fetch without key", "GET", "/fetch", "", 400, "key"},
 		{"unknown path", "GET", "/nope", "", 404, "/nope"},
 		{"old path", "POST", "/set?key=a", good, 404, "/upsert"},
-		{"wrong method", "GET", "/upsert?key=a", "", 405, "GET"},
+		{"wrong method", "GET", "/upsert?key=a&type=kubeflow", "", 405, "GET"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -174,13 +176,13 @@ func TestBadInputIsRefusedAndNothingChanges(t *testing.T) {
 func TestBodyOverTheLimitWithoutContentLength(t *testing.T) {
 	s := newFakeStore()
 	h, _ := newHandler(t, s, func(o *storagerest.Options) { o.MaxBodyBytes = 1024 })
-	req := httptest.NewRequest(http.MethodPost, "/upsert?key=a", strings.NewReader(recordJSON(strings.Repeat("x", 2000), 1)))
+	req := httptest.NewRequest(http.MethodPost, "/upsert?key=a&type=kubeflow", strings.NewReader(recordJSON(strings.Repeat("x", 2000), 1)))
 	req.RemoteAddr = "127.0.0.1:1"
 	req.ContentLength = -1 // chunked
 	res := httptest.NewRecorder()
 	h.ServeHTTP(res, req)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, res.Code)
-	assert.Contains(t, errorOf(t, res), "too large")
+	assert.Contains(t, errorOf(t, res), "more than the 1024 bytes accepted")
 	assert.Equal(t, 0, s.writeCount())
 }
 
@@ -193,7 +195,11 @@ func TestStoreErrorsMapToStatuses(t *testing.T) {
 		{fmt.Errorf("%w: 2 MiB", store.ErrTooLarge), http.StatusRequestEntityTooLarge},
 		{store.ErrNotReady, http.StatusServiceUnavailable},
 		{store.ErrClosed, http.StatusServiceUnavailable},
-		{errors.New("updating ConfigMap bac-import-model: forbidden"), http.StatusInternalServerError},
+		// Anything else storage-rest could not store: 503, never 500.
+		{errors.New("updating ConfigMap bac-import-model: something odd"), http.StatusServiceUnavailable},
+		{apierrors.NewForbidden(schema.GroupResource{Resource: "configmaps"}, "bac-import-model",
+			errors.New(`User "system:serviceaccount:rhdh:connector" cannot update resource "configmaps" in API group "" in the namespace "rhdh"`)), http.StatusServiceUnavailable},
+		{apierrors.NewInternalError(errors.New("etcd went away")), http.StatusServiceUnavailable},
 		// The API server down: not the caller's fault, retry later.
 		{fmt.Errorf("updating ConfigMap bac-import-model: %w", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}), http.StatusServiceUnavailable},
 		{apierrors.NewServiceUnavailable("etcdserver: leader changed"), http.StatusServiceUnavailable},
@@ -202,14 +208,14 @@ func TestStoreErrorsMapToStatuses(t *testing.T) {
 		s := newFakeStore()
 		s.err = c.err
 		h, reg := newHandler(t, s)
-		res := do(h, http.MethodPost, "/upsert?key=a", recordJSON(mnist, 1))
+		res := do(h, http.MethodPost, "/upsert?key=a&type=kubeflow", recordJSON(mnist, 1))
 		assert.Equal(t, c.code, res.Code, c.err.Error())
 		assert.Contains(t, errorOf(t, res), c.err.Error())
-		if c.code == http.StatusInternalServerError {
-			assert.Equal(t, 1.0, counterValue(t, reg, "rhoai_connector_storage_rest_errors_total"))
-		}
 		if c.code == http.StatusServiceUnavailable {
 			assert.NotEmpty(t, res.Header().Get("Retry-After"), c.err.Error())
+			if !errors.Is(c.err, store.ErrNotReady) && !errors.Is(c.err, store.ErrClosed) {
+				assert.Equal(t, 1.0, counterValue(t, reg, "rhoai_connector_storage_rest_errors_total"), "counted as storage-rest's failure: %v", c.err)
+			}
 		}
 	}
 }
@@ -269,7 +275,7 @@ func TestReads(t *testing.T) {
 	assert.Equal(t, `{"records":{}}`, res.Body.String())
 
 	for _, k := range []string{"b__v1", "a", "c.d-e_f"} {
-		require.Equal(t, http.StatusOK, do(h, http.MethodPost, "/upsert?key="+k, recordJSON(`{"k":"`+k+`"}`, 5)).Code)
+		require.Equal(t, http.StatusOK, do(h, http.MethodPost, "/upsert?type=kubeflow&key="+k, recordJSON(`{"k":"`+k+`"}`, 5)).Code)
 	}
 	res = do(h, http.MethodGet, "/list", "")
 	assert.JSONEq(t, `{"keys":["a","b__v1","c.d-e_f"]}`, res.Body.String())
@@ -313,7 +319,7 @@ func TestNotReady(t *testing.T) {
 func TestAccessRules(t *testing.T) {
 	s := newFakeStore()
 	open, _ := newHandler(t, s)
-	res := do(open, http.MethodPost, "/upsert?key=a", recordJSON(mnist, 1), "10.1.2.3:5555")
+	res := do(open, http.MethodPost, "/upsert?key=a&type=kubeflow", recordJSON(mnist, 1), "10.1.2.3:5555")
 	assert.Equal(t, http.StatusForbidden, res.Code, "no token: only loopback")
 	assert.Contains(t, errorOf(t, res), "loopback")
 	res = do(open, http.MethodGet, "/list", "", "10.1.2.3:5555")
@@ -351,6 +357,11 @@ func TestTheGoClientSpeaksThisAPI(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, &record.UpsertResult{Key: "mnist__v1", Status: record.UpsertCreated}, res)
 	_, err = c.Upsert(ctx, "other", "", r)
+	var bad *storageclient.StatusError
+	require.ErrorAs(t, err, &bad, "the type is required")
+	assert.Equal(t, http.StatusBadRequest, bad.Code)
+	assert.Contains(t, bad.Message, "type=kubeflow or type=kserve")
+	_, err = c.Upsert(ctx, "other", record.TypeKServe, r)
 	require.NoError(t, err)
 
 	keys, err := c.List(ctx)

@@ -198,23 +198,23 @@ func TestHTTPErrorsAgainstTheRealStore(t *testing.T) {
 	ns := namespace(t)
 	s := startStack(t, ns, "http://127.0.0.1:1")
 	ctx := context.Background()
-	_, err := s.client.Upsert(ctx, "m", "", &record.Record{Body: modelDoc("v2"), LastUpdateTimeSinceEpoch: 10})
+	_, err := s.client.Upsert(ctx, "m", record.TypeKubeflow, &record.Record{Body: modelDoc("v2"), LastUpdateTimeSinceEpoch: 10})
 	require.NoError(t, err)
 
 	before := s.store.APICalls()
-	res, err := s.client.Upsert(ctx, "m", "", &record.Record{Body: modelDoc("v2"), LastUpdateTimeSinceEpoch: 11})
+	res, err := s.client.Upsert(ctx, "m", record.TypeKubeflow, &record.Record{Body: modelDoc("v2"), LastUpdateTimeSinceEpoch: 11})
 	require.NoError(t, err)
 	assert.Equal(t, record.UpsertUnchanged, res.Status)
 	assert.Zero(t, s.store.APICalls().Sub(before).Requests(), "an identical upsert does not reach the API server")
 
-	_, err = s.client.Upsert(ctx, "m", "", &record.Record{Body: modelDoc("v1"), LastUpdateTimeSinceEpoch: 9})
+	_, err = s.client.Upsert(ctx, "m", record.TypeKubeflow, &record.Record{Body: modelDoc("v1"), LastUpdateTimeSinceEpoch: 9})
 	var se *storageclient.StatusError
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, http.StatusConflict, se.Code)
 	assert.Contains(t, se.Message, "older")
 
 	big := []byte(`{"d":"` + strings.Repeat("x", 900_000) + `"}`)
-	_, err = s.client.Upsert(ctx, "big", "", &record.Record{Body: big, LastUpdateTimeSinceEpoch: 1})
+	_, err = s.client.Upsert(ctx, "big", record.TypeKubeflow, &record.Record{Body: big, LastUpdateTimeSinceEpoch: 1})
 	require.ErrorAs(t, err, &se)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, se.Code)
 	assert.Contains(t, se.Message, "1048576")

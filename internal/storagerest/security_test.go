@@ -33,7 +33,7 @@ func TestForgedForwardingHeadersDoNotOpenTheAPI(t *testing.T) {
 		h, _ := newHandler(t, s, func(o *storagerest.Options) { o.Token = token })
 		recs, writes := s.state()
 		for _, tc := range []struct{ method, target, body string }{
-			{http.MethodPost, "/upsert?key=new", recordJSON(mnist, 1)},
+			{http.MethodPost, "/upsert?key=new&type=kubeflow", recordJSON(mnist, 1)},
 			{http.MethodPost, "/currentkeyset", "[]"},
 			{http.MethodPost, "/currentkeyset?key=", ""},
 			{http.MethodDelete, "/remove?key=a__v1", ""},
@@ -73,11 +73,11 @@ func TestTokenNeverInLogsOrResponses(t *testing.T) {
 		code                 int
 	}{
 		{http.MethodPost, "/upsert?key=m&type=kserve", recordJSON(mnist, 1), bearer, 200},
-		{http.MethodPost, "/upsert?key=m", recordJSON(mnist, 1), []string{"Authorization", "Bearer " + token + "x"}, 401},
-		{http.MethodPost, "/upsert?key=m", recordJSON(mnist, 1), []string{"Authorization", "Basic " + token}, 401},
+		{http.MethodPost, "/upsert?key=m&type=kubeflow", recordJSON(mnist, 1), []string{"Authorization", "Bearer " + token + "x"}, 401},
+		{http.MethodPost, "/upsert?key=m&type=kubeflow", recordJSON(mnist, 1), []string{"Authorization", "Basic " + token}, 401},
 		{http.MethodPost, "/upsert?key=m&type=bad", recordJSON(mnist, 1), bearer, 400},
-		{http.MethodPost, "/upsert?key=m", `{"body":`, bearer, 400},
-		{http.MethodPost, "/upsert?key=m", strings.Repeat(" ", 600), bearer, 413},
+		{http.MethodPost, "/upsert?key=m&type=kubeflow", `{"body":`, bearer, 400},
+		{http.MethodPost, "/upsert?key=m&type=kubeflow", strings.Repeat(" ", 600), bearer, 413},
 		{http.MethodPost, "/currentkeyset", `["m"]`, bearer, 200},
 		{http.MethodGet, "/fetch?key=m", "", bearer, 200},
 		{http.MethodGet, "/fetch?key=nope", "", bearer, 404},
@@ -115,9 +115,9 @@ func TestBodyOneByteOverTheLimit(t *testing.T) {
 			h.ServeHTTP(w, r)
 			return w
 		}
-		assert.Equal(t, http.StatusOK, send("/upsert?key=m", atLimit).Code, "chunked %v", chunked)
+		assert.Equal(t, http.StatusOK, send("/upsert?key=m&type=kubeflow", atLimit).Code, "chunked %v", chunked)
 		recs, writes := s.state()
-		w := send("/upsert?key=n", atLimit+" ")
+		w := send("/upsert?key=n&type=kubeflow", atLimit+" ")
 		assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code, "chunked %v", chunked)
 		errorOf(t, w)
 		w = send("/currentkeyset", `[`+strings.Repeat(`"m",`, int(limit)/4)+`"m"]`)
