@@ -218,6 +218,29 @@ func FuzzWrites(f *testing.F) {
 			}
 			return
 		}
+		if !strings.HasPrefix(target, "/upsert") {
+			var rr record.RemoveResult
+			if err := json.Unmarshal(w.Body.Bytes(), &rr); err != nil || rr.Removed == nil || len(rr.Removed) > 1 {
+				t.Fatalf("%s: result %q is not {\"removed\": [at most one key]}: %v", what, w.Body.String(), err)
+			}
+			u, err := url.Parse(target)
+			if err != nil {
+				t.Fatalf("%s: answered 200 to an unparsable target: %v", what, err)
+			}
+			key := u.Query().Get("key")
+			if record.ValidateKey(key) != nil {
+				t.Fatalf("%s: accepted the invalid key %q", what, key)
+			}
+			uri, _ := record.URI(key, record.FileJSON)
+			after := snapshotOf(t, h)
+			if _, ok := after[uri]; ok {
+				t.Fatalf("%s: %s is still listed", what, uri)
+			}
+			if _, had := before[uri]; had != (len(rr.Removed) == 1) {
+				t.Fatalf("%s: answered %s, but listed before: %v", what, w.Body.String(), had)
+			}
+			return
+		}
 		var res WriteResult
 		if err := json.Unmarshal(w.Body.Bytes(), &res); err != nil {
 			t.Fatalf("%s: result is not JSON: %v", what, err)
@@ -249,13 +272,6 @@ func FuzzWrites(f *testing.F) {
 		case "ignored":
 			if after[uri] != before[uri] {
 				t.Fatalf("%s: an ignored write changed %s", what, uri)
-			}
-		case statusRemoved, statusAbsent:
-			if _, ok := after[uri]; ok {
-				t.Fatalf("%s: %s is still listed", what, uri)
-			}
-			if _, had := before[uri]; had != (res.Status == statusRemoved) {
-				t.Fatalf("%s: status %s, but listed before: %v", what, res.Status, had)
 			}
 		default:
 			t.Fatalf("%s: unexpected status %q", what, res.Status)

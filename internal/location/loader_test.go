@@ -91,7 +91,7 @@ func TestLoadMergesForwardsThatArriveDuringIt(t *testing.T) {
 		st.during = nil
 		assert.Equal(t, "created", result(t, ts.upsert(t, "updated__v1", doc("forwarded", 200))).Status)
 		assert.Equal(t, http.StatusOK, ts.upsert(t, "removed__v1", doc("forwarded", 150)).Code)
-		assert.Equal(t, "removed", result(t, ts.do(http.MethodDelete, "/remove?key=removed__v1", nil)).Status)
+		assert.JSONEq(t, `{"removed":["removed__v1"]}`, ts.do(http.MethodDelete, "/remove?key=removed__v1", nil).Body.String())
 		assert.Equal(t, http.StatusOK, ts.upsert(t, "stalefwd__v1", doc("forwarded", 200)).Code)
 		assert.Equal(t, http.StatusOK, ts.upsert(t, "new__v1", doc("forwarded", 200)).Code)
 	}

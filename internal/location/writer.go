@@ -14,17 +14,18 @@ import (
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
-// WriteResult answers POST /upsert and DELETE /remove.
+// WriteResult answers POST /upsert. DELETE /remove answers
+// record.RemoveResult, {"removed": [key]} or {"removed": []} when the key
+// was absent, as storage-rest's /remove and /currentkeyset do.
 type WriteResult struct {
 	Key string `json:"key"`
-	// Status is created, updated, unchanged or ignored for an upsert;
-	// removed or absent for a remove.
+	// Status is created, updated, unchanged or ignored.
 	Status string `json:"status"`
 	// Message explains an ignored write.
 	Message string `json:"message,omitempty"`
 }
 
-// Remove outcomes.
+// Remove outcomes (metric labels).
 const (
 	statusRemoved = "removed"
 	statusAbsent  = "absent"
@@ -48,8 +49,11 @@ func (wr *writer) upsert(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		if httpserver.IsTooLarge(err) {
-			wr.reject(w, wr.m.upserts, http.StatusRequestEntityTooLarge,
-				"record %q is larger than %d bytes: raise location's --max-body-bytes if such records are expected", key, wr.maxBody)
+			// The same answer as a Content-Length over the cap, and the
+			// rest of the body is drained so the client reads it.
+			wr.m.upserts.WithLabelValues("rejected").Inc()
+			wr.m.errors.WithLabelValues(errBadRequest).Inc()
+			httpserver.WriteTooLarge(w, r)
 			return
 		}
 		wr.reject(w, wr.m.upserts, http.StatusBadRequest, "reading the body of record %q: %v", key, err)
@@ -91,18 +95,28 @@ func (wr *writer) remove(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// A removal has no body; one sent anyway is read (and ignored) so that
+	// the client, which may write it all before reading, gets the answer.
+	if _, err := io.Copy(io.Discard, r.Body); httpserver.IsTooLarge(err) {
+		wr.m.removes.WithLabelValues("rejected").Inc()
+		wr.m.errors.WithLabelValues(errBadRequest).Inc()
+		httpserver.WriteTooLarge(w, r)
+		return
+	}
 	removed, err := wr.ix.Remove(key)
 	if err != nil {
 		wr.reject(w, wr.m.removes, http.StatusBadRequest, "%v", err)
 		return
 	}
+	res := record.RemoveResult{Removed: []string{}}
 	status := statusAbsent
 	if removed {
 		status = statusRemoved
+		res.Removed = append(res.Removed, key)
 		httpserver.Logger(r.Context(), wr.log).Info("record removed", "key", key)
 	}
 	wr.m.removes.WithLabelValues(status).Inc()
-	httpserver.WriteJSON(w, http.StatusOK, WriteResult{Key: key, Status: status})
+	httpserver.WriteJSON(w, http.StatusOK, res)
 }
 
 func (wr *writer) key(w http.ResponseWriter, r *http.Request, c *prometheus.CounterVec) (string, bool) {

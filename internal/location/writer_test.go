@@ -56,9 +56,15 @@ func b64(s string) string {
 func TestRemove(t *testing.T) {
 	ts := newTestService(t, newFakeStorage(map[string]record.Record{"a__v1": doc("a", 1), "b__v1": doc("b", 1)}), nil)
 	ts.load(t)
-	assert.Equal(t, WriteResult{Key: "a__v1", Status: "removed"}, result(t, ts.do(http.MethodDelete, "/remove?key=a__v1", nil)))
-	assert.Equal(t, WriteResult{Key: "a__v1", Status: "absent"}, result(t, ts.do(http.MethodDelete, "/remove?key=a__v1", nil)))
-	assert.Equal(t, WriteResult{Key: "b__v1", Status: "removed"}, result(t, ts.do(http.MethodPost, "/remove?key=b__v1", nil)), "POST /remove too")
+	// The same shape as storage-rest's /remove: {"removed": [...]}.
+	removed := func(w *httptest.ResponseRecorder) string {
+		require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+		assert.Equal(t, "application/json", w.Header().Get("Content-Type"))
+		return w.Body.String()
+	}
+	assert.Equal(t, `{"removed":["a__v1"]}`, removed(ts.do(http.MethodDelete, "/remove?key=a__v1", nil)))
+	assert.Equal(t, `{"removed":[]}`, removed(ts.do(http.MethodDelete, "/remove?key=a__v1", nil)), "absent: an empty list")
+	assert.Equal(t, `{"removed":["b__v1"]}`, removed(ts.do(http.MethodPost, "/remove?key=b__v1", nil)), "POST /remove too")
 	assert.Empty(t, ts.list(t))
 	assert.Equal(t, 2.0, testutil.ToFloat64(ts.wr.m.removes.WithLabelValues("removed")))
 	assert.Equal(t, 1.0, testutil.ToFloat64(ts.wr.m.removes.WithLabelValues("absent")))
@@ -98,7 +104,7 @@ func TestWriteAPIIsLoopbackOrToken(t *testing.T) {
 		w = ts.do(http.MethodPost, "/upsert?key=a__v1", body(), remote, header("Authorization", "Bearer s3cret"))
 		assert.Equal(t, http.StatusOK, w.Code)
 		w = ts.do(http.MethodDelete, "/remove?key=a__v1", nil, remote, header("Authorization", "Bearer s3cret"))
-		assert.Equal(t, "removed", result(t, w).Status)
+		assert.JSONEq(t, `{"removed":["a__v1"]}`, w.Body.String())
 		w = ts.do(http.MethodPost, "/upsert?key=b__v1", body())
 		assert.Equal(t, http.StatusOK, w.Code, "loopback needs no token")
 	})
@@ -131,8 +137,8 @@ func TestBadWritesAreRefusedAndChangeNothing(t *testing.T) {
 		{"record without body", http.MethodPost, "/upsert?key=m__v1", `{"lastUpdateTimeSinceEpoch":9}`, nil, http.StatusBadRequest, "empty body"},
 		{"body not JSON", http.MethodPost, "/upsert?key=m__v1", `{"body":"` + b64("models: []") + `","lastUpdateTimeSinceEpoch":9}`, nil, http.StatusBadRequest, "not a JSON object"},
 		{"bad epoch", http.MethodPost, "/upsert?key=m__v1", `{"body":"` + b64("{}") + `","lastUpdateTimeSinceEpoch":"soon"}`, nil, http.StatusBadRequest, "lastUpdateTimeSinceEpoch"},
-		{"too large", http.MethodPost, "/upsert?key=m__v1", string(big), nil, http.StatusRequestEntityTooLarge, "at most 1024"},
-		{"too large, chunked", http.MethodPost, "/upsert?key=m__v1", string(big), []func(*http.Request){chunked}, http.StatusRequestEntityTooLarge, "--max-body-bytes"},
+		{"too large", http.MethodPost, "/upsert?key=m__v1", string(big), nil, http.StatusRequestEntityTooLarge, "more than the 1024 bytes accepted: send at most 1024 bytes, or raise --max-body-bytes (MAX_BODY_BYTES)"},
+		{"too large, chunked", http.MethodPost, "/upsert?key=m__v1", string(big), []func(*http.Request){chunked}, http.StatusRequestEntityTooLarge, "more than the 1024 bytes accepted"},
 		{"remove without key", http.MethodDelete, "/remove", "", nil, http.StatusBadRequest, "key is required"},
 		{"remove bad key", http.MethodDelete, "/remove?key=a/b", "", nil, http.StatusBadRequest, "invalid key"},
 	} {

@@ -278,6 +278,11 @@ func (h *Handler) remove(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// A removal has no body; one sent anyway is read (and ignored) so that
+	// the client, which may write it all before reading, gets the answer.
+	if _, ok := h.body(w, r); !ok {
+		return
+	}
 	ctx, cancel := h.storeContext(r)
 	defer cancel()
 	removed, err := h.store.Remove(ctx, key)

@@ -44,11 +44,11 @@ func TestOversizedWritesWrittenBeforeReadingGet413(t *testing.T) {
 	s := newFakeStore()
 	h, _ := newHandler(t, s)
 	addr := serveReal(t, h, httpserver.Limits{})
-	for _, target := range []string{"/upsert?key=m&type=kubeflow", "/currentkeyset"} {
+	for _, req := range [][2]string{{http.MethodPost, "/upsert?key=m&type=kubeflow"}, {http.MethodPost, "/currentkeyset"}, {http.MethodDelete, "/remove?key=m"}} {
 		for _, mib := range []int{8, 16, 64} {
 			for _, chunked := range []bool{false, true} {
-				t.Run(fmt.Sprintf("%s/%dMiB/chunked=%v", target, mib, chunked), func(t *testing.T) {
-					resp, body, err := httpservertest.WriteThenRead(addr, http.MethodPost, target, mib<<20, chunked)
+				t.Run(fmt.Sprintf("%s %s/%dMiB/chunked=%v", req[0], req[1], mib, chunked), func(t *testing.T) {
+					resp, body, err := httpservertest.WriteThenRead(addr, req[0], req[1], mib<<20, chunked)
 					require.NoError(t, err)
 					assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode, body)
 					assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
