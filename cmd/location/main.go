@@ -18,11 +18,15 @@ import (
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/location"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/location/index"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/logging"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/version"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/storageclient"
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Getenv, os.Stderr); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return
 		}
@@ -30,6 +34,13 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// serverLimits are the HTTP server's timeouts; zero fields take
+// httpserver.DefaultLimits. Tests shorten them.
+var serverLimits httpserver.Limits
+
+// addressSetting names what sets the listen address, for a bind error.
+const addressSetting = "--address or LOCATION_ADDRESS"
 
 type options struct {
 	address         string
@@ -42,6 +53,7 @@ type options struct {
 	logLevel        string
 	shutdownTimeout time.Duration
 	maxBodyBytes    int64
+	version         bool
 }
 
 // parseOptions reads flags; each defaults to its environment variable, if
@@ -104,6 +116,7 @@ Flags:
 	fs.StringVar(&o.logLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
 	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", envDuration("SHUTDOWN_TIMEOUT", 20*time.Second), "how long in-flight requests may take to finish on SIGTERM (env SHUTDOWN_TIMEOUT)")
 	fs.Int64Var(&o.maxBodyBytes, "max-body-bytes", envInt64("MAX_BODY_BYTES", location.DefaultMaxBodyBytes), "largest upsert body accepted (env MAX_BODY_BYTES)")
+	fs.BoolVar(&o.version, "version", false, "print the version, commit and Go version, and exit")
 	if err := errors.Join(errs...); err != nil {
 		return o, err
 	}
@@ -112,6 +125,9 @@ Flags:
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q: location takes flags only (see --help)", fs.Args())
+	}
+	if o.version {
+		return o, nil
 	}
 	var err error
 	if o.address, err = httpserver.ListenAddress(o.address); err != nil {
@@ -133,11 +149,23 @@ Flags:
 	return o, nil
 }
 
-func run(args []string, getenv func(string) string, out io.Writer) error {
-	o, err := parseOptions(args, getenv, out)
+// run runs location until ctx ends (SIGTERM in main).
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	o, err := parseOptions(args, getenv, stderr)
 	if err != nil {
 		return err
 	}
+	if o.version {
+		_, err := fmt.Fprintln(stdout, version.String("location"))
+		return err
+	}
+	// The port first: a busy port is one clear error, before anything
+	// else starts or logs.
+	ln, err := httpserver.Bind(o.address, addressSetting)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	log, flush, err := logging.New(o.logLevel)
 	if err != nil {
 		return err
@@ -172,15 +200,10 @@ func run(args []string, getenv func(string) string, out io.Writer) error {
 	}
 	router := httpserver.NewRouter(httpserver.RouterOptions{Service: "location", Log: log, Registry: reg, Ready: svc.Ready})
 	svc.Mount(router)
-	srv, err := httpserver.Listen(o.address, router, log, o.shutdownTimeout)
-	if err != nil {
-		return err
-	}
-	log.Info("starting location", "address", srv.Addr(), "storageURL", o.storageURL, "format", o.format,
-		"reloadInterval", o.reloadInterval.String(), "writeTokenConfigured", o.token != "")
+	srv := httpserver.NewServer(ln, router, httpserver.Options{Log: log, ShutdownTimeout: o.shutdownTimeout, Limits: serverLimits})
+	log.Info("starting location", append(version.KeysAndValues(), "address", srv.Addr(), "storageURL", o.storageURL, "format", o.format,
+		"reloadInterval", o.reloadInterval.String(), "writeTokenConfigured", o.token != "")...)
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	defer stop()
 	ctx, cancel := context.WithCancel(ctx)
 	loaded := make(chan struct{})
 	go func() {

@@ -99,5 +99,6 @@ func TestBinaryServesAndStopsOnSIGTERM(t *testing.T) {
 		require.NoError(t, json.Unmarshal([]byte(line), &entry), "every log line is JSON: %s", line)
 	}
 	assert.Contains(t, logs.String(), `"location stopped"`)
+	assert.Regexp(t, `"msg":"starting location","version":"dev","commit":"unknown","goVersion":"go[^"]+"`, logs.String(), "the start-up line names the build")
 	assert.Contains(t, logs.String(), `loaded records from storage-rest`)
 }
