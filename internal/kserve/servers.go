@@ -26,7 +26,11 @@ var RouteGVK = schema.GroupVersionKind{Group: "route.openshift.io", Version: "v1
 
 // LabelInferenceService is the label KServe (and OpenShift AI) put on the
 // objects they create for an InferenceService.
-const LabelInferenceService = "serving.kserve.io/inferenceservice"
+const LabelInferenceService = normalize.LabelInferenceService
+
+// labelComponent is the KServe label naming an object's component
+// (predictor, transformer, explainer).
+const labelComponent = "component"
 
 // Resolver lists InferenceServices and resolves their facts. Reader is
 // normally the manager's cache, so a sync costs no API request.
@@ -54,6 +58,17 @@ func (r *Resolver) Servers(ctx context.Context) ([]normalize.Server, error) {
 	for i := range routes {
 		routesByNS[routes[i].GetNamespace()] = append(routesByNS[routes[i].GetNamespace()], &routes[i])
 	}
+	var svcs corev1.ServiceList
+	if err := r.Reader.List(ctx, &svcs, client.UnsafeDisableDeepCopy); err != nil {
+		return nil, fmt.Errorf("listing Services: %w", err)
+	}
+	svcsByNS := map[string][]*corev1.Service{}
+	for i := range svcs.Items {
+		svc := &svcs.Items[i]
+		if PredictorCandidate(svc) {
+			svcsByNS[svc.Namespace] = append(svcsByNS[svc.Namespace], svc)
+		}
+	}
 	var sas metav1.PartialObjectMetadataList
 	sas.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ServiceAccountList"))
 	if err := r.Reader.List(ctx, &sas); err != nil {
@@ -62,7 +77,7 @@ func (r *Resolver) Servers(ctx context.Context) ([]normalize.Server, error) {
 	ownedSA := map[string]bool{} // namespace/isvc name
 	for i := range sas.Items {
 		for _, o := range sas.Items[i].OwnerReferences {
-			if o.Kind == "InferenceService" && strings.HasPrefix(o.APIVersion, v1beta1.SchemeGroupVersion.Group+"/") {
+			if isInferenceServiceRef(o) {
 				ownedSA[sas.Items[i].Namespace+"/"+o.Name] = true
 			}
 		}
@@ -70,16 +85,17 @@ func (r *Resolver) Servers(ctx context.Context) ([]normalize.Server, error) {
 	out := make([]normalize.Server, 0, len(isvcs.Items))
 	for i := range isvcs.Items {
 		isvc := &isvcs.Items[i]
+		svc := predictorService(isvc, svcsByNS[isvc.Namespace])
 		s := normalize.Server{
 			InferenceService: isvc,
-			RouteURL:         routeURL(isvc, routesByNS[isvc.Namespace]),
+			RouteURL:         routeURL(isvc, svc, routesByNS[isvc.Namespace]),
 			AuthEnabled:      ownedSA[isvc.Namespace+"/"+isvc.Name],
 		}
-		port, err := r.predictorPort(ctx, isvc)
-		if err != nil {
-			return nil, err
+		if svc != nil {
+			s.ServiceURL = serviceURL(svc)
+		} else {
+			s.ServiceURL = normalize.PredictorServiceURL(isvc.Name, isvc.Namespace, 0)
 		}
-		s.ServiceURL = normalize.PredictorServiceURL(isvc.Name, isvc.Namespace, port)
 		out = append(out, s)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -104,36 +120,105 @@ func (r *Resolver) listRoutes(ctx context.Context) ([]unstructured.Unstructured,
 	return list.Items, nil
 }
 
-// predictorPort is the port clients use to reach the predictor Service
-// directly: the target port when it is a number (KServe's raw-deployment
-// predictor Services are headless, so the pod port is what answers), else
-// the Service port; 0 when the Service is not there (yet).
-func (r *Resolver) predictorPort(ctx context.Context, isvc *v1beta1.InferenceService) (int32, error) {
-	var svc corev1.Service
-	err := r.Reader.Get(ctx, client.ObjectKey{Namespace: isvc.Namespace, Name: isvc.Name + "-predictor"}, &svc)
-	if err != nil {
-		if client.IgnoreNotFound(err) == nil {
-			return 0, nil
-		}
-		return 0, fmt.Errorf("reading predictor Service %s/%s-predictor: %w", isvc.Namespace, isvc.Name, err)
-	}
-	if len(svc.Spec.Ports) == 0 {
-		return 0, nil
-	}
-	p := svc.Spec.Ports[0]
-	if p.TargetPort.IntValue() > 0 {
-		return int32(p.TargetPort.IntValue()), nil
-	}
-	return p.Port, nil
+// isInferenceServiceRef reports whether an owner reference names a KServe
+// InferenceService.
+func isInferenceServiceRef(o metav1.OwnerReference) bool {
+	return o.Kind == "InferenceService" && strings.HasPrefix(o.APIVersion, v1beta1.SchemeGroupVersion.Group+"/")
 }
 
-// routeURL finds the Route exposing isvc: labelled with its name, or
-// pointing at its Service or predictor Service.
-func routeURL(isvc *v1beta1.InferenceService, routes []*unstructured.Unstructured) string {
+// ownedBy reports whether obj has an owner reference to isvc (by name, and
+// by UID when both are known).
+func ownedBy(obj metav1.Object, isvc *v1beta1.InferenceService) bool {
+	for _, o := range obj.GetOwnerReferences() {
+		if isInferenceServiceRef(o) && o.Name == isvc.Name && (o.UID == "" || isvc.UID == "" || o.UID == isvc.UID) {
+			return true
+		}
+	}
+	return false
+}
+
+// PredictorCandidate reports whether a Service may be the predictor Service
+// of some InferenceService: KServe labels it with the InferenceService's
+// name, or it has an owner reference to an InferenceService. Only these
+// Services matter to the connector (the watch ignores the others).
+func PredictorCandidate(svc metav1.Object) bool {
+	if svc.GetLabels()[LabelInferenceService] != "" {
+		return true
+	}
+	for _, o := range svc.GetOwnerReferences() {
+		if isInferenceServiceRef(o) {
+			return true
+		}
+	}
+	return false
+}
+
+// predictorService finds the predictor Service of isvc among the Services
+// of its namespace: those labelled serving.kserve.io/inferenceservice=<name>
+// or owned by it (both shapes occur). Of those, the one named
+// <name>-predictor wins, then one labelled component=predictor, then the
+// first by name; nil when there is none.
+func predictorService(isvc *v1beta1.InferenceService, svcs []*corev1.Service) *corev1.Service {
+	var cands []*corev1.Service
+	for _, svc := range svcs {
+		if svc.Labels[LabelInferenceService] == isvc.Name || ownedBy(svc, isvc) {
+			cands = append(cands, svc)
+		}
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	rank := func(svc *corev1.Service) int {
+		switch {
+		case svc.Name == isvc.Name+"-predictor":
+			return 0
+		case svc.Labels[labelComponent] == "predictor":
+			return 1
+		}
+		return 2
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		if ri, rj := rank(cands[i]), rank(cands[j]); ri != rj {
+			return ri < rj
+		}
+		return cands[i].Name < cands[j].Name
+	})
+	return cands[0]
+}
+
+// serviceURL is the in-cluster URL of a predictor Service with the port
+// clients use to reach it: the target port when it is a number (KServe's
+// raw-deployment predictor Services are headless, so the pod port is what
+// answers), else the Service port; left out when 80.
+func serviceURL(svc *corev1.Service) string {
+	u := fmt.Sprintf("http://%s.%s.svc.cluster.local", svc.Name, svc.Namespace)
+	if len(svc.Spec.Ports) == 0 {
+		return u
+	}
+	p := svc.Spec.Ports[0]
+	port := p.Port
+	if p.TargetPort.IntValue() > 0 {
+		port = int32(p.TargetPort.IntValue())
+	}
+	if port > 0 && port != 80 {
+		u = fmt.Sprintf("%s:%d", u, port)
+	}
+	return u
+}
+
+// routeURL finds the Route exposing isvc in its namespace: labelled with
+// its name (KServe's label, or OpenShift AI's inferenceservice-name),
+// owned by it, or pointing at the InferenceService's name, its
+// <name>-predictor Service or the predictor Service found. The first by
+// name wins; https when it has TLS.
+func routeURL(isvc *v1beta1.InferenceService, svc *corev1.Service, routes []*unstructured.Unstructured) string {
 	var match []*unstructured.Unstructured
 	for _, rt := range routes {
 		to, _, _ := unstructured.NestedString(rt.Object, "spec", "to", "name")
-		if rt.GetLabels()[LabelInferenceService] == isvc.Name || to == isvc.Name || to == isvc.Name+"-predictor" {
+		l := rt.GetLabels()
+		switch {
+		case l[LabelInferenceService] == isvc.Name, l[labelODHInferenceServiceName] == isvc.Name, ownedBy(rt, isvc),
+			to == isvc.Name, to == isvc.Name+"-predictor", svc != nil && to == svc.Name:
 			match = append(match, rt)
 		}
 	}
@@ -159,9 +244,49 @@ func routeURL(isvc *v1beta1.InferenceService, routes []*unstructured.Unstructure
 		return ""
 	}
 	scheme := "http"
-	if _, found, _ := unstructured.NestedMap(rt.Object, "spec", "tls"); found {
+	if tls, found, _ := unstructured.NestedMap(rt.Object, "spec", "tls"); found && tls != nil {
 		scheme = "https"
 	}
 	path, _, _ := unstructured.NestedString(rt.Object, "spec", "path")
 	return scheme + "://" + host + strings.TrimRight(path, "/")
+}
+
+// labelODHInferenceServiceName is the label the OpenShift AI model
+// controller puts on the Route it creates for a raw-deployment
+// InferenceService.
+const labelODHInferenceServiceName = "inferenceservice-name"
+
+// StripService is a cache transform for Services: it keeps what the
+// resolver and the watch read (name, namespace, the KServe labels, owner
+// references to InferenceServices, type and ports) and drops the rest, so
+// that caching every Service of a large cluster costs little memory.
+func StripService(obj any) (any, error) {
+	svc, ok := obj.(*corev1.Service)
+	if !ok {
+		return obj, nil
+	}
+	out := &corev1.Service{TypeMeta: svc.TypeMeta}
+	out.Name, out.Namespace, out.UID, out.ResourceVersion = svc.Name, svc.Namespace, svc.UID, svc.ResourceVersion
+	out.DeletionTimestamp = svc.DeletionTimestamp
+	for _, k := range []string{LabelInferenceService, labelComponent} {
+		if v, ok := svc.Labels[k]; ok {
+			if out.Labels == nil {
+				out.Labels = map[string]string{}
+			}
+			out.Labels[k] = v
+		}
+	}
+	for _, o := range svc.OwnerReferences {
+		if isInferenceServiceRef(o) {
+			out.OwnerReferences = append(out.OwnerReferences, o)
+		}
+	}
+	if PredictorCandidate(out) {
+		out.Spec.Type = svc.Spec.Type
+		out.Spec.Ports = make([]corev1.ServicePort, len(svc.Spec.Ports))
+		for i, p := range svc.Spec.Ports {
+			out.Spec.Ports[i] = corev1.ServicePort{Name: p.Name, Port: p.Port, TargetPort: p.TargetPort}
+		}
+	}
+	return out, nil
 }

@@ -16,6 +16,8 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalize"
 )
 
 func route(ns, name, to string, labels map[string]string, host string, tls bool) *unstructured.Unstructured {
@@ -47,19 +49,40 @@ func TestServersResolveFacts(t *testing.T) {
 	isvc := func(ns, name string) *v1beta1.InferenceService {
 		return &v1beta1.InferenceService{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, UID: types.UID("uid-" + name)}}
 	}
-	owned := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "secure-sa", OwnerReferences: []metav1.OwnerReference{{
-		APIVersion: "serving.kserve.io/v1beta1", Kind: "InferenceService", Name: "secure", UID: "uid-secure",
-	}}}}
-	svc := func(ns, name string, port int32, target intstr.IntOrString) *corev1.Service {
-		return &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name + "-predictor"},
+	ownerRef := func(name string) []metav1.OwnerReference {
+		return []metav1.OwnerReference{{APIVersion: "serving.kserve.io/v1beta1", Kind: "InferenceService", Name: name, UID: types.UID("uid-" + name)}}
+	}
+	owned := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "secure-sa", OwnerReferences: ownerRef("secure")}}
+	// svc is a predictor Service labelled by KServe.
+	svc := func(ns, isvcName, name string, port int32, target intstr.IntOrString) *corev1.Service {
+		return &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: map[string]string{LabelInferenceService: isvcName}},
 			Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Port: port, TargetPort: target}}}}
 	}
+	// ownedSvc is a predictor Service found only by its owner reference.
+	ownedSvc := func(ns, isvcName, name string, port int32) *corev1.Service {
+		return &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, OwnerReferences: ownerRef(isvcName)},
+			Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Port: port, TargetPort: intstr.FromInt32(port)}}}}
+	}
+	odhRoute := route("a", "owned", "owned-svc", map[string]string{"inferenceservice-name": "owned"}, "owned-a.apps.example.com", true)
 	objs := []client.Object{
-		isvc("b", "plain"), isvc("a", "secure"), isvc("a", "routed"), isvc("a", "named-port"),
+		isvc("b", "plain"), isvc("a", "secure"), isvc("a", "routed"), isvc("a", "named-port"), isvc("a", "owned"),
+		isvc("a", "knative"), isvc("a", "unrelated"),
 		owned,
-		svc("a", "secure", 80, intstr.FromInt(8080)),
-		svc("a", "routed", 80, intstr.FromInt(80)),
-		svc("a", "named-port", 8443, intstr.FromString("https")),
+		svc("a", "secure", "secure-predictor", 80, intstr.FromInt(8080)),
+		svc("a", "routed", "routed-predictor", 80, intstr.FromInt(80)),
+		svc("a", "named-port", "named-port-predictor", 8443, intstr.FromString("https")),
+		// Owner reference only, under another name; its Route is OpenShift
+		// AI's (labelled inferenceservice-name, pointing at that Service).
+		ownedSvc("a", "owned", "owned-svc", 8888),
+		odhRoute,
+		// Serverless: Knative's Services for a revision carry the label
+		// too; <name>-predictor is the predictor.
+		svc("a", "knative", "knative-predictor-00001-private", 80, intstr.FromInt(8012)),
+		svc("a", "knative", "knative-predictor", 80, intstr.FromInt(80)),
+		svc("a", "knative", "knative-predictor-00001", 80, intstr.FromInt(8012)),
+		// An unlabelled, unowned Service named like a predictor is not one.
+		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "unrelated-predictor"},
+			Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Port: 9999}}}},
 		route("a", "routed", "routed-predictor", nil, "routed.apps.example.com", true),
 		route("a", "by-label", "other", map[string]string{LabelInferenceService: "secure"}, "", false),
 		route("b", "elsewhere", "routed", nil, "wrong.example.com", true),
@@ -69,14 +92,16 @@ func TestServersResolveFacts(t *testing.T) {
 	r := &Resolver{Reader: c, Routes: true}
 	servers, err := r.Servers(context.Background())
 	require.NoError(t, err)
-	require.Len(t, servers, 4)
+	by := map[string]int{}
 	var names []string
-	for _, s := range servers {
+	for i, s := range servers {
 		names = append(names, s.InferenceService.Namespace+"/"+s.InferenceService.Name)
+		by[s.InferenceService.Namespace+"/"+s.InferenceService.Name] = i
 	}
-	assert.Equal(t, []string{"a/named-port", "a/routed", "a/secure", "b/plain"}, names, "sorted by namespace and name")
+	assert.Equal(t, []string{"a/knative", "a/named-port", "a/owned", "a/routed", "a/secure", "a/unrelated", "b/plain"}, names, "sorted by namespace and name")
+	get := func(n string) normalize.Server { return servers[by[n]] }
 
-	named, routed, secure, plain := servers[0], servers[1], servers[2], servers[3]
+	named, routed, secure, plain := get("a/named-port"), get("a/routed"), get("a/secure"), get("b/plain")
 	assert.Equal(t, "http://named-port-predictor.a.svc.cluster.local:8443", named.ServiceURL, "a named target port falls back to the Service port")
 	assert.Equal(t, "https://routed.apps.example.com", routed.RouteURL)
 	assert.Equal(t, "http://routed-predictor.a.svc.cluster.local", routed.ServiceURL, "port 80 is left out")
@@ -87,8 +112,52 @@ func TestServersResolveFacts(t *testing.T) {
 	assert.Empty(t, plain.RouteURL, "a Route in another namespace does not count")
 	assert.Equal(t, "http://plain-predictor.b.svc.cluster.local", plain.ServiceURL, "no Service yet")
 
+	ownedS := get("a/owned")
+	assert.Equal(t, "http://owned-svc.a.svc.cluster.local:8888", ownedS.ServiceURL, "found by owner reference")
+	assert.Equal(t, "https://owned-a.apps.example.com", ownedS.RouteURL, "OpenShift AI's Route")
+	assert.Equal(t, "http://knative-predictor.a.svc.cluster.local", get("a/knative").ServiceURL, "<name>-predictor wins among labelled Services")
+	assert.Empty(t, get("a/knative").RouteURL)
+	assert.Equal(t, "http://unrelated-predictor.a.svc.cluster.local", get("a/unrelated").ServiceURL, "an unlabelled, unowned Service is ignored")
+
 	r.Routes = false
 	servers, err = r.Servers(context.Background())
 	require.NoError(t, err)
-	assert.Empty(t, servers[1].RouteURL, "no Route API: no Route URL")
+	assert.Empty(t, servers[by["a/routed"]].RouteURL, "no Route API: no Route URL")
+}
+
+func TestRouteMatching(t *testing.T) {
+	i := &v1beta1.InferenceService{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "m", UID: "uid-m"}}
+	svc := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "custom-svc"}}
+	owned := route("a", "z-owned", "elsewhere", nil, "owned.example.com", false)
+	owned.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: "serving.kserve.io/v1beta1", Kind: "InferenceService", Name: "m", UID: "uid-m"}})
+	otherUID := route("a", "a-other-uid", "elsewhere", nil, "stale.example.com", false)
+	otherUID.SetOwnerReferences([]metav1.OwnerReference{{APIVersion: "serving.kserve.io/v1beta1", Kind: "InferenceService", Name: "m", UID: "uid-old"}})
+	for _, c := range []struct {
+		name   string
+		routes []*unstructured.Unstructured
+		want   string
+	}{
+		{"none", nil, ""},
+		{"to the InferenceService name", []*unstructured.Unstructured{route("a", "r", "m", nil, "h.example.com", false)}, "http://h.example.com"},
+		{"to the predictor Service found", []*unstructured.Unstructured{route("a", "r", "custom-svc", nil, "h.example.com", true)}, "https://h.example.com"},
+		{"owned, not a stale owner", []*unstructured.Unstructured{otherUID, owned}, "http://owned.example.com"},
+		{"unrelated", []*unstructured.Unstructured{route("a", "r", "other-predictor", nil, "h.example.com", false)}, ""},
+		{"first by name", []*unstructured.Unstructured{
+			route("a", "b", "m-predictor", nil, "b.example.com", false), route("a", "a", "m-predictor", nil, "a.example.com", false),
+		}, "http://a.example.com"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			assert.Equal(t, c.want, routeURL(i, svc, c.routes))
+		})
+	}
+	withPath := route("a", "r", "m", nil, "h.example.com", true)
+	_ = unstructured.SetNestedField(withPath.Object, "/v2/", "spec", "path")
+	assert.Equal(t, "https://h.example.com/v2", routeURL(i, svc, []*unstructured.Unstructured{withPath}))
+}
+
+func TestPredictorCandidate(t *testing.T) {
+	assert.True(t, PredictorCandidate(&metav1.ObjectMeta{Labels: map[string]string{LabelInferenceService: "x"}}))
+	assert.True(t, PredictorCandidate(&metav1.ObjectMeta{OwnerReferences: []metav1.OwnerReference{{APIVersion: "serving.kserve.io/v1beta1", Kind: "InferenceService", Name: "x"}}}))
+	assert.False(t, PredictorCandidate(&metav1.ObjectMeta{OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: "x"}}}))
+	assert.False(t, PredictorCandidate(&metav1.ObjectMeta{Labels: map[string]string{"app": "x"}}))
 }

@@ -299,14 +299,12 @@ func modelFields(md metadata, m *modelcatalog.Model) {
 	m.Support = md.value(keySupport)
 	m.Training = md.value(keyTraining)
 	m.Usage = md.value(keyUsage)
-	if l := md.value(keyLicense); l != "" {
-		m.License = l
-	}
 }
 
 // serverBase builds the model server of InferenceService s: URLs,
-// authentication, API and the annotations copied from the
-// InferenceService. Owner, lifecycle and description are the caller's.
+// authentication, API, the annotations copied from the InferenceService,
+// the Kubernetes plugin annotations and the fact tags. Owner, lifecycle
+// and description are the caller's.
 func (b *builder) serverBase(object string, s *Server, md metadata) (modelcatalog.ModelServer, bool) {
 	isvc := s.InferenceService
 	ref := nsName{isvc.Namespace, isvc.Name}
@@ -320,22 +318,18 @@ func (b *builder) serverBase(object string, s *Server, md metadata) (modelcatalo
 	ms.Authentication = &auth
 	ms.HomepageURL = md.value(keyHomepageURL)
 
-	serviceURL := strings.TrimSpace(s.ServiceURL)
-	if serviceURL == "" {
-		serviceURL = PredictorServiceURL(isvc.Name, isvc.Namespace, 0)
-	}
-	routeURL := strings.TrimSpace(s.RouteURL)
+	apiURL, externalURL, serviceURL := endpoints(s)
 	setAnnotation(&ms.Annotations, modelcatalog.AnnotationInternalServiceURL, serviceURL)
-	apiURL := serviceURL
-	if routeURL != "" {
-		setAnnotation(&ms.Annotations, modelcatalog.AnnotationExternalRouteURL, routeURL)
-		apiURL = routeURL
+	if externalURL != "" {
+		setAnnotation(&ms.Annotations, modelcatalog.AnnotationExternalRouteURL, externalURL)
 	}
 	for _, k := range copiedServerAnnotations {
 		if v := strings.TrimSpace(isvc.Annotations[k]); v != "" {
 			setAnnotation(&ms.Annotations, k, v)
 		}
 	}
+	setKubernetesAnnotations(&ms, isvc)
+	ms.Tags = b.factTags(object, isvc)
 
 	api := &modelcatalog.API{URL: apiURL, Type: b.apiType(object, md)}
 	api.Spec = md.value(keyAPISpec)

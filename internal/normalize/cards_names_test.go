@@ -371,5 +371,5 @@ func ExampleBuild() {
 	f := newFixture()
 	outs, _ := Build(f.inputs(), Options{})
 	fmt.Println(outs[0].Key, outs[0].Doc.Models[0].Name, outs[0].Doc.ModelServer.API.URL)
-	// Output: granite__v1 granite-v1 http://granite-v1-predictor.team-a.svc.cluster.local:8080
+	// Output: granite__v1 granite-v1 https://granite-v1-team-a.apps.example.com
 }

@@ -55,8 +55,10 @@
 //	  (how the OpenShift AI dashboard stores labels)
 //	first model artifact uri (not being deleted)    models[0].artifactLocationURL
 //	property "How to use"                           models[0].howToUseURL
-//	property "License" → model licenseLink          models[0].license
-//	  → model license
+//	first http(s) URL of: property "License" →      models[0].license (a link: both plugins
+//	  registered model licenseLink → license          show it as "License"; never a name)
+//	first value that is not a URL, same order       models[0].annotations["rhdh.modelcatalog.io/license"]
+//	  ("apache-2.0", "Apache 2.0")
 //	property "Ethics" / "Support" / "Training"      models[0].ethics / .support / .training / .usage
 //	  / "Usage"
 //	property "rhdh.modelcatalog.io/model-name"      models[0].annotations["rhdh.modelcatalog.io/model-name"]
@@ -71,22 +73,69 @@
 //	annotation openshift.io/description             modelServer.description
 //	  → "Model server <ns>/<name> (KServe InferenceService) serving version <v> of model <m>."
 //	property "Homepage URL"                         modelServer.homepageURL
-//	Route URL → Service URL                         modelServer.API.url
+//	external URL → Service URL (see Endpoints)      modelServer.API.url
 //	property "API Type", lower-cased, default       modelServer.API.type
 //	  openapi (other values reported, openapi used)
 //	property "API Spec"                             modelServer.API.spec
 //	  → minimal OpenAPI document naming the URL (openapi) or a note on how to set it
 //	token auth (owned ServiceAccount, or            modelServer.authentication
 //	  security.opendatahub.io/enable-auth=true)
-//	Route URL                                       modelServer.annotations["rhdh.modelcatalog.io/external-route-url"]
-//	http://<isvc>-predictor.<ns>.svc.cluster.local  modelServer.annotations["rhdh.modelcatalog.io/internal-service-url"]
-//	  [:port] (port left out when 80)
+//	external URL (see Endpoints), when there is one modelServer.annotations["rhdh.modelcatalog.io/external-route-url"]
+//	predictor Service URL (see Endpoints)           modelServer.annotations["rhdh.modelcatalog.io/internal-service-url"]
+//	"serving.kserve.io/inferenceservice=<isvc>"     modelServer.annotations["backstage.io/kubernetes-label-selector"]
+//	InferenceService namespace                      modelServer.annotations["backstage.io/kubernetes-namespace"]
+//	spec.predictor.model.modelFormat.name,          modelServer.tags (sanitized; see Server facts)
+//	  spec.predictor.model.runtime, deployment mode
 //	InferenceService annotations rhdh.io/owner,     modelServer.annotations (same keys, copied as
 //	  rhdh.io/lifecycle, rhdh.io/system,              they are; the 1.x plugin reads them)
 //	  rhdh.io/serverType, rhdh.io/default,
 //	  rhdh.io/api-entity-ref
 //
 // Other custom properties with a value are not published.
+//
+// # Endpoints
+//
+// A model server's URLs depend on how KServe deploys it (internal/kserve
+// resolves the Route and the predictor Service into Server):
+//
+//   - The external URL is the OpenShift Route that exposes the
+//     InferenceService, in its namespace (labelled
+//     serving.kserve.io/inferenceservice=<isvc> or inferenceservice-name=<isvc>,
+//     owned by it, or pointing at <isvc>, <isvc>-predictor or its predictor
+//     Service; the first by name), https when the Route has TLS, plus its
+//     path. Without such a Route it is status.url when that host is not
+//     cluster-local (not under .svc or .cluster.local, not a bare name): the
+//     Serverless shape, where Knative's ingress owns the route in another
+//     namespace. Otherwise (RawDeployment internal only, status.url
+//     http://<isvc>-predictor.<ns>.svc.cluster.local) there is none.
+//   - The predictor Service URL is http://<service>.<ns>.svc.cluster.local
+//     with the port clients use (the numeric target port, else the Service
+//     port; left out when 80). The predictor Service is the Service labelled
+//     serving.kserve.io/inferenceservice=<isvc> or owned by the
+//     InferenceService (both shapes occur), preferring the one named
+//     <isvc>-predictor, then one labelled component=predictor. Without one:
+//     http://<isvc>-predictor.<ns>.svc.cluster.local.
+//   - API.url is the external URL when there is one, else the predictor
+//     Service URL.
+//
+// # Server facts
+//
+// Every model server, registry-linked or KServe-only, carries the
+// annotations the Backstage Kubernetes plugin reads
+// (backstage.io/kubernetes-label-selector: serving.kserve.io/inferenceservice=<isvc>,
+// backstage.io/kubernetes-namespace: <ns>), so that the Kubernetes tab of
+// its entity shows its predictor pods and nothing else; both plugin
+// generations copy modelServer.annotations onto the entity they build.
+// Its tags (merged with the KServe-only .../tags annotation, sorted,
+// unique) are the model format (spec.predictor.model.modelFormat.name,
+// e.g. onnx, vllm), the serving runtime (spec.predictor.model.runtime,
+// e.g. vllm-cuda-runtime, else status.servingRuntimeName, else
+// status.clusterServingRuntimeName), sanitized as Backstage tags (lower case, runs of
+// other characters to '-', at most 63 characters; a value with nothing
+// valid left is reported), and the deployment mode: serverless
+// (Serverless, Knative), raw (RawDeployment, Standard) or modelmesh, from
+// status.deploymentMode, else the serving.kserve.io/deploymentMode
+// annotation, else no tag.
 //
 // # KServe-only mapping
 //
@@ -108,15 +157,18 @@
 //	.../tags (comma or space separated)             modelServer.tags, models[*].tags
 //	.../usage                                       modelServer.usage, models[*].usage
 //	.../homepageurl, .../apitype, .../apispec,      as for the registry (same defaults)
-//	  Route/Service URLs, auth, rhdh.io/* copies
+//	  URLs, auth, rhdh.io/* copies, Kubernetes
+//	  annotations, fact tags
 //	one model per rhdh.io/model-<x> annotation      models[*].name (sanitized value) and
 //	  (value = model name), else one model            annotations["rhdh.modelcatalog.io/model-name"]
 //	  named <namespace>-<name>                        (the value; for the single model the
 //	                                                  rhdh.modelcatalog.io/model-name annotation,
 //	                                                  else the InferenceService name)
 //	spec.predictor.model.storageUri                 models[*].artifactLocationURL
-//	.../howtouse, .../license, .../ethics,          models[*].howToUseURL, .license, .ethics,
-//	  .../support, .../training                       .support, .training
+//	.../howtouse, .../ethics, .../support,          models[*].howToUseURL, .ethics, .support,
+//	  .../training                                    .training
+//	.../license: an http(s) URL                     models[*].license
+//	.../license: a name                             models[*].annotations["rhdh.modelcatalog.io/license"]
 //	.../techdocs (http(s) only)                     models[*].annotations TechDocs and techdocs
 //
 // # Names and validity

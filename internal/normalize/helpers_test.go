@@ -195,4 +195,12 @@ func hasProblem(probs []Problem, object, substr string) bool {
 	return false
 }
 
+func mustURL(s string) *apis.URL {
+	u, err := apis.ParseURL(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}
+
 func metav1Now() metav1.Time { return metav1.Unix(1700000000, 0) }

@@ -57,7 +57,7 @@ func (b *builder) kserveDraft(s *Server) *draft {
 		rawTags = strings.FieldsFunc(e.value, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' })
 	}
 	tags := b.tags(identity, tagsField, rawTags)
-	ms.Tags = tags
+	ms.Tags = mergeTags(tags, ms.Tags)
 	ms.Usage = md.value(keyUsage)
 
 	base := modelcatalog.Model{
@@ -70,6 +70,7 @@ func (b *builder) kserveDraft(s *Server) *draft {
 		base.ArtifactLocationURL = strings.TrimSpace(deref(p.StorageURI))
 	}
 	modelFields(md, &base)
+	licenseLink, licenseName := b.license(identity, md.all(keyLicense)...)
 
 	d := &draft{
 		identity: identity,
@@ -82,6 +83,7 @@ func (b *builder) kserveDraft(s *Server) *draft {
 		m.Name = spec.name
 		m.Annotations = nil
 		setAnnotation(&m.Annotations, modelNameAnnotation, spec.servedName)
+		setLicense(&m, licenseLink, licenseName)
 		b.techDocs(identity, md, &m)
 		d.models = append(d.models, &modelDraft{identity: identity + " model " + spec.from, m: m})
 	}

@@ -24,7 +24,10 @@ func TestKServeOnlyDefaults(t *testing.T) {
 	assert.Equal(t, DefaultOwner, s.Owner)
 	assert.Equal(t, DefaultLifecycle, s.Lifecycle)
 	assert.Equal(t, "Model server team-b/llama (KServe InferenceService).", s.Description)
-	assert.Equal(t, "http://llama-predictor.team-b.svc.cluster.local", s.API.URL)
+	assert.Equal(t, "https://llama-team-b.apps.example.com", s.API.URL, "status.url is external (Serverless)")
+	assert.Equal(t, "http://llama-predictor.team-b.svc.cluster.local", s.Annotations[modelcatalog.AnnotationInternalServiceURL])
+	assert.Equal(t, "serving.kserve.io/inferenceservice=llama", s.Annotations[AnnotationKubernetesLabelSelector])
+	assert.Equal(t, "team-b", s.Annotations[AnnotationKubernetesNamespace])
 	require.Len(t, out.Doc.Models, 1)
 	m := out.Doc.Models[0]
 	assert.Equal(t, "team-b-llama", m.Name)
@@ -83,7 +86,7 @@ func TestKServeOnlyBridgeAnnotations(t *testing.T) {
 	assert.Equal(t, "experimental", m.Lifecycle)
 	assert.Equal(t, "Llama for team B", m.Description)
 	assert.Equal(t, "https://llama.example.com/how", m.HowToUseURL)
-	assert.Equal(t, "llama3", m.License)
+	assert.Empty(t, m.License, "a license name is no link")
 	assert.Equal(t, "ethics text", m.Ethics)
 	assert.Equal(t, "support text", m.Support)
 	assert.Equal(t, "training text", m.Training)
@@ -93,6 +96,7 @@ func TestKServeOnlyBridgeAnnotations(t *testing.T) {
 		modelcatalog.AnnotationModelName:     "meta-llama/Llama-3-8B",
 		modelcatalog.AnnotationTechDocs:      "https://github.com/org/llama-docs",
 		modelcatalog.AnnotationTechDocsLower: "https://github.com/org/llama-docs",
+		AnnotationLicense:                    "llama3",
 	}, m.Annotations)
 	assert.True(t, hasProblem(probs, "InferenceService team-b/llama", `tag "日本"`), "%v", probs)
 }

@@ -310,9 +310,10 @@ func (b *builder) registryDraft(identity, registry string, rm *openapi.Registere
 	m.Tags = b.tags(identity, "labels", append(vLabels, rmLabels...))
 	m.ArtifactLocationURL = artifactURI(arts)
 	modelFields(md, &m)
-	if m.License == "" {
-		m.License = firstText(deref(rm.LicenseLink), deref(rm.License))
-	}
+	licenseLink, licenseName := b.license(identity, append(md.all(keyLicense),
+		entry{field: "registered model licenseLink", value: deref(rm.LicenseLink)},
+		entry{field: "registered model license", value: deref(rm.License)})...)
+	setLicense(&m, licenseLink, licenseName)
 	modelName := md.value(keyModelName)
 	if modelName == "" {
 		modelName = rm.Name + "-" + v.Name

@@ -41,14 +41,20 @@ func TestRegistryVersionDefaults(t *testing.T) {
 	require.NotNil(t, s.Authentication)
 	assert.False(t, *s.Authentication)
 	require.NotNil(t, s.API)
-	assert.Equal(t, "http://granite-v1-predictor.team-a.svc.cluster.local:8080", s.API.URL)
+	// The fixture is a Serverless InferenceService: status.url is Knative's
+	// external URL, and no Route exists.
+	assert.Equal(t, "https://granite-v1-team-a.apps.example.com", s.API.URL)
 	assert.Equal(t, modelcatalog.APITypeOpenAPI, s.API.Type)
 	var spec map[string]any
 	require.NoError(t, json.Unmarshal([]byte(s.API.Spec), &spec), "placeholder spec must be OpenAPI JSON")
 	assert.Equal(t, "3.0.3", spec["openapi"])
 	assert.Equal(t, map[string]string{
+		modelcatalog.AnnotationExternalRouteURL:   "https://granite-v1-team-a.apps.example.com",
 		modelcatalog.AnnotationInternalServiceURL: "http://granite-v1-predictor.team-a.svc.cluster.local:8080",
+		AnnotationKubernetesLabelSelector:         "serving.kserve.io/inferenceservice=granite-v1",
+		AnnotationKubernetesNamespace:             "team-a",
 	}, s.Annotations)
+	assert.Empty(t, s.Tags, "no model format, runtime or deployment mode known")
 }
 
 // Every property key, set on the model version, lands in its field.
@@ -321,14 +327,52 @@ func TestDescriptionPrecedence(t *testing.T) {
 	assert.Equal(t, "GPU server", out.Doc.ModelServer.Description)
 }
 
-func TestLicenseFallsBackToRegisteredModel(t *testing.T) {
-	f := newFixture()
-	f.rm.License = ptr("apache-2.0")
-	out, _ := buildOne(t, f.inputs(), Options{})
-	assert.Equal(t, "apache-2.0", out.Doc.Models[0].License)
-	f.rm.LicenseLink = ptr("https://www.apache.org/licenses/LICENSE-2.0")
-	out, _ = buildOne(t, f.inputs(), Options{})
-	assert.Equal(t, "https://www.apache.org/licenses/LICENSE-2.0", out.Doc.Models[0].License)
+// models[].license becomes a "License" link in both plugins, so only an
+// http(s) URL goes there; a license name (what v0.3.2 registries report as
+// "apache-2.0" and newer catalogs as "Apache 2.0") is kept as the
+// rhdh.modelcatalog.io/license annotation.
+func TestLicenseIsALinkOrAnAnnotation(t *testing.T) {
+	cases := []struct {
+		name              string
+		property          string
+		rmLicense, rmLink *string
+		link, annotation  string
+		problem           string
+	}{
+		{name: "v0.3.2 short name", rmLicense: ptr("apache-2.0"), annotation: "apache-2.0"},
+		{name: "newer display name", rmLicense: ptr("Apache 2.0"), annotation: "Apache 2.0"},
+		{name: "name and link", rmLicense: ptr("Apache 2.0"), rmLink: ptr("https://www.apache.org/licenses/LICENSE-2.0"),
+			link: "https://www.apache.org/licenses/LICENSE-2.0", annotation: "Apache 2.0"},
+		{name: "link only", rmLink: ptr("https://opensource.org/licenses/MIT"), link: "https://opensource.org/licenses/MIT"},
+		{name: "property link wins", property: "https://example.com/license", rmLicense: ptr("mit"), rmLink: ptr("https://opensource.org/licenses/MIT"),
+			link: "https://example.com/license", annotation: "mit"},
+		{name: "property name wins", property: "Llama 3 Community License", rmLicense: ptr("llama3"), rmLink: ptr("https://llama.meta.com/llama3/license"),
+			link: "https://llama.meta.com/llama3/license", annotation: "Llama 3 Community License"},
+		{name: "not an http link", rmLink: ptr("ftp://example.com/LICENSE"), rmLicense: ptr("bsd-3-clause"),
+			annotation: "bsd-3-clause", problem: `license link "ftp://example.com/LICENSE" is not an http(s) URL`},
+		{name: "nothing"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture()
+			f.rm.License, f.rm.LicenseLink = c.rmLicense, c.rmLink
+			if c.property != "" {
+				f.v.CustomProperties = props("License", c.property)
+			}
+			out, probs := buildOne(t, f.inputs(), Options{})
+			m := out.Doc.Models[0]
+			assert.Equal(t, c.link, m.License)
+			assert.Equal(t, c.annotation, m.Annotations[AnnotationLicense])
+			if c.link != "" {
+				assert.True(t, httpURL(m.License))
+			}
+			if c.problem != "" {
+				assert.True(t, hasProblem(probs, "granite", c.problem), "%v", probs)
+			} else {
+				assert.Empty(t, probs)
+			}
+		})
+	}
 }
 
 func TestArchivedNotPublished(t *testing.T) {
@@ -486,6 +530,8 @@ func TestServerFacts(t *testing.T) {
 	assert.Equal(t, map[string]string{
 		modelcatalog.AnnotationExternalRouteURL:   "https://granite-v1-team-a.apps.example.com",
 		modelcatalog.AnnotationInternalServiceURL: "http://granite-v1-predictor.team-a.svc.cluster.local:8080",
+		AnnotationKubernetesLabelSelector:         "serving.kserve.io/inferenceservice=granite-v1",
+		AnnotationKubernetesNamespace:             "team-a",
 		"rhdh.io/system":                          "ai-platform", "rhdh.io/serverType": "openai-v1", "rhdh.io/default": "granite",
 		"rhdh.io/api-entity-ref": "api:default/granite", "rhdh.io/owner": "group:ai", "rhdh.io/lifecycle": "production",
 	}, s.Annotations)
@@ -493,6 +539,7 @@ func TestServerFacts(t *testing.T) {
 	// Auth from the OpenShift AI annotation; default Service URL.
 	f = newFixture()
 	f.isvc.Annotations = map[string]string{AnnotationEnableAuth: "true"}
+	f.isvc.Status.URL = mustURL("http://granite-v1-predictor.team-a.svc.cluster.local")
 	in = f.inputs()
 	in.Servers[0].ServiceURL = ""
 	out, _ = buildOne(t, in, Options{})
