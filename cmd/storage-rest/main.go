@@ -25,12 +25,13 @@ import (
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/logging"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/storagerest"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/store"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/version"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/locationclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
 func main() {
-	err := run(context.Background(), os.Args[1:], os.Getenv, os.Stderr)
+	err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return
 	}
@@ -39,6 +40,13 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// serverLimits are the HTTP server's timeouts; zero fields take
+// httpserver.DefaultLimits. Tests shorten them.
+var serverLimits httpserver.Limits
+
+// addressSetting names what sets the listen address, for a bind error.
+const addressSetting = "--address or STORAGE_ADDRESS"
 
 type config struct {
 	address         string
@@ -54,6 +62,7 @@ type config struct {
 	shutdownTimeout time.Duration
 	maxBodyBytes    int64
 	documentFile    string
+	version         bool
 }
 
 // Normalizer output formats (NORMALIZER_FORMAT) and the document file each
@@ -92,6 +101,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long to drain in-flight requests on SIGTERM (env SHUTDOWN_TIMEOUT)")
 	env["max-body-bytes"] = "MAX_BODY_BYTES"
 	fs.Int64Var(&c.maxBodyBytes, "max-body-bytes", storagerest.DefaultMaxBodyBytes, "largest request body accepted (env MAX_BODY_BYTES)")
+	fs.BoolVar(&c.version, "version", false, "print the version, commit and Go version, and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(out, "Usage: storage-rest [flags]\n\n"+
 			"Keeps the connector's records in the ConfigMap bac-import-model of the pod's namespace\n"+
@@ -104,6 +114,9 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q: storage-rest takes flags only (see --help)", fs.Args())
+	}
+	if c.version {
+		return c, nil
 	}
 	onCommandLine := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { onCommandLine[f.Name] = true })
@@ -162,11 +175,22 @@ func (c *config) validate(format string) error {
 	return nil
 }
 
-func run(ctx context.Context, args []string, getenv func(string) string, out io.Writer) error {
-	c, err := parseConfig(args, getenv, out)
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	c, err := parseConfig(args, getenv, stderr)
 	if err != nil {
 		return err
 	}
+	if c.version {
+		_, err := fmt.Fprintln(stdout, version.String("storage-rest"))
+		return err
+	}
+	// The port first: a busy port is one clear error, before anything
+	// else starts or logs.
+	ln, err := httpserver.Bind(c.address, addressSetting)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
 	log, flush, err := logging.New(c.logLevel)
 	if err != nil {
 		return err
@@ -211,12 +235,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	if err != nil {
 		return err
 	}
-	srv, err := httpserver.Listen(c.address, h, log, c.shutdownTimeout)
-	if err != nil {
-		return err
-	}
-	log.Info("starting storage-rest", "address", srv.Addr(), "namespace", ns, "configMap", c.configMapName,
-		"kubernetes", kube.Source, "location", c.bridgeURL, "tokenRequired", c.token != "", "documentFile", c.documentFile)
+	srv := httpserver.NewServer(ln, h, httpserver.Options{Log: log, ShutdownTimeout: c.shutdownTimeout, Limits: serverLimits})
+	log.Info("starting storage-rest", append(version.KeysAndValues(), "address", srv.Addr(), "namespace", ns, "configMap", c.configMapName,
+		"kubernetes", kube.Source, "location", c.bridgeURL, "tokenRequired", c.token != "", "documentFile", c.documentFile)...)
 
 	sigCtx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()

@@ -127,7 +127,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"--address", addr, "--kubeconfig", kubeconfig, "--log-level", "error"},
-			envOf(map[string]string{"POD_NAMESPACE": "default", "BRIDGE_URL": loc.URL, "STORAGE_TYPE": "ConfigMap"}), &bytes.Buffer{})
+			envOf(map[string]string{"POD_NAMESPACE": "default", "BRIDGE_URL": loc.URL, "STORAGE_TYPE": "ConfigMap"}), &bytes.Buffer{}, &bytes.Buffer{})
 	}()
 	base := "http://" + addr
 	require.Eventually(t, func() bool {
