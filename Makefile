@@ -13,10 +13,12 @@ PKGS         ?= ./...
 BENCH        ?= .
 BENCHTIME    ?= 1x
 FUZZTIME     ?= 20s
+SOAK         ?= 20
+SOAK_RUN     ?= TestConflictStorm
 
 export KUBEBUILDER_ASSETS := $(ENVTEST_DIR)
 
-.PHONY: help build test test-faults fuzz unit lint envtest bench run-local e2e images clean tidy
+.PHONY: help build test test-faults test-faults-soak fuzz unit lint envtest bench run-local e2e images clean tidy
 
 help: ## List the targets.
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -38,6 +40,9 @@ test: envtest ## Run every test (unit and integration against a real kube-apiser
 
 test-faults: envtest ## Fault scenarios: the three binaries, a real kube-apiserver killed for a minute, a failing registry (about 6 minutes).
 	$(GO) test -tags faults $(TEST_FLAGS) -timeout 30m -v ./internal/faults/
+
+test-faults-soak: envtest ## Run fault scenarios (SOAK_RUN, default the conflict storm) SOAK times in a row (default 20).
+	$(GO) test -tags faults -race -count=$(SOAK) -failfast -timeout 4h -v -run '$(SOAK_RUN)' ./internal/faults/
 
 fuzz: envtest ## Run every fuzz target for FUZZTIME each (default 20s); the seed corpora run with `make test`.
 	@FUZZTIME=$(FUZZTIME) hack/fuzz.sh

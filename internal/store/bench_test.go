@@ -28,7 +28,7 @@ func benchStore(b *testing.B) *running {
 func reportCalls(b *testing.B, s *store.Store, before store.APICalls) {
 	d := s.APICalls().Sub(before)
 	b.ReportMetric(float64(d.Requests())/float64(b.N), "apicalls/op")
-	b.ReportMetric(float64(d.Update+d.Create)/float64(b.N), "writes/op")
+	b.ReportMetric(float64(d.Patch+d.Create)/float64(b.N), "writes/op")
 }
 
 func BenchmarkUpsertNewKey(b *testing.B) {

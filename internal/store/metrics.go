@@ -8,19 +8,19 @@ import (
 
 // APICalls counts the ConfigMap requests the Store made to the API server.
 type APICalls struct {
-	Get, Create, Update, Delete int64
+	Get, Create, Patch, Delete int64
 	// List and Watch are the informers' requests (start-up and re-lists).
 	List, Watch int64
 }
 
 // Requests is the number of requests outside the watch: what reads and
 // writes of records cost.
-func (a APICalls) Requests() int64 { return a.Get + a.Create + a.Update + a.Delete }
+func (a APICalls) Requests() int64 { return a.Get + a.Create + a.Patch + a.Delete }
 
 // Sub returns a-b, the calls made between two readings.
 func (a APICalls) Sub(b APICalls) APICalls {
 	return APICalls{
-		Get: a.Get - b.Get, Create: a.Create - b.Create, Update: a.Update - b.Update,
+		Get: a.Get - b.Get, Create: a.Create - b.Create, Patch: a.Patch - b.Patch,
 		Delete: a.Delete - b.Delete, List: a.List - b.List, Watch: a.Watch - b.Watch,
 	}
 }
@@ -30,7 +30,7 @@ type verb int
 const (
 	verbGet verb = iota
 	verbCreate
-	verbUpdate
+	verbPatch
 	verbDelete
 	verbList
 	verbWatch
@@ -43,8 +43,8 @@ func (v verb) String() string {
 		return "get"
 	case verbCreate:
 		return "create"
-	case verbUpdate:
-		return "update"
+	case verbPatch:
+		return "patch"
 	case verbDelete:
 		return "delete"
 	case verbList:
@@ -80,7 +80,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"op"}),
 		conflicts: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: ns, Subsystem: sub, Name: "store_conflicts_retried_total",
-			Help: "ConfigMap writes retried after another writer changed the ConfigMap first (resourceVersion conflicts).",
+			Help: "ConfigMap writes retried after another writer changed the ConfigMap first (a record it wrote was changed concurrently, or the ConfigMap filled up).",
 		}),
 		records: prometheus.NewGauge(prometheus.GaugeOpts{
 			Namespace: ns, Subsystem: sub, Name: "store_records",
@@ -111,7 +111,7 @@ func (m *metrics) call(v verb) {
 
 func (m *metrics) snapshot() APICalls {
 	return APICalls{
-		Get: m.calls[verbGet].Load(), Create: m.calls[verbCreate].Load(), Update: m.calls[verbUpdate].Load(),
+		Get: m.calls[verbGet].Load(), Create: m.calls[verbCreate].Load(), Patch: m.calls[verbPatch].Load(),
 		Delete: m.calls[verbDelete].Load(), List: m.calls[verbList].Load(), Watch: m.calls[verbWatch].Load(),
 	}
 }

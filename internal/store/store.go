@@ -28,6 +28,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -537,15 +538,19 @@ func (s *Store) newConfigMap(name string) *corev1.ConfigMap {
 	return cm
 }
 
-// label puts our labels on a ConfigMap we write (the primary may predate
-// them).
+// labels are the labels on every ConfigMap we write (the primary may
+// predate them).
+func (s *Store) labels() map[string]string {
+	return map[string]string{LabelPartOf: PartOf, LabelManagedBy: ManagedBy, LabelStore: s.name}
+}
+
 func (s *Store) label(cm *corev1.ConfigMap) {
 	if cm.Labels == nil {
 		cm.Labels = map[string]string{}
 	}
-	cm.Labels[LabelPartOf] = PartOf
-	cm.Labels[LabelManagedBy] = ManagedBy
-	cm.Labels[LabelStore] = s.name
+	for k, v := range s.labels() {
+		cm.Labels[k] = v
+	}
 }
 
 // writeLoop carries out queued writes in batches, and upkeep in between.
@@ -637,18 +642,24 @@ func (s *Store) runBatch(ctx context.Context, pending []*op) {
 		if ctx.Err() != nil {
 			err = ErrClosed
 		}
-		if !retriable(err) || attempt >= maxAttempts {
-			if retriable(err) {
-				err = fmt.Errorf("gave up after %d attempts, other writers keep changing the ConfigMaps: %w", attempt+1, err)
-			}
+		if !retriable(err) {
 			s.log.Error(err, "writing records failed; the callers get an error and may retry", "ops", len(pending))
 			for _, o := range pending {
 				s.finished(o, result{err: fmt.Errorf("storing %s in ConfigMaps of namespace %s: %w", o.key, s.ns, err)})
 			}
 			return
 		}
+		// Someone else wrote one of the same records, or the state moved:
+		// plan again from what is stored now. A conflict means another
+		// writer made progress, so this never gives up on its own; an op
+		// ends when its caller stops waiting (storage-rest then answers 503
+		// with Retry-After).
 		s.metrics.conflicts.Inc()
-		s.log.V(1).Info("write conflict; re-reading and planning again", "error", err.Error(), "attempt", attempt)
+		log := s.log.V(1)
+		if attempt > 0 && attempt%20 == 0 {
+			log = s.log
+		}
+		log.Info("write conflict; re-reading and planning again", "error", err.Error(), "attempt", attempt, "ops", len(pending))
 		var ce *cmError
 		if errors.As(err, &ce) {
 			s.refresh(ctx, ce.name)
@@ -659,7 +670,24 @@ func (s *Store) runBatch(ctx context.Context, pending []*op) {
 			}
 			return
 		}
+		pending = waiting(pending)
+		if len(pending) == 0 {
+			return
+		}
 	}
+}
+
+// waiting drops the ops whose callers stopped waiting.
+func waiting(ops []*op) []*op {
+	out := ops[:0]
+	for _, o := range ops {
+		if err := o.ctx.Err(); err != nil {
+			o.finish(result{err: err})
+			continue
+		}
+		out = append(out, o)
+	}
+	return out
 }
 
 func (s *Store) finished(o *op, r result) {
@@ -741,44 +769,49 @@ func (s *Store) execute(ctx context.Context, p *plan) (map[string]struct{}, erro
 			if base == nil {
 				base = p.base[name]
 			}
-			var obj *corev1.ConfigMap
 			if base == nil {
 				if len(ch.set) == 0 {
 					continue
 				}
-				obj = s.newConfigMap(name)
-			} else {
-				obj = base.DeepCopy()
-				s.label(obj)
-				if obj.BinaryData == nil {
-					obj.BinaryData = map[string][]byte{}
+				obj := s.newConfigMap(name)
+				for k, v := range ch.set {
+					obj.BinaryData[k] = v
 				}
+				if n := configMapSize(obj); n > s.limit {
+					return written, &cmError{name: name, verb: "writing", err: fmt.Errorf("%w: it would hold %d bytes", errReplan, n)}
+				}
+				res, err := s.create(ctx, obj)
+				if err != nil {
+					return written, err
+				}
+				s.mu.Lock()
+				s.applyLocked(res)
+				s.mu.Unlock()
+				latest[name] = res
+				for k := range ch.set {
+					written[k] = struct{}{}
+				}
+				continue
 			}
-			for k := range ch.del {
-				delete(obj.BinaryData, k)
-			}
-			for k, v := range ch.set {
-				obj.BinaryData[k] = v
-			}
-			if n := configMapSize(obj); n > s.limit {
+			if n := sizeAfter(base, ch); n > s.limit {
 				return written, &cmError{name: name, verb: "writing", err: fmt.Errorf("%w: it would hold %d bytes", errReplan, n)}
 			}
-			var res *corev1.ConfigMap
-			var err error
-			if base == nil {
-				res, err = s.create(ctx, obj)
-			} else {
-				res, err = s.update(ctx, obj)
-			}
+			bodies, keys, err := patchBodies(base, ch, s.labels())
 			if err != nil {
-				return written, err
+				return written, &cmError{name: name, verb: "writing", err: err}
 			}
-			s.mu.Lock()
-			s.applyLocked(res)
-			s.mu.Unlock()
-			latest[name] = res
-			for k := range ch.set {
-				written[k] = struct{}{}
+			for i, body := range bodies {
+				res, err := s.patch(ctx, name, body)
+				if err != nil {
+					return written, err
+				}
+				s.mu.Lock()
+				s.applyLocked(res)
+				s.mu.Unlock()
+				latest[name] = res
+				for _, k := range keys[i] {
+					written[k] = struct{}{}
+				}
 			}
 		}
 	}
@@ -868,13 +901,19 @@ func (s *Store) create(ctx context.Context, cm *corev1.ConfigMap) (*corev1.Confi
 	return res, nil
 }
 
-func (s *Store) update(ctx context.Context, cm *corev1.ConfigMap) (*corev1.ConfigMap, error) {
+// patch applies a JSON patch built by patchBodies. A failed precondition
+// (someone else wrote one of the same records) or a ConfigMap that would
+// outgrow its limit is answered 422: both mean "plan again".
+func (s *Store) patch(ctx context.Context, name string, body []byte) (*corev1.ConfigMap, error) {
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	s.metrics.call(verbUpdate)
-	res, err := s.client.CoreV1().ConfigMaps(s.ns).Update(ctx, cm, metav1.UpdateOptions{FieldManager: ManagedBy})
+	s.metrics.call(verbPatch)
+	res, err := s.client.CoreV1().ConfigMaps(s.ns).Patch(ctx, name, types.JSONPatchType, body, metav1.PatchOptions{FieldManager: ManagedBy})
 	if err != nil {
-		return nil, &cmError{name: cm.Name, verb: "updating", err: err}
+		if apierrors.IsInvalid(err) {
+			err = fmt.Errorf("%w (%w)", errReplan, err)
+		}
+		return nil, &cmError{name: name, verb: "patching", err: err}
 	}
 	return res, nil
 }
@@ -917,4 +956,21 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
+}
+
+// sizeAfter is the size base will have once ch is applied to it.
+func sizeAfter(base *corev1.ConfigMap, ch *change) int {
+	n := configMapSize(base)
+	for k := range ch.del {
+		if v, ok := base.BinaryData[k]; ok {
+			n -= len(k) + len(v)
+		}
+	}
+	for k, v := range ch.set {
+		if cur, ok := base.BinaryData[k]; ok {
+			n -= len(k) + len(cur)
+		}
+		n += len(k) + len(v)
+	}
+	return n
 }

@@ -112,7 +112,7 @@ func TestConcurrentUpsertsAllSurvive(t *testing.T) {
 	}
 	assert.Equal(t, 50, s.Len())
 	calls := s.APICalls()
-	assert.Less(t, calls.Update, int64(150), "concurrent upserts are written in batches")
+	assert.Less(t, calls.Patch, int64(150), "concurrent upserts are written in batches")
 }
 
 func TestTwoStoresOnTheSameConfigMapLoseNothing(t *testing.T) {
@@ -151,8 +151,11 @@ func TestTwoStoresOnTheSameConfigMapLoseNothing(t *testing.T) {
 	r, ok := a.changes.get("g1__k0") // written by b
 	require.True(t, ok, "a hears about b's writes")
 	assert.JSONEq(t, doc("g1__k0", 100), string(r.Body))
-	conflicts := a.APICalls().Get + b.APICalls().Get
-	assert.Positive(t, conflicts, "two writers on one ConfigMap conflict and re-read")
+	// Each write is guarded per record, not by the ConfigMap's
+	// resourceVersion: writers of different records conflict (and re-read)
+	// at most while the ConfigMap gets its first entry, once per store.
+	rereads := a.APICalls().Get + b.APICalls().Get
+	assert.LessOrEqual(t, rereads, int64(4), "writers of different records do not conflict")
 }
 
 func TestStaleRecordIsRefused(t *testing.T) {
@@ -199,15 +202,15 @@ func TestIdenticalUpsertMakesNoAPICalls(t *testing.T) {
 	require.True(t, ok)
 	_ = s.Keys()
 	_ = s.Snapshot()
-	assert.Equal(t, int64(0), s.APICalls().Sub(before).Requests(), "no GET, no UPDATE")
+	assert.Equal(t, int64(0), s.APICalls().Sub(before).Requests(), "no GET, no PATCH")
 
 	r.ModelCard = "# new card"
 	st, err = s.Upsert(ctx, "m", r)
 	require.NoError(t, err)
 	assert.Equal(t, record.UpsertUpdated, st)
 	d := s.APICalls().Sub(before)
-	assert.Equal(t, int64(1), d.Update)
-	assert.Equal(t, int64(1), d.Requests(), "a changed record costs one UPDATE")
+	assert.Equal(t, int64(1), d.Patch)
+	assert.Equal(t, int64(1), d.Requests(), "a changed record costs one PATCH")
 }
 
 func TestSpillPastOneMiBAndBack(t *testing.T) {
