@@ -5,8 +5,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strconv"
@@ -14,24 +16,34 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kubeconfig"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/logging"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalize"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalizer"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/version"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/locationclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/storageclient"
 )
 
 func main() {
-	if err := run(); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "rhoai-normalizer:", err)
 		os.Exit(1)
 	}
 }
+
+// metricsSetting names what sets the metrics address, for a bind error.
+const metricsSetting = "--metrics-address or METRICS_ADDRESS"
 
 func env(name, def string) string {
 	if v := strings.TrimSpace(os.Getenv(name)); v != "" {
@@ -64,8 +76,10 @@ func envBool(name string, def bool) (bool, error) {
 	return b, nil
 }
 
-func run() error {
+// run runs the normalizer until ctx ends (SIGTERM in main).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("rhoai-normalizer", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), `Usage: rhoai-normalizer [flags]
 
@@ -108,8 +122,9 @@ Flags:
 		leaderElect   = fs.Bool("leader-elect", leader, "elect a leader among replicas (LEADER_ELECT); off: one replica runs in the RHDH pod")
 		shutdown      = fs.Duration("shutdown-timeout", 20*time.Second, "how long to wait for running work on SIGTERM")
 		emptyConfirm  = fs.Int("empty-confirmations", 3, "syncs in a row a registry that held models must answer with none before they are removed")
+		showVersion   = fs.Bool("version", false, "print the version, commit and Go version, and exit")
 	)
-	if err := fs.Parse(os.Args[1:]); err != nil {
+	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
 			return nil
 		}
@@ -117,6 +132,24 @@ Flags:
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q: rhoai-normalizer takes flags only (see --help)", fs.Args())
+	}
+	if *showVersion {
+		_, err := fmt.Fprintln(stdout, version.String("rhoai-normalizer"))
+		return err
+	}
+	// The metrics and probe port first: a busy port is one clear error,
+	// before the controller manager starts anything that would then be
+	// stopped noisily. The manager binds it again a moment later.
+	metricsAddress := *metricsAddr
+	if metricsAddress != "0" { // "0" turns controller-runtime's server off
+		if metricsAddress, err = httpserver.ListenAddress(metricsAddress); err != nil {
+			return fmt.Errorf("%s: %w", metricsSetting, err)
+		}
+		ln, err := httpserver.Bind(metricsAddress, metricsSetting)
+		if err != nil {
+			return err
+		}
+		_ = ln.Close()
 	}
 	log, flush, err := logging.New(*logLevel)
 	if err != nil {
@@ -126,6 +159,12 @@ Flags:
 	// controller-runtime's own packages log through its global logger.
 	ctrl.SetLogger(log)
 	klog.SetLogger(log) // client-go's warnings, as JSON like everything else
+	log.Info("rhoai-normalizer build", version.KeysAndValues()...)
+	// rhoai_connector_build_info on the metrics endpoint, which serves
+	// controller-runtime's registry.
+	if err := ctrlmetrics.Registry.Register(version.Collector()); err != nil && !errors.As(err, new(prometheus.AlreadyRegisteredError)) {
+		return fmt.Errorf("registering the build_info metric: %w", err)
+	}
 
 	fmtv, err := normalize.ParseFormat(*format)
 	if err != nil {
@@ -161,12 +200,10 @@ Flags:
 		ca = append(ca, b...)
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
 	return normalizer.Run(ctx, normalizer.Config{
 		RestConfig:          kc.Config,
 		Namespace:           kc.Namespace,
-		MetricsAddress:      *metricsAddr,
+		MetricsAddress:      metricsAddress,
 		LeaderElection:      *leaderElect,
 		Log:                 log,
 		Discovery:           disc,

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
+)
+
+// The test binary doubles as the rhoai-normalizer binary when re-executed
+// with this variable set.
+const runMainEnv = "NORMALIZER_TEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runMainEnv) == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// binaryEnv is the environment of a re-executed binary: the test's, minus
+// what would point it at real registries or a real cluster.
+func binaryEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch k {
+		case "METRICS_ADDRESS", "MODEL_REGISTRY_URL", "MODEL_CATALOG_URL", "MR_ROUTE", "KUBECONFIG", "KUBERNETES_SERVICE_HOST", "token", "ca.crt":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(append(env, runMainEnv+"=1"), extra...)
+}
+
+// runBinary runs the test binary as rhoai-normalizer and returns its exit
+// code, stdout and stderr.
+func runBinary(t *testing.T, env []string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = binaryEnv(env...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	done := make(chan error, 1)
+	require.NoError(t, cmd.Start())
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return ee.ExitCode(), stdout.String(), stderr.String()
+		}
+		require.NoError(t, err)
+		return 0, stdout.String(), stderr.String()
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatalf("rhoai-normalizer %v did not exit; stderr:\n%s", args, &stderr)
+		return 0, "", ""
+	}
+}
+
+func TestVersionFlag(t *testing.T) {
+	code, stdout, stderr := runBinary(t, nil, "--version")
+	assert.Equal(t, 0, code, stderr)
+	assert.Equal(t, "rhoai-normalizer version dev, commit unknown, built with "+runtime.Version()+"\n", stdout)
+	assert.Empty(t, stderr)
+}
+
+// A taken metrics port is one line that names the address and what sets
+// it, exit status 1, and nothing before it: no discovery errors, no
+// controller-runtime shutdown noise.
+func TestBusyPortIsOneClearLine(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	addr := ln.Addr().String()
+	kubeconfig := unreachableKubeconfig(t)
+	for _, c := range []struct{ env, args []string }{
+		{args: []string{"--metrics-address=" + addr}},
+		{env: []string{"METRICS_ADDRESS=" + addr}},
+	} {
+		code, stdout, stderr := runBinary(t, c.env, append(c.args, "--kubeconfig="+kubeconfig)...)
+		assert.Equal(t, 1, code)
+		assert.Empty(t, stdout)
+		lines := strings.Split(strings.TrimSpace(stderr), "\n")
+		require.Len(t, lines, 1, "one line: %s", stderr)
+		assert.True(t, strings.HasPrefix(lines[0], "rhoai-normalizer: cannot listen on "+addr), lines[0])
+		assert.Contains(t, lines[0], "address already in use")
+		assert.Contains(t, lines[0], "--metrics-address or METRICS_ADDRESS")
+	}
+}
+
+// unreachableKubeconfig points at an API server that is not there: enough
+// for the normalizer to start its metrics and probe server.
+func unreachableKubeconfig(t *testing.T) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "kubeconfig")
+	require.NoError(t, os.WriteFile(p, []byte(`apiVersion: v1
+kind: Config
+clusters:
+- name: c
+  cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}
+users:
+- name: u
+  user: {token: t}
+contexts:
+- name: x
+  context: {cluster: c, user: u, namespace: default}
+current-context: x
+`), 0o600))
+	return p
+}
+
+// The metrics and probe server (controller-runtime's) cuts off a client
+// that sends its headers a byte at a time: its ReadHeaderTimeout is 32 s,
+// not configurable from here, so this test takes that long (and needs a
+// real API server: the manager reads discovery before serving). It also
+// serves build_info and {"status":"ok"} on /healthz, and the start-up
+// line names the build.
+func TestMetricsServerCutsOffSlowHeaders(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	var logs safeBuffer
+	cmd := exec.Command(os.Args[0], "--metrics-address="+addr, "--kubeconfig="+apiServerKubeconfig(t), "--shutdown-timeout=2s",
+		"--storage-url=http://127.0.0.1:1")
+	cmd.Env = binaryEnv("MODEL_REGISTRY_URL=http://127.0.0.1:1")
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	require.NoError(t, cmd.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	}()
+	base := "http://" + addr
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(base + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 30*time.Second, 20*time.Millisecond, "the metrics server did not start:\n%s", &logs)
+	assert.Regexp(t, `"msg":"rhoai-normalizer build","version":"dev","commit":"unknown","goVersion":"go[^"]+"`, logs.String())
+
+	resp, err := http.Get(base + "/healthz")
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.JSONEq(t, `{"status":"ok"}`, string(b))
+	resp, err = http.Get(base + "/metrics")
+	require.NoError(t, err)
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Contains(t, string(b), `rhoai_connector_build_info{commit="unknown",goversion="`+runtime.Version()+`",version="dev"} 1`)
+
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = io.WriteString(c, "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+	require.NoError(t, err)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				if _, err := io.WriteString(c, "x"); err != nil {
+					return
+				}
+			}
+		}
+	}()
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(60*time.Second)))
+	_, err = io.Copy(io.Discard, c)
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		t.Fatal("the metrics server kept a slow-header connection open for a minute")
+	}
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case <-exited:
+	case <-time.After(30 * time.Second):
+		t.Fatalf("rhoai-normalizer did not stop on SIGTERM:\n%s", &logs)
+	}
+}
+
+// apiServerKubeconfig starts a real kube-apiserver (envtest) for the test
+// and returns a kubeconfig for it: the controller manager reads the API
+// server's discovery before it starts its metrics server.
+func apiServerKubeconfig(t *testing.T) string {
+	t.Helper()
+	env, cfg, err := testenv.StartEnv()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = env.Stop() })
+	user, err := env.AddUser(envtest.User{Name: "rhoai-normalizer", Groups: []string{"system:masters"}}, cfg)
+	require.NoError(t, err)
+	kc, err := user.KubeConfig()
+	require.NoError(t, err)
+	p := filepath.Join(t.TempDir(), "kubeconfig")
+	require.NoError(t, os.WriteFile(p, kc, 0o600))
+	return p
+}
+
+// safeBuffer is a bytes.Buffer a process writes to while the test reads.
+type safeBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *safeBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *safeBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
