@@ -23,12 +23,18 @@ export KUBEBUILDER_ASSETS := $(ENVTEST_DIR)
 help: ## List the targets.
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-build: ## Build static binaries into bin/.
+# What --version, the start-up log line and rhoai_connector_build_info
+# report; "dev" and "unknown" outside a git checkout.
+VERSION      ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
+COMMIT       ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+VERSION_PKG  := github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/version
+
+build: ## Build static binaries into bin/ (VERSION and COMMIT from git).
 	@mkdir -p $(BIN)
 	@for b in $(BINARIES); do \
 	  if [ -d cmd/$$b ]; then \
-	    echo "build $(BIN)/$$b"; \
-	    CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w" -o $(BIN)/$$b ./cmd/$$b || exit 1; \
+	    echo "build $(BIN)/$$b $(VERSION)"; \
+	    CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X $(VERSION_PKG).Version=$(VERSION) -X $(VERSION_PKG).Commit=$(COMMIT)" -o $(BIN)/$$b ./cmd/$$b || exit 1; \
 	  fi; \
 	done
 
