@@ -202,3 +202,23 @@ func TestJSONIsNotHTMLEscaped(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, `{"status":"ok"}`, string(b))
 }
+
+// A client that asks "Expect: 100-continue" before sending an oversized
+// body (curl does above 1 MiB) gets the 413 at once, without a 100
+// Continue, and need not send the body at all.
+func TestExpectContinueGets413WithoutSendingTheBody(t *testing.T) {
+	addr := serveWith(t, uploadRouter(BodyLimit{Max: rudeLimit}), Limits{})
+	c, err := net.Dial("tcp", addr)
+	require.NoError(t, err)
+	defer c.Close()
+	_, err = fmt.Fprintf(c, "POST /upsert HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", 64<<20)
+	require.NoError(t, err)
+	require.NoError(t, c.SetReadDeadline(time.Now().Add(10*time.Second)))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode, "the final answer, not 100 Continue")
+	var e ErrorBody
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&e))
+	assert.Contains(t, e.Error, "request body is 67108864 bytes")
+}
