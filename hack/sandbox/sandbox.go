@@ -300,11 +300,14 @@ type portUse struct {
 	flag string
 }
 
-// checkPorts fails on the first busy port, before anything is started, so
-// a second sandbox (or anything else on the port) is named rather than
+// checkPorts checks every port before anything is started and names all
+// the busy ones at once, each with the flag that moves it, so a second
+// sandbox (or anything else on a port) is fixed in one go rather than
 // discovered later in a log file.
 func checkPorts(ports []portUse) error {
 	seen := map[int]string{}
+	var busy []string
+	var moves []string
 	for _, p := range ports {
 		if p.port <= 0 || p.port > 65535 {
 			return fmt.Errorf("%s %d is not a port number", p.flag, p.port)
@@ -315,12 +318,17 @@ func checkPorts(ports []portUse) error {
 		seen[p.port] = p.what
 		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p.port)))
 		if err != nil {
-			return fmt.Errorf("port %d, needed for %s, is already in use (another sandbox? `ss -ltnp 'sport = :%d'` names the process): stop it or choose another port with %s",
-				p.port, p.what, p.port, p.flag)
+			busy = append(busy, fmt.Sprintf("%d (%s, %s)", p.port, p.what, p.flag))
+			moves = append(moves, fmt.Sprintf("%s %d", p.flag, p.port+10000))
+			continue
 		}
 		_ = l.Close()
 	}
-	return nil
+	if len(busy) == 0 {
+		return nil
+	}
+	return fmt.Errorf("ports already in use: %s. Another sandbox? `ss -ltnp` names the processes. Stop them, or choose other ports, e.g. make run-local ARGS=\"%s\"",
+		strings.Join(busy, ", "), strings.Join(moves, " "))
 }
 
 // serve serves h on addr until the returned function is called.

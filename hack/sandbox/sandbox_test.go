@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -60,6 +61,17 @@ func TestBusyPortIsNamedWithItsFlag(t *testing.T) {
 	err = checkPorts([]portUse{{freePort(t), binLocation, "--location-port"}, {port, binStorage, "--storage-port"}})
 	require.Error(t, err, "the second port is busy")
 	assert.Contains(t, err.Error(), "--storage-port")
+	assert.NotContains(t, err.Error(), "--location-port", "a free port is not named")
+
+	l2, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l2.Close()
+	port2 := l2.Addr().(*net.TCPAddr).Port
+	err = checkPorts([]portUse{{port, binStorage, "--storage-port"}, {freePort(t), binNormalizer, "--metrics-port"}, {port2, binLocation, "--location-port"}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), fmt.Sprintf("%d (%s, --storage-port)", port, binStorage), "every busy port is named at once")
+	assert.Contains(t, err.Error(), fmt.Sprintf("%d (%s, --location-port)", port2, binLocation), "every busy port is named at once")
+	assert.Contains(t, err.Error(), `make run-local ARGS="--storage-port`, "the message says how to pass the flags through make")
 }
 
 func TestSampleDataLinksTheDeploymentToTheRegistry(t *testing.T) {
