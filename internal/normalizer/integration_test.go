@@ -3,10 +3,12 @@ package normalizer
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalize"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryserver"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
@@ -109,15 +112,20 @@ func hasURI(uris []string, uri string) bool {
 	return false
 }
 
+var e2eRun atomic.Int64
+
 // TestRegistryAndKServeEndToEnd walks a model through its life: published
 // with its server, updated, given a model card, undeployed, archived; a
 // KServe-only server with several models; a registry outage that removes
 // nothing; and deletion.
 func TestRegistryAndKServeEndToEnd(t *testing.T) {
 	ctx := context.Background()
-	const ns = "it-models"
+	// Namespaces of their own per run, so that -count=N passes on the
+	// package's one API server.
+	run := e2eRun.Add(1)
+	ns := fmt.Sprintf("it-models-%d", run)
 	namespace(t, ns)
-	dp := startDataPlane(t, "it-rhdh")
+	dp := startDataPlane(t, fmt.Sprintf("it-rhdh-%d", run))
 	reg := startRegistry(t)
 
 	// A catalog with one model card, and a model registered from it.
@@ -125,10 +133,16 @@ func TestRegistryAndKServeEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	_, err = reg.AddCatalogModel("validated", registryserver.CatalogModel{Name: "ibm-granite/granite-8b", Readme: "# Granite 8B\n\nA model card."})
 	require.NoError(t, err)
-	reg.model(t, "granite", "v1", nil, openapi.ModelArtifact{
+	graniteRM, _ := reg.model(t, "granite", "v1", nil, openapi.ModelArtifact{
 		Uri: strp("oci://quay.io/granite:1"), ModelSourceKind: strp("catalog"), ModelSourceClass: strp("validated"),
 		ModelSourceGroup: strp("ibm-granite"), ModelSourceName: strp("granite-8b"),
 	})
+	// Registered from a newer catalog: the license is a display name, the
+	// link a URL.
+	_, err = reg.UpdateRegisteredModel(graniteRM, func(m *openapi.RegisteredModel) {
+		m.License, m.LicenseLink = strp("Apache 2.0"), strp("https://www.apache.org/licenses/LICENSE-2.0")
+	})
+	require.NoError(t, err)
 
 	// A model deployed by an InferenceService linked through the registry.
 	env, err := reg.AddServingEnvironment(openapi.ServingEnvironment{Name: ns})
@@ -139,11 +153,13 @@ func TestRegistryAndKServeEndToEnd(t *testing.T) {
 	ris, err := reg.AddInferenceService(openapi.InferenceService{Name: strp("mnist-server"), RegisteredModelId: rmID,
 		ModelVersionId: &mvID, ServingEnvironmentId: *env.Id, DesiredState: &deployed})
 	require.NoError(t, err)
-	readyISVC(t, ns, "mnist-server", map[string]string{
+	mnistServer := readyISVC(t, ns, "mnist-server", map[string]string{
 		"modelregistry.opendatahub.io/registered-model-id":  rmID,
 		"modelregistry.opendatahub.io/model-version-id":     mvID,
 		"modelregistry.opendatahub.io/inference-service-id": *ris.Id,
 	}, nil)
+	// Its labels name ids that a later run's registry reuses.
+	t.Cleanup(func() { _ = cluster.Client.Delete(context.Background(), mnistServer) })
 
 	// A KServe-only server with two models, described by annotations.
 	readyISVC(t, ns, "chat", nil, map[string]string{
@@ -167,7 +183,8 @@ func TestRegistryAndKServeEndToEnd(t *testing.T) {
 		m := d.Models[0]
 		assert.Equal(t, "alice", m.Owner)
 		assert.Equal(t, "development", m.Lifecycle)
-		assert.Equal(t, "apache-2.0", m.License)
+		assert.Empty(t, m.License, "models[].license is a link; a license name is not one")
+		assert.Equal(t, "apache-2.0", m.Annotations[normalize.AnnotationLicense])
 		assert.Equal(t, "s3://models/mnist/1", m.ArtifactLocationURL)
 		assert.Equal(t, "mnist-v1", m.Annotations[modelcatalog.AnnotationModelName])
 		require.NotNil(t, d.ModelServer)
@@ -188,6 +205,8 @@ func TestRegistryAndKServeEndToEnd(t *testing.T) {
 		ann := d.Models[0].Annotations
 		assert.Equal(t, "http://localhost:9090/modelcard?key=granite__v1", ann[modelcatalog.AnnotationTechDocs])
 		assert.Equal(t, "/modelcard?key=granite__v1", ann[modelcatalog.AnnotationTechDocsLower])
+		assert.Equal(t, "https://www.apache.org/licenses/LICENSE-2.0", d.Models[0].License, "the license link")
+		assert.Equal(t, "Apache 2.0", ann[normalize.AnnotationLicense], "the license name")
 		resp, err := http.Get(dp.locationURL + ann[modelcatalog.AnnotationTechDocsLower])
 		require.NoError(t, err)
 		body, _ := io.ReadAll(resp.Body)

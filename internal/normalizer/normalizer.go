@@ -15,9 +15,7 @@ import (
 	"github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/selection"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
@@ -87,12 +85,6 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := v1beta1.AddToScheme(scheme); err != nil {
 		return fmt.Errorf("adding KServe types to scheme: %w", err)
 	}
-	// Only predictor Services matter, and KServe labels them; caching every
-	// Service of a large cluster would cost memory for nothing.
-	isvcLabel, err := labels.NewRequirement(kserve.LabelInferenceService, selection.Exists, nil)
-	if err != nil {
-		return err
-	}
 
 	var runner *pipeline.Runner
 	ready := func(*http.Request) error {
@@ -104,8 +96,12 @@ func Run(ctx context.Context, cfg Config) error {
 	mgr, err := ctrl.NewManager(cfg.RestConfig, ctrl.Options{
 		Scheme: scheme,
 		Logger: cfg.Log,
+		// Only predictor Services matter, found by KServe's label or by an
+		// owner reference to their InferenceService. The second cannot be
+		// selected server-side, so every Service is cached, but stripped to
+		// what the resolver reads (kserve.StripService).
 		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
-			&corev1.Service{}: {Label: labels.NewSelector().Add(*isvcLabel)},
+			&corev1.Service{}: {Transform: kserve.StripService},
 		}},
 		Metrics: metricsserver.Options{
 			BindAddress: cfg.MetricsAddress,

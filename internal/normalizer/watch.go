@@ -14,9 +14,12 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kserve"
@@ -86,10 +89,20 @@ func (w *inferenceServiceWatch) setupController(routes bool) error {
 	})
 	sa := &metav1.PartialObjectMetadata{}
 	sa.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ServiceAccount"))
+	// Every Service is cached (see Run); only those that may be a
+	// predictor Service trigger a sync.
+	predictorServices := predicate.Funcs{
+		CreateFunc: func(e event.CreateEvent) bool { return kserve.PredictorCandidate(e.Object) },
+		DeleteFunc: func(e event.DeleteEvent) bool { return kserve.PredictorCandidate(e.Object) },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			return kserve.PredictorCandidate(e.ObjectOld) || kserve.PredictorCandidate(e.ObjectNew)
+		},
+		GenericFunc: func(e event.GenericEvent) bool { return kserve.PredictorCandidate(e.Object) },
+	}
 	b := ctrl.NewControllerManagedBy(w.mgr).
 		Named("inferenceservices").
 		Watches(&v1beta1.InferenceService{}, all).
-		Watches(&corev1.Service{}, all).
+		Watches(&corev1.Service{}, all, builder.WithPredicates(predictorServices)).
 		Watches(sa, all)
 	if routes {
 		rt := &unstructured.Unstructured{}
