@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -201,19 +202,44 @@ func allMetadataTypes() *map[string]openapi.MetadataValue {
 	}
 }
 
-func TestResponsesConformToTheSpecs(t *testing.T) {
+// specVersions are the upstream spec versions the server is checked
+// against: Kubeflow Model Registry and Catalog v0.3.2 (what OpenShift AI
+// 2.25 ships, in shared/specs) and v0.3.8 (the newest release, in
+// shared/specs/v0.3.8). The catalog sample data is shared/specs' own.
+func specVersions(t *testing.T) [][2]string {
 	dir := specsDir(t)
+	newest := filepath.Join(dir, "v0.3.8")
+	for _, f := range []string{"model-registry.openapi.yaml", "model-catalog.openapi.yaml"} {
+		_, err := os.Stat(filepath.Join(newest, f))
+		require.NoError(t, err, "the v0.3.8 specs must be in %s", newest)
+	}
+	return [][2]string{{"v0.3.2", dir}, {"v0.3.8", newest}}
+}
+
+func TestResponsesConformToTheSpecs(t *testing.T) {
+	samples := specsDir(t)
+	for _, v := range specVersions(t) {
+		t.Run(v[0], func(t *testing.T) { conformsTo(t, v[1], samples) })
+	}
+}
+
+// conformsTo checks every route of a fresh server against the specs in
+// dir, with the catalog sample data of samples.
+func conformsTo(t *testing.T, dir, samples string) {
 	s, c := newTestServer(t, Options{Token: "tok"})
 	cf := &conformance{
 		t: t, c: c, s: s,
 		registry: loadSpec(t, filepath.Join(dir, "model-registry.openapi.yaml")),
 		catalog:  loadSpec(t, filepath.Join(dir, "model-catalog.openapi.yaml")),
 	}
-	require.NoError(t, s.LoadCatalogYAML(dir))
+	require.NoError(t, s.LoadCatalogYAML(samples))
 	require.NoError(t, s.LoadCatalogYAML(filepath.Join("testdata", "catalog")))
 
+	// The license as newer catalogs and registries report it: a display
+	// name, and the link beside it.
 	m, err := s.AddRegisteredModel(openapi.RegisteredModel{Name: "granite", Owner: ptr("me"), Description: ptr("d"),
-		CustomProperties: allMetadataTypes(), Language: []string{"en"}, Readme: ptr("# r")})
+		CustomProperties: allMetadataTypes(), Language: []string{"en"}, Readme: ptr("# r"),
+		License: ptr("Apache 2.0"), LicenseLink: ptr("https://www.apache.org/licenses/LICENSE-2.0")})
 	require.NoError(t, err)
 	mustModel(t, s, "second")
 	mustModel(t, s, "third")

@@ -4,7 +4,11 @@
 // benchmarks and local sandbox run against it instead of a real RHOAI
 // cluster. It is not a mock: it keeps real state, pages and orders like the
 // upstream servers, and its conformance test validates every response it
-// gives against the upstream OpenAPI specs (shared/specs).
+// gives against the upstream OpenAPI specs of both versions the connector
+// supports: v0.3.2, what OpenShift AI 2.25 ships (shared/specs), and v0.3.8,
+// the newest release (shared/specs/v0.3.8). Newer catalogs report a model's
+// license as a display name ("Apache 2.0" where v0.3.2 said "apache-2.0");
+// the test data has both forms.
 //
 // Implemented subset.
 //
