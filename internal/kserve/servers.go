@@ -6,6 +6,7 @@ package kserve
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -54,19 +55,37 @@ func (r *Resolver) Servers(ctx context.Context) ([]normalize.Server, error) {
 			return nil, err
 		}
 	}
-	routesByNS := map[string][]*unstructured.Unstructured{}
+	// Indexes by namespace and InferenceService name, so that a sync costs
+	// O(objects), not O(InferenceServices × objects of their namespace).
+	routesByRef := map[string][]*unstructured.Unstructured{}
 	for i := range routes {
-		routesByNS[routes[i].GetNamespace()] = append(routesByNS[routes[i].GetNamespace()], &routes[i])
+		rt := &routes[i]
+		to, _, _ := unstructured.NestedString(rt.Object, "spec", "to", "name")
+		keys := []string{to, rt.GetLabels()[LabelInferenceService], rt.GetLabels()[labelODHInferenceServiceName]}
+		for _, o := range rt.GetOwnerReferences() {
+			if isInferenceServiceRef(o) {
+				keys = append(keys, o.Name)
+			}
+		}
+		for _, k := range unique(keys) {
+			routesByRef[rt.GetNamespace()+"/"+k] = append(routesByRef[rt.GetNamespace()+"/"+k], rt)
+		}
 	}
 	var svcs corev1.ServiceList
 	if err := r.Reader.List(ctx, &svcs, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, fmt.Errorf("listing Services: %w", err)
 	}
-	svcsByNS := map[string][]*corev1.Service{}
+	svcsByRef := map[string][]*corev1.Service{}
 	for i := range svcs.Items {
 		svc := &svcs.Items[i]
-		if PredictorCandidate(svc) {
-			svcsByNS[svc.Namespace] = append(svcsByNS[svc.Namespace], svc)
+		keys := []string{svc.Labels[LabelInferenceService]}
+		for _, o := range svc.OwnerReferences {
+			if isInferenceServiceRef(o) {
+				keys = append(keys, o.Name)
+			}
+		}
+		for _, k := range unique(keys) {
+			svcsByRef[svc.Namespace+"/"+k] = append(svcsByRef[svc.Namespace+"/"+k], svc)
 		}
 	}
 	var sas metav1.PartialObjectMetadataList
@@ -85,10 +104,25 @@ func (r *Resolver) Servers(ctx context.Context) ([]normalize.Server, error) {
 	out := make([]normalize.Server, 0, len(isvcs.Items))
 	for i := range isvcs.Items {
 		isvc := &isvcs.Items[i]
-		svc := predictorService(isvc, svcsByNS[isvc.Namespace])
+		ref := isvc.Namespace + "/" + isvc.Name
+		svc := predictorService(isvc, svcsByRef[ref])
+		rtKeys := []string{isvc.Name, isvc.Name + "-predictor"}
+		if svc != nil {
+			rtKeys = append(rtKeys, svc.Name)
+		}
+		var rts []*unstructured.Unstructured
+		seen := map[*unstructured.Unstructured]bool{}
+		for _, k := range unique(rtKeys) {
+			for _, rt := range routesByRef[isvc.Namespace+"/"+k] {
+				if !seen[rt] {
+					seen[rt] = true
+					rts = append(rts, rt)
+				}
+			}
+		}
 		s := normalize.Server{
 			InferenceService: isvc,
-			RouteURL:         routeURL(isvc, svc, routesByNS[isvc.Namespace]),
+			RouteURL:         routeURL(isvc, svc, rts),
 			AuthEnabled:      ownedSA[isvc.Namespace+"/"+isvc.Name],
 		}
 		if svc != nil {
@@ -118,6 +152,17 @@ func (r *Resolver) listRoutes(ctx context.Context) ([]unstructured.Unstructured,
 		return nil, fmt.Errorf("listing Routes: %w", err)
 	}
 	return list.Items, nil
+}
+
+// unique returns the non-empty strings of ss, each once, in order.
+func unique(ss []string) []string {
+	out := ss[:0:0]
+	for _, s := range ss {
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // isInferenceServiceRef reports whether an owner reference names a KServe
@@ -154,8 +199,9 @@ func PredictorCandidate(svc metav1.Object) bool {
 }
 
 // predictorService finds the predictor Service of isvc among the Services
-// of its namespace: those labelled serving.kserve.io/inferenceservice=<name>
-// or owned by it (both shapes occur). Of those, the one named
+// of its namespace that name it (svcs, from the index; each is checked):
+// those labelled serving.kserve.io/inferenceservice=<name> or owned by it
+// (both shapes occur). Of those, the one named
 // <name>-predictor wins, then one labelled component=predictor, then the
 // first by name; nil when there is none.
 func predictorService(isvc *v1beta1.InferenceService, svcs []*corev1.Service) *corev1.Service {
@@ -206,7 +252,8 @@ func serviceURL(svc *corev1.Service) string {
 	return u
 }
 
-// routeURL finds the Route exposing isvc in its namespace: labelled with
+// routeURL finds the Route exposing isvc among routes (candidates of its
+// namespace, each checked): labelled with
 // its name (KServe's label, or OpenShift AI's inferenceservice-name),
 // owned by it, or pointing at the InferenceService's name, its
 // <name>-predictor Service or the predictor Service found. The first by
