@@ -123,6 +123,10 @@ Flags:
 		shutdown      = fs.Duration("shutdown-timeout", 20*time.Second, "how long to wait for running work on SIGTERM")
 		emptyConfirm  = fs.Int("empty-confirmations", 3, "syncs in a row a registry that held models must answer with none before they are removed")
 		showVersion   = fs.Bool("version", false, "print the version, commit and Go version, and exit")
+		leaseDuration = fs.Duration("leader-elect-lease-duration", 15*time.Second, "with --leader-elect: how long a leader's lease lasts; a standby takes over at most this long (plus --leader-elect-retry-period) after the leader died")
+		renewDeadline = fs.Duration("leader-elect-renew-deadline", 10*time.Second, "with --leader-elect: how long the leader keeps trying to renew before it steps down (less than the lease duration)")
+		retryPeriod   = fs.Duration("leader-elect-retry-period", 2*time.Second, "with --leader-elect: how often candidates try to take or renew the lease")
+		storeResync   = fs.Duration("store-resync", 10*time.Minute, "how often what storage-rest holds is read again, so that hand edits and records no source produces are put right")
 	)
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {
@@ -221,5 +225,9 @@ Flags:
 		},
 		GracefulShutdownDelay: *shutdown,
 		EmptyConfirmations:    *emptyConfirm,
+		StoreResync:           *storeResync,
+		LeaseDuration:         *leaseDuration,
+		RenewDeadline:         *renewDeadline,
+		RetryPeriod:           *retryPeriod,
 	})
 }

@@ -67,6 +67,9 @@ type Config struct {
 	EmptyConfirmations    int
 	CardTTL               time.Duration
 	GracefulShutdownDelay time.Duration
+	// LeaseDuration, RenewDeadline and RetryPeriod tune leader election;
+	// controller-runtime's defaults (15 s, 10 s, 2 s) when zero.
+	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
 	// MetricsRegistry receives the normalizer's metrics; nil means
 	// controller-runtime's registry, which the metrics endpoint serves.
 	// Tests that run several normalizers in one process pass their own.
@@ -87,9 +90,19 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 
 	var runner *pipeline.Runner
+	var elected <-chan struct{}
 	ready := func(*http.Request) error {
-		if runner == nil {
+		if runner == nil || elected == nil {
 			return errors.New("starting")
+		}
+		if cfg.LeaderElection {
+			select {
+			case <-elected:
+			default:
+				// A standby replica publishes nothing: its pod's location
+				// serves what the leader stored, so it is ready as it is.
+				return nil
+			}
 		}
 		return runner.Ready()
 	}
@@ -114,6 +127,9 @@ func Run(ctx context.Context, cfg Config) error {
 		LeaderElection:          cfg.LeaderElection,
 		LeaderElectionID:        "rhoai-normalizer.rhdh.redhat.com",
 		LeaderElectionNamespace: cfg.Namespace,
+		LeaseDuration:           nonZero(cfg.LeaseDuration),
+		RenewDeadline:           nonZero(cfg.RenewDeadline),
+		RetryPeriod:             nonZero(cfg.RetryPeriod),
 		GracefulShutdownTimeout: &cfg.GracefulShutdownDelay,
 		// One controller per process in production; tests run several
 		// managers in one process, which the global name check forbids.
@@ -122,6 +138,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("creating controller manager: %w", err)
 	}
+	elected = mgr.Elected()
 
 	var reg prometheus.Registerer = ctrlmetrics.Registry
 	if cfg.MetricsRegistry != nil {
@@ -173,6 +190,14 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}, cfg.PollingInterval, cfg.Debounce, cfg.Log.WithName("sync"))
 	watch.trigger = runner.Trigger
+	ping, err := apiServerPing(cfg.RestConfig)
+	if err != nil {
+		return err
+	}
+	watch.fresh = newFreshness(mgr.GetCache(), mgr.GetAPIReader(), ping, runner.Trigger, cfg.Log.WithName("kserve"))
+	if err := mgr.Add(watch.fresh); err != nil {
+		return fmt.Errorf("adding the InferenceService freshness check: %w", err)
+	}
 	if err := mgr.Add(runner); err != nil {
 		return fmt.Errorf("adding the sync loop: %w", err)
 	}
@@ -225,3 +250,11 @@ func (c cardReader) Card(ctx context.Context, sourceID, name string) (string, bo
 
 // storeClient adapts pkg/storageclient to the pipeline.
 type storeClient struct{ *storageclient.Client }
+
+// nonZero is d, or nil (the default) when d is zero.
+func nonZero(d time.Duration) *time.Duration {
+	if d <= 0 {
+		return nil
+	}
+	return &d
+}

@@ -38,6 +38,8 @@ type inferenceServiceWatch struct {
 	log      logr.Logger
 	poll     time.Duration
 	resolver atomic.Pointer[kserve.Resolver]
+	// fresh, when set, says where to read from after an API server outage.
+	fresh *freshness
 }
 
 var isvcGK = v1beta1.SchemeGroupVersion.WithKind("InferenceService").GroupKind()
@@ -124,6 +126,11 @@ func (w *inferenceServiceWatch) Servers(ctx context.Context) ([]normalize.Server
 	r := w.resolver.Load()
 	if r == nil {
 		return nil, pipeline.ErrServersNotReady
+	}
+	if w.fresh != nil {
+		rr := *r
+		rr.Reader = w.fresh.Reader()
+		r = &rr
 	}
 	return r.Servers(ctx)
 }
