@@ -2,6 +2,7 @@ package kserve
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/kserve/kserve/pkg/apis/serving/v1beta1"
@@ -160,4 +161,40 @@ func TestPredictorCandidate(t *testing.T) {
 	assert.True(t, PredictorCandidate(&metav1.ObjectMeta{OwnerReferences: []metav1.OwnerReference{{APIVersion: "serving.kserve.io/v1beta1", Kind: "InferenceService", Name: "x"}}}))
 	assert.False(t, PredictorCandidate(&metav1.ObjectMeta{OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: "x"}}}))
 	assert.False(t, PredictorCandidate(&metav1.ObjectMeta{Labels: map[string]string{"app": "x"}}))
+}
+
+func TestStripService(t *testing.T) {
+	full := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "m-predictor", UID: "u", ResourceVersion: "7",
+			Labels:          map[string]string{LabelInferenceService: "m", "component": "predictor", "app": "isvc.m-predictor"},
+			Annotations:     map[string]string{"kubectl.kubernetes.io/last-applied-configuration": strings.Repeat("x", 4096)},
+			ManagedFields:   []metav1.ManagedFieldsEntry{{Manager: "kserve"}},
+			OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "Deployment", Name: "d"}, {APIVersion: "serving.kserve.io/v1beta1", Kind: "InferenceService", Name: "m"}},
+		},
+		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeClusterIP, ClusterIP: "None", Selector: map[string]string{"app": "x"},
+			Ports: []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt(8080), Protocol: corev1.ProtocolTCP}}},
+	}
+	out, err := StripService(full)
+	require.NoError(t, err)
+	s := out.(*corev1.Service)
+	assert.Equal(t, "a", s.Namespace)
+	assert.Equal(t, "m-predictor", s.Name)
+	assert.Equal(t, "7", s.ResourceVersion)
+	assert.Equal(t, map[string]string{LabelInferenceService: "m", "component": "predictor"}, s.Labels)
+	assert.Empty(t, s.Annotations)
+	assert.Empty(t, s.ManagedFields)
+	require.Len(t, s.OwnerReferences, 1)
+	assert.Equal(t, "InferenceService", s.OwnerReferences[0].Kind)
+	assert.Equal(t, []corev1.ServicePort{{Name: "http", Port: 80, TargetPort: intstr.FromInt(8080)}}, s.Spec.Ports)
+	assert.Equal(t, "http://m-predictor.a.svc.cluster.local:8080", serviceURL(s), "what the resolver needs is kept")
+
+	other, err := StripService(&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "db", Labels: map[string]string{"app": "db"}},
+		Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Port: 5432}}}})
+	require.NoError(t, err)
+	assert.Empty(t, other.(*corev1.Service).Spec.Ports, "a Service no InferenceService claims keeps only its name")
+	assert.Empty(t, other.(*corev1.Service).Labels)
+
+	passthrough, err := StripService("not a Service")
+	require.NoError(t, err)
+	assert.Equal(t, "not a Service", passthrough)
 }
