@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"strconv"
@@ -143,17 +144,18 @@ Flags:
 	}
 	// The metrics and probe port first: a busy port is one clear error,
 	// before the controller manager starts anything that would then be
-	// stopped noisily. The manager binds it again a moment later.
+	// stopped noisily. The normalizer serves it with the same limits on
+	// slow clients as the other two binaries.
 	metricsAddress := *metricsAddr
-	if metricsAddress != "0" { // "0" turns controller-runtime's server off
+	var metricsListener net.Listener
+	if metricsAddress != "0" { // "0" turns the server off
 		if metricsAddress, err = httpserver.ListenAddress(metricsAddress); err != nil {
 			return fmt.Errorf("%s: %w", metricsSetting, err)
 		}
-		ln, err := httpserver.Bind(metricsAddress, metricsSetting)
-		if err != nil {
+		if metricsListener, err = httpserver.Bind(metricsAddress, metricsSetting); err != nil {
 			return err
 		}
-		_ = ln.Close()
+		defer metricsListener.Close()
 	}
 	log, flush, err := logging.New(*logLevel)
 	if err != nil {
@@ -208,6 +210,7 @@ Flags:
 		RestConfig:          kc.Config,
 		Namespace:           kc.Namespace,
 		MetricsAddress:      metricsAddress,
+		MetricsListener:     metricsListener,
 		LeaderElection:      *leaderElect,
 		Log:                 log,
 		Discovery:           disc,

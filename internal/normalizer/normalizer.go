@@ -8,12 +8,14 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -29,6 +31,7 @@ import (
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/catalogclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kserve"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalize"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/pipeline"
@@ -42,8 +45,15 @@ type Config struct {
 	// Namespace is the pod's namespace (leader election lease).
 	Namespace      string
 	MetricsAddress string
-	LeaderElection bool
-	Log            logr.Logger
+	// MetricsListener, when set, serves /metrics, /healthz and /readyz
+	// instead of MetricsAddress: the binary binds it first, so that a busy
+	// port is one clear error, and serves it with the same limits on slow
+	// clients as location and storage-rest (HTTPLimits; zero fields take
+	// httpserver.DefaultLimits).
+	MetricsListener net.Listener
+	HTTPLimits      httpserver.Limits
+	LeaderElection  bool
+	Log             logr.Logger
 
 	Discovery       discovery.Config
 	PollingInterval time.Duration
@@ -117,7 +127,7 @@ func Run(ctx context.Context, cfg Config) error {
 			&corev1.Service{}: {Transform: kserve.StripService},
 		}},
 		Metrics: metricsserver.Options{
-			BindAddress: cfg.MetricsAddress,
+			BindAddress: metricsBindAddress(cfg),
 			ExtraHandlers: map[string]http.Handler{
 				"/healthz": probeHandler(healthz.Ping),
 				"/readyz":  probeHandler(ready),
@@ -206,10 +216,43 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	cfg.Log.Info("starting rhoai-normalizer", "metricsAddress", cfg.MetricsAddress, "pollingInterval", cfg.PollingInterval.String(),
 		"storageURL", cfg.StorageURL, "format", string(cfg.Mapping.Format), "leaderElection", cfg.LeaderElection)
-	if err := mgr.Start(ctx); err != nil {
+	var served chan error
+	if cfg.MetricsListener != nil {
+		// Served beside the manager, not as one of its runnables: a standby
+		// replica (not elected) must answer its probes and metrics too.
+		mux := http.NewServeMux()
+		var gatherer prometheus.Gatherer = ctrlmetrics.Registry
+		if g, ok := cfg.MetricsRegistry.(prometheus.Gatherer); ok {
+			gatherer = g
+		}
+		mux.Handle("/metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
+		mux.Handle("/healthz", probeHandler(healthz.Ping))
+		mux.Handle("/readyz", probeHandler(ready))
+		srv := httpserver.NewServer(cfg.MetricsListener, mux, httpserver.Options{
+			Log: cfg.Log.WithName("metrics"), ShutdownTimeout: 5 * time.Second, Limits: cfg.HTTPLimits,
+		})
+		served = make(chan error, 1)
+		go func() { served <- srv.Serve(ctx) }()
+	}
+	err = mgr.Start(ctx)
+	if served != nil {
+		if serr := <-served; serr != nil && err == nil {
+			err = serr
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("running controller manager: %w", err)
 	}
 	return nil
+}
+
+// metricsBindAddress is where controller-runtime's own metrics server
+// listens: nowhere ("0") when the normalizer serves MetricsListener itself.
+func metricsBindAddress(cfg Config) string {
+	if cfg.MetricsListener != nil {
+		return "0"
+	}
+	return cfg.MetricsAddress
 }
 
 func probeHandler(check func(*http.Request) error) http.Handler {
