@@ -196,30 +196,34 @@ func TestYAMLFormat(t *testing.T) {
 
 func TestModelCard(t *testing.T) {
 	ts := newTestService(t, newFakeStorage(map[string]record.Record{
-		"granite__v1": withCard(doc("granite", 1), "ibm-granite/granite-8b", "# Granite\n\nA model."),
+		"granite__v1": withCard(doc("granite", 1), "ibm-granite__granite-8b", "# Granite\n\nA model."),
 	}), nil)
 	ts.load(t)
 
-	w := ts.do(http.MethodGet, "/modelcard?key=ibm-granite/granite-8b", nil)
+	w := ts.do(http.MethodGet, "/modelcard?key=ibm-granite__granite-8b", nil)
 	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
 	assert.Equal(t, "# Granite\n\nA model.", w.Body.String())
 	assert.Equal(t, "text/markdown; charset=utf-8", w.Header().Get("Content-Type"))
 	etag := w.Header().Get("ETag")
 	require.NotEmpty(t, etag)
 
-	w = ts.do(http.MethodGet, "/modelcard?key=ibm-granite%2Fgranite-8b", nil, header("If-None-Match", etag))
+	w = ts.do(http.MethodGet, "/modelcard?key=ibm-granite__granite-8b", nil, header("If-None-Match", etag))
 	assert.Equal(t, http.StatusNotModified, w.Code)
 	assert.Empty(t, w.Body.String())
-	w = ts.do(http.MethodGet, "/modelcard?key=ibm-granite/granite-8b", nil, header("If-None-Match", `"other", `+etag))
+	w = ts.do(http.MethodGet, "/modelcard?key=ibm-granite__granite-8b", nil, header("If-None-Match", `"other", `+etag))
 	assert.Equal(t, http.StatusNotModified, w.Code)
-	w = ts.do(http.MethodGet, "/modelcard?key=ibm-granite/granite-8b", nil, header("If-None-Match", "*"))
+	w = ts.do(http.MethodGet, "/modelcard?key=ibm-granite__granite-8b", nil, header("If-None-Match", "*"))
 	assert.Equal(t, http.StatusNotModified, w.Code)
 
-	require.Equal(t, http.StatusOK, ts.upsert(t, "granite__v1", withCard(doc("granite", 2), "ibm-granite/granite-8b", "# Granite\n\nBetter.")).Code)
-	w = ts.do(http.MethodGet, "/modelcard?key=ibm-granite/granite-8b", nil, header("If-None-Match", etag))
+	require.Equal(t, http.StatusOK, ts.upsert(t, "granite__v1", withCard(doc("granite", 2), "ibm-granite__granite-8b", "# Granite\n\nBetter.")).Code)
+	w = ts.do(http.MethodGet, "/modelcard?key=ibm-granite__granite-8b", nil, header("If-None-Match", etag))
 	require.Equal(t, http.StatusOK, w.Code, "the card changed: the old ETag no longer matches")
 	assert.Equal(t, "# Granite\n\nBetter.", w.Body.String())
 	assert.NotEqual(t, etag, w.Header().Get("ETag"))
+
+	// A card key must be a record key: storage-rest would never store
+	// another, so location does not serve one either.
+	assert.Equal(t, http.StatusBadRequest, ts.upsert(t, "granite__v1", withCard(doc("granite", 3), "ibm-granite/granite-8b", "# Granite")).Code)
 
 	w = ts.do(http.MethodGet, "/modelcard?key=unknown", nil)
 	assert.Equal(t, http.StatusNotFound, w.Code)

@@ -197,15 +197,11 @@ func (h *Handler) check(key, typ string, rec *record.Record) string {
 	if len(rec.Body) == 0 {
 		return "body is empty: it must hold the base64 of the model-catalog document"
 	}
-	if h.file == record.FileJSON && !json.Valid(rec.Body) {
-		return "body does not decode to a JSON document; the documented `oc get configmap ... | jq` inspection needs JSON (or run with NORMALIZER_FORMAT=CatalogInfoYamlFormat for YAML)"
+	// The rule location serves by: what is stored is always served.
+	if err := record.Validate(key, h.file, rec); err != nil {
+		return err.Error()
 	}
 	rec.ReconcilerType = typ
-	if rec.ModelCardKey != "" {
-		if err := record.ValidateKey(rec.ModelCardKey); err != nil {
-			return "modelCardKey: " + err.Error()
-		}
-	}
 	switch {
 	case rec.LastUpdateTimeSinceEpoch < 0:
 		return fmt.Sprintf("lastUpdateTimeSinceEpoch %d is negative", rec.LastUpdateTimeSinceEpoch)
