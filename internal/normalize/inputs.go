@@ -72,6 +72,27 @@ type CatalogModelRef struct {
 	Name string
 }
 
+// CatalogRefOf names the catalog model a model artifact was registered
+// from; ok is false for an artifact from elsewhere (another source kind,
+// no source fields). It is the one rule for that name: the pipeline fetches
+// the card under it and the mapping looks it up under it.
+func CatalogRefOf(a *openapi.ModelArtifact) (ref CatalogModelRef, ok bool) {
+	if k := strings.TrimSpace(a.GetModelSourceKind()); k != "" && k != "catalog" {
+		return CatalogModelRef{}, false
+	}
+	source := strings.TrimSpace(a.GetModelSourceClass())
+	name := strings.TrimSpace(a.GetModelSourceName())
+	if source == "" || name == "" {
+		return CatalogModelRef{}, false
+	}
+	// Registries fill the group apart or inside the name: either way the
+	// catalog knows the model as "group/name".
+	if g := strings.TrimSpace(a.GetModelSourceGroup()); g != "" && !strings.HasPrefix(name, g+"/") {
+		name = g + "/" + name
+	}
+	return CatalogModelRef{SourceID: source, Name: name}, true
+}
+
 // CatalogCards is a model-card lookup backed by a map, for Inputs.ModelCard.
 type CatalogCards map[CatalogModelRef]string
 

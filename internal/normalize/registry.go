@@ -394,19 +394,12 @@ func (b *builder) catalogCard(arts []openapi.ModelArtifact) string {
 	if b.modelCard == nil {
 		return ""
 	}
-	for _, a := range arts {
-		if k := deref(a.ModelSourceKind); k != "" && k != "catalog" {
+	for i := range arts {
+		ref, ok := CatalogRefOf(&arts[i])
+		if !ok {
 			continue
 		}
-		source := strings.TrimSpace(deref(a.ModelSourceClass))
-		name := strings.TrimSpace(deref(a.ModelSourceName))
-		if source == "" || name == "" {
-			continue
-		}
-		if g := strings.TrimSpace(deref(a.ModelSourceGroup)); g != "" {
-			name = g + "/" + name
-		}
-		if readme, ok := b.modelCard(source, name); ok && strings.TrimSpace(readme) != "" {
+		if readme, ok := b.modelCard(ref.SourceID, ref.Name); ok && strings.TrimSpace(readme) != "" {
 			return readme
 		}
 	}

@@ -6,12 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
-	"github.com/kubeflow/model-registry/pkg/openapi"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalize"
@@ -438,7 +436,7 @@ func (p *Pipeline) readCards(ctx context.Context) {
 		}
 		for _, arts := range rs.snapshot.VersionArtifacts {
 			for i := range arts {
-				if ref, ok := catalogRef(&arts[i]); ok {
+				if ref, ok := normalize.CatalogRefOf(&arts[i]); ok {
 					refs[ref] = true
 				}
 			}
@@ -467,17 +465,6 @@ func (p *Pipeline) readCards(ctx context.Context) {
 		return
 	}
 	p.succeed(&p.catalog.sourceState)
-}
-
-func catalogRef(a *openapi.ModelArtifact) (normalize.CatalogModelRef, bool) {
-	src, grp, name := a.GetModelSourceClass(), a.GetModelSourceGroup(), a.GetModelSourceName()
-	if src == "" || name == "" {
-		return normalize.CatalogModelRef{}, false
-	}
-	if grp != "" && !strings.HasPrefix(name, grp+"/") {
-		name = grp + "/" + name
-	}
-	return normalize.CatalogModelRef{SourceID: src, Name: name}, true
 }
 
 func (p *Pipeline) readStored(ctx context.Context) error {

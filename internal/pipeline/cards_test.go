@@ -1,0 +1,92 @@
+package pipeline
+
+import (
+	"context"
+	"testing"
+
+	"github.com/kubeflow/model-registry/pkg/openapi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryclient"
+)
+
+// fakeCatalog answers the model card of the catalog models it holds and
+// records what it was asked.
+type fakeCatalog struct {
+	cards map[[2]string]string
+	asked [][2]string
+}
+
+func (f *fakeCatalog) Card(_ context.Context, sourceID, name string) (string, bool, error) {
+	f.asked = append(f.asked, [2]string{sourceID, name})
+	c, ok := f.cards[[2]string{sourceID, name}]
+	return c, ok, nil
+}
+
+// artifactRegistry serves one model whose version's artifact came from the
+// catalog, described by art.
+type artifactRegistry struct{ art openapi.ModelArtifact }
+
+func (r artifactRegistry) Snapshot(context.Context) (*registryclient.Snapshot, error) {
+	rmID, mvID, artID := "1", "100", "1000"
+	r.art.Id = &artID
+	return &registryclient.Snapshot{
+		RegisteredModels: []openapi.RegisteredModel{{Id: &rmID, Name: "granite"}},
+		ModelVersions:    []openapi.ModelVersion{{Id: &mvID, Name: "v1", RegisteredModelId: rmID}},
+		VersionArtifacts: map[string][]openapi.ModelArtifact{mvID: {r.art}},
+	}, nil
+}
+
+// The card fetched from the catalog is the card shown: the pipeline and the
+// mapping name a catalog model the same way (one rule), whatever shape the
+// registry gives its source fields.
+func TestTheCatalogCardFetchedIsTheCardShown(t *testing.T) {
+	s := func(v string) *string { return &v }
+	for name, art := range map[string]openapi.ModelArtifact{
+		"group and name apart": {ModelSourceKind: s("catalog"), ModelSourceClass: s("validated"),
+			ModelSourceGroup: s("ibm-granite"), ModelSourceName: s("granite-8b")},
+		"a name that already carries its group": {ModelSourceKind: s("catalog"), ModelSourceClass: s("validated"),
+			ModelSourceGroup: s("ibm-granite"), ModelSourceName: s("ibm-granite/granite-8b")},
+		"spaces around the fields": {ModelSourceKind: s("catalog"), ModelSourceClass: s(" validated "),
+			ModelSourceGroup: s(" ibm-granite "), ModelSourceName: s(" granite-8b ")},
+		"no kind given": {ModelSourceClass: s("validated"),
+			ModelSourceGroup: s("ibm-granite"), ModelSourceName: s("granite-8b")},
+	} {
+		cat := &fakeCatalog{cards: map[[2]string]string{{"validated", "ibm-granite/granite-8b"}: "# Granite 8B"}}
+		store := newMemStore()
+		p := New(Config{
+			Discoverer: &fakeDiscovery{res: discovery.Result{
+				Registries: []discovery.Endpoint{{Name: "r", URL: "http://r"}},
+				Catalog:    &discovery.Endpoint{Name: "c", URL: "http://c"},
+			}},
+			NewRegistry: func(discovery.Endpoint) RegistryReader { return artifactRegistry{art} },
+			NewCatalog:  func(discovery.Endpoint) CardReader { return cat },
+			Store:       store,
+		})
+		_, err := p.Sync(context.Background())
+		require.NoError(t, err, name)
+		assert.Equal(t, [][2]string{{"validated", "ibm-granite/granite-8b"}}, cat.asked, "%s: the catalog is asked for the model", name)
+		recs, _ := store.Records(context.Background())
+		assert.Equal(t, "# Granite 8B", recs["granite__v1"].ModelCard, "%s: the card fetched is shown", name)
+	}
+
+	// An artifact from elsewhere (a URI, a Hugging Face import) has no
+	// catalog card and costs no catalog request.
+	cat := &fakeCatalog{}
+	p := New(Config{
+		Discoverer: &fakeDiscovery{res: discovery.Result{
+			Registries: []discovery.Endpoint{{Name: "r", URL: "http://r"}},
+			Catalog:    &discovery.Endpoint{Name: "c", URL: "http://c"},
+		}},
+		NewRegistry: func(discovery.Endpoint) RegistryReader {
+			return artifactRegistry{openapi.ModelArtifact{ModelSourceKind: s("hf"), ModelSourceClass: s("hub"), ModelSourceName: s("x/y")}}
+		},
+		NewCatalog: func(discovery.Endpoint) CardReader { return cat },
+		Store:      newMemStore(),
+	})
+	_, err := p.Sync(context.Background())
+	require.NoError(t, err)
+	assert.Empty(t, cat.asked, "no catalog request for a model that is not from the catalog")
+}
