@@ -127,7 +127,7 @@ Flags:
 		leaseDuration = fs.Duration("leader-elect-lease-duration", 15*time.Second, "with --leader-elect: how long a leader's lease lasts; a standby takes over at most this long (plus --leader-elect-retry-period) after the leader died")
 		renewDeadline = fs.Duration("leader-elect-renew-deadline", 10*time.Second, "with --leader-elect: how long the leader keeps trying to renew before it steps down (less than the lease duration)")
 		retryPeriod   = fs.Duration("leader-elect-retry-period", 2*time.Second, "with --leader-elect: how often candidates try to take or renew the lease")
-		storeResync   = fs.Duration("store-resync", 10*time.Minute, "how often what storage-rest holds is read again, so that hand edits and records no source produces are put right")
+		storeResync   = fs.Duration("store-resync", 10*time.Minute, "how often every record storage-rest holds is read again even when its digest (compared every sync) says nothing changed")
 	)
 	if err := fs.Parse(args); err != nil {
 		if err == flag.ErrHelp {

@@ -46,6 +46,9 @@ type CardReader interface {
 // Store is storage-rest (pkg/storageclient).
 type Store interface {
 	Records(ctx context.Context) (map[string]record.Record, error)
+	// Digest summarizes what is stored (record.Digest), for a cheap check
+	// that nobody else changed it.
+	Digest(ctx context.Context) (string, error)
 	Upsert(ctx context.Context, key, typ string, rec *record.Record) (*record.UpsertResult, error)
 	CurrentKeySet(ctx context.Context, keys []string) ([]string, error)
 }
@@ -64,7 +67,9 @@ type Config struct {
 	Log        logr.Logger
 	Metrics    *Metrics
 	// StoreResync is how often the stored state is re-read from
-	// storage-rest to heal drift (default 10m).
+	// storage-rest even when its digest says nothing changed (default 10m).
+	// Every sync compares the digest, so a hand edit or a record no source
+	// produces is put right by the next sync.
 	StoreResync time.Duration
 	// Concurrency is how many upserts are in flight at once
 	// (DefaultConcurrency).
@@ -86,8 +91,10 @@ type Pipeline struct {
 	catalog    *catalogSource
 	servers    *sourceState
 	serverList []normalize.Server
-	// stored mirrors what storage-rest holds, nil until read.
+	// stored mirrors what storage-rest holds, nil until read; digest is
+	// its record.Digest, kept up to date with every write of ours.
 	stored     map[string]record.Record
+	digest     record.Digest
 	storedRead time.Time
 	problems   map[string]bool
 	lastResult Result
@@ -233,8 +240,10 @@ func (p *Pipeline) Sync(ctx context.Context) (Result, error) {
 			p.storedRead = time.Time{}
 		} else {
 			p.cfg.Metrics.storeCalls.WithLabelValues("currentkeyset", "ok").Inc()
-			for _, k := range plan.Removals {
-				delete(p.stored, k)
+			// Everything outside plan.Keys is gone now: what we planned
+			// to remove, and whatever else storage-rest held.
+			for _, k := range append(plan.Removals, removed...) {
+				p.forget(k)
 			}
 			res.Removed = len(removed)
 			log.Info("removed records that no longer exist in any source", "keys", removed)
@@ -306,7 +315,7 @@ func (p *Pipeline) upsert(ctx context.Context, outs []normalize.Output) (ok, fai
 			continue
 		}
 		p.cfg.Metrics.storeCalls.WithLabelValues("upsert", "ok").Inc()
-		p.stored[r.key] = r.rec
+		p.remember(r.key, r.rec)
 		ok++
 	}
 	return ok, failed, refused
@@ -469,7 +478,21 @@ func (p *Pipeline) readCards(ctx context.Context) {
 
 func (p *Pipeline) readStored(ctx context.Context) error {
 	if p.stored != nil && p.cfg.Now().Sub(p.storedRead) < p.cfg.StoreResync {
-		return nil
+		d, err := p.cfg.Store.Digest(ctx)
+		var se interface{ StatusCode() int }
+		switch {
+		case err != nil && errors.As(err, &se) && se.StatusCode() == http.StatusNotFound:
+			// A storage-rest without /digest: re-read every StoreResync only.
+			return nil
+		case err != nil:
+			p.cfg.Metrics.storeCalls.WithLabelValues("digest", "error").Inc()
+			return fmt.Errorf("asking storage-rest what it holds (is the storage-rest sidecar running? STORAGE_URL): %w", err)
+		case d == p.digest.String():
+			p.cfg.Metrics.storeCalls.WithLabelValues("digest", "ok").Inc()
+			return nil
+		}
+		p.cfg.Metrics.storeCalls.WithLabelValues("digest", "ok").Inc()
+		p.cfg.Log.Info("storage-rest holds records this normalizer did not write (edited by hand, or written by someone else); reading them again to put them right")
 	}
 	recs, err := p.cfg.Store.Records(ctx)
 	if err != nil {
@@ -478,8 +501,26 @@ func (p *Pipeline) readStored(ctx context.Context) error {
 	}
 	p.cfg.Metrics.storeCalls.WithLabelValues("records", "ok").Inc()
 	p.stored = recs
+	p.digest = record.DigestOf(recs)
 	p.storedRead = p.cfg.Now()
 	return nil
+}
+
+// remember records that storage-rest now holds rec under key.
+func (p *Pipeline) remember(key string, rec record.Record) {
+	if old, ok := p.stored[key]; ok {
+		p.digest.Remove(key, &old)
+	}
+	p.stored[key] = rec
+	p.digest.Add(key, &rec)
+}
+
+// forget records that storage-rest no longer holds key.
+func (p *Pipeline) forget(key string) {
+	if old, ok := p.stored[key]; ok {
+		p.digest.Remove(key, &old)
+		delete(p.stored, key)
+	}
 }
 
 func (p *Pipeline) fail(s *sourceState, err error, msg string) {

@@ -47,6 +47,17 @@ func (m *memStore) Records(context.Context) (map[string]record.Record, error) {
 	return out, nil
 }
 
+func (m *memStore) Digest(context.Context) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.calls["digest"]++
+	if m.failAll {
+		return "", errors.New("connection refused")
+	}
+	d := record.DigestOf(m.recs)
+	return d.String(), nil
+}
+
 func (m *memStore) Upsert(_ context.Context, key, typ string, rec *record.Record) (*record.UpsertResult, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -175,9 +186,11 @@ func TestSyncPublishesAndIsIdempotent(t *testing.T) {
 	assert.Equal(t, []string{"granite__v1", "mnist__v1"}, f.store.keys())
 
 	before := f.store.total()
+	digests := f.store.calls["digest"]
 	res = f.sync(t)
 	assert.Equal(t, 0, res.Upserted)
-	assert.Equal(t, before, f.store.total(), "an unchanged sync makes no storage-rest call")
+	assert.Equal(t, digests+1, f.store.calls["digest"], "an unchanged sync asks for the digest")
+	assert.Equal(t, before+1, f.store.total(), "and makes no other storage-rest call")
 }
 
 type statusErr int

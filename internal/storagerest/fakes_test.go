@@ -182,3 +182,10 @@ func (l *fakeLocation) count() int {
 	defer l.mu.Unlock()
 	return len(l.recs)
 }
+
+func (f *fakeStore) Digest() (int, string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d := record.DigestOf(f.recs)
+	return d.Len(), d.String()
+}

@@ -60,6 +60,8 @@ type Store interface {
 	Get(key string) (record.Record, []byte, bool)
 	Keys() []string
 	Snapshot() []store.Item
+	// Digest summarizes the records by content (record.Digest).
+	Digest() (records int, digest string)
 	Ready() error
 }
 
@@ -146,6 +148,7 @@ func NewHandler(o Options) (http.Handler, error) {
 		r.Get("/list", h.list)
 		r.Get("/fetch", h.fetch)
 		r.Get("/records", h.records)
+		r.Get("/digest", h.digest)
 	})
 	return r, nil
 }
@@ -298,6 +301,16 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpserver.WriteJSON(w, http.StatusOK, record.KeyList{Keys: h.store.Keys()})
+}
+
+// digest serves GET /digest: the normalizer asks it every sync and reads
+// every record again only when it differs from what it wrote.
+func (h *Handler) digest(w http.ResponseWriter, r *http.Request) {
+	if !h.ready(w, r) {
+		return
+	}
+	n, d := h.store.Digest()
+	httpserver.WriteJSON(w, http.StatusOK, record.DigestAnswer{Records: n, Digest: d})
 }
 
 func (h *Handler) fetch(w http.ResponseWriter, r *http.Request) {

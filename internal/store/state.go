@@ -57,6 +57,8 @@ type state struct {
 	tombstones map[string]uint64
 	// view is the winning copy of every key.
 	view map[string]*entry
+	// digest summarizes view by content (record.Digest).
+	digest record.Digest
 	// dups are keys with a copy that maintenance may delete: one older than
 	// the winner, or identical to it.
 	dups map[string]struct{}
@@ -239,10 +241,15 @@ func (st *state) resolve(key string) {
 	switch {
 	case win == nil && prev != nil:
 		delete(st.view, key)
+		st.digest.Remove(key, &prev.rec)
 		st.onChange(key, nil)
 	case win == nil:
 	case prev == nil || !bytes.Equal(prev.raw, win.raw):
 		st.view[key] = win
+		if prev != nil {
+			st.digest.Remove(key, &prev.rec)
+		}
+		st.digest.Add(key, &win.rec)
 		rec := win.rec
 		st.onChange(key, &rec)
 	default:

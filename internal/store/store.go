@@ -382,6 +382,15 @@ func (s *Store) Snapshot() []Item {
 	return items
 }
 
+// Digest summarizes the stored records by content (record.Digest), so a
+// writer can tell without reading them all whether someone else changed
+// them.
+func (s *Store) Digest() (records int, digest string) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.st.digest.Len(), s.st.digest.String()
+}
+
 // Len is the number of stored records.
 func (s *Store) Len() int {
 	s.mu.RLock()

@@ -60,12 +60,15 @@ func TestRestartLosesNothing(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, removed)
 	delete(want, "model-0__v1")
+	wantDigest := record.DigestOf(want)
+	assert.Equal(t, wantDigest.String(), digestOf(first), "the digest follows every write")
 	first.stop()
 	_, err = first.Upsert(ctx, "late", rec("{}", 1))
 	assert.ErrorIs(t, err, store.ErrClosed, "a stopped store refuses writes")
 
 	second := startStore(t, ns)
 	assert.Len(t, second.Keys(), len(want))
+	assert.Equal(t, wantDigest.String(), digestOf(second), "a store loaded from the ConfigMaps has the same digest")
 	for key, w := range want {
 		got, js, ok := second.Get(key)
 		require.True(t, ok, key)
@@ -499,4 +502,9 @@ func TestDocumentedInspectionCommand(t *testing.T) {
 		require.Contains(t, docs, key, lines[i])
 		assert.JSONEq(t, docs[key], lines[i+1], key)
 	}
+}
+
+func digestOf(s *running) string {
+	_, d := s.Digest()
+	return d
 }

@@ -28,6 +28,14 @@ type RecordSet struct {
 	Records map[string]Record `json:"records"`
 }
 
+// DigestAnswer answers storage-rest's GET /digest: how many records it
+// holds and their Digest, for a writer to check cheaply that they are what
+// it wrote.
+type DigestAnswer struct {
+	Records int    `json:"records"`
+	Digest  string `json:"digest"`
+}
+
 // RemoveResult answers POST /currentkeyset.
 type RemoveResult struct {
 	Removed []string `json:"removed"`

@@ -120,6 +120,17 @@ func (c *Client) Records(ctx context.Context) (map[string]record.Record, error) 
 	return res.Records, nil
 }
 
+// Digest returns storage-rest's digest of the records it holds
+// (record.Digest); a *StatusError with Code 404 from a storage-rest too old
+// to have one.
+func (c *Client) Digest(ctx context.Context) (string, error) {
+	var res record.DigestAnswer
+	if err := c.do(ctx, http.MethodGet, "/digest", nil, &res); err != nil {
+		return "", err
+	}
+	return res.Digest, nil
+}
+
 func (c *Client) do(ctx context.Context, method, path string, body []byte, out any) error {
 	return (&jsonhttp.Client{Service: "storage-rest", Base: c.base, HTTP: c.http, Token: c.token}).Do(ctx, method, path, body, out)
 }
