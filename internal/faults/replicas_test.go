@@ -45,7 +45,6 @@ func TestTwoReplicas(t *testing.T) {
 	opts := testenv.StackOptions{LogLevel: "error", NormalizerArgs: []string{
 		"--leader-elect", "--leader-elect-lease-duration", lease.String(),
 		"--leader-elect-renew-deadline", renew.String(), "--leader-elect-retry-period", retryPeriod.String(),
-		"--store-resync", "3s",
 	}}
 	a, b := newStack(t, ns, reg, opts), newStack(t, ns, reg, opts)
 	a.StartAll()
@@ -91,8 +90,9 @@ func TestTwoReplicas(t *testing.T) {
 			"location %s lists the model the new leader published", s.LocationURL())
 	}
 
-	// An admin edits a record by hand (oc edit configmap): the leader puts
-	// its document back, and both locations serve the healed one.
+	// An admin edits a record by hand (oc edit configmap): the leader sees
+	// storage-rest's digest change at its next sync and puts its document
+	// back, and both locations serve the healed one.
 	key := keys[len(keys)/2]
 	healthy := before[key]
 	edited := healthy
