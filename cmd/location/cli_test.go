@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -23,34 +20,8 @@ import (
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver/httpservertest"
 )
 
-// runBinary runs the test binary as the location binary and returns its
-// exit code, stdout and stderr.
-func runBinary(t *testing.T, env []string, args ...string) (int, string, string) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(append(os.Environ(), runMainEnv+"=1"), env...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	done := make(chan error, 1)
-	require.NoError(t, cmd.Start())
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode(), stdout.String(), stderr.String()
-		}
-		require.NoError(t, err)
-		return 0, stdout.String(), stderr.String()
-	case <-time.After(30 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatalf("location %v did not exit; stderr:\n%s", args, &stderr)
-		return 0, "", ""
-	}
-}
-
 func TestVersionFlag(t *testing.T) {
-	code, stdout, stderr := runBinary(t, nil, "--version")
+	code, stdout, stderr := self.Run(t, nil, "--version")
 	assert.Equal(t, 0, code, stderr)
 	assert.Equal(t, "location version dev, commit unknown, built with "+runtime.Version()+"\n", stdout)
 	assert.Empty(t, stderr)
@@ -84,7 +55,7 @@ func TestBusyPortIsOneClearLine(t *testing.T) {
 		} else {
 			env = how
 		}
-		code, stdout, stderr := runBinary(t, append(env, "STORAGE_URL=http://127.0.0.1:1"), args...)
+		code, stdout, stderr := self.Run(t, append(env, "STORAGE_URL=http://127.0.0.1:1"), args...)
 		assert.Equal(t, 1, code)
 		assert.Empty(t, stdout)
 		lines := strings.Split(strings.TrimSpace(stderr), "\n")

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -18,18 +17,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
-// The test binary doubles as the location binary when re-executed with
-// this variable set, so the process test needs no separate build.
-const runMainEnv = "LOCATION_TEST_RUN_MAIN"
+// The test binary doubles as the location binary when re-executed, so the
+// process tests need no separate build.
+var self = testenv.Self{Name: "location", Env: "LOCATION_TEST_RUN_MAIN"}
 
 func TestMain(m *testing.M) {
-	if os.Getenv(runMainEnv) == "1" {
-		main()
-		os.Exit(0)
-	}
+	self.RunMainIfAsked(main)
 	os.Exit(m.Run())
 }
 
@@ -51,8 +48,7 @@ func TestBinaryServesAndStopsOnSIGTERM(t *testing.T) {
 	require.NoError(t, ln.Close())
 
 	var logs bytes.Buffer
-	cmd := exec.Command(os.Args[0], "--address="+addr)
-	cmd.Env = append(os.Environ(), runMainEnv+"=1", "STORAGE_URL="+storage.URL, "LOG_LEVEL=info")
+	cmd := self.Command([]string{"STORAGE_URL=" + storage.URL, "LOG_LEVEL=info"}, "--address="+addr)
 	cmd.Stderr = &logs
 	cmd.Stdout = &logs
 	require.NoError(t, cmd.Start())

@@ -1,17 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -23,61 +20,19 @@ import (
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
 )
 
-// The test binary doubles as the rhoai-normalizer binary when re-executed
-// with this variable set.
-const runMainEnv = "NORMALIZER_TEST_RUN_MAIN"
+// The test binary doubles as the rhoai-normalizer binary when re-executed,
+// without what would point it at real registries or a real cluster.
+var self = testenv.Self{Name: "rhoai-normalizer", Env: "NORMALIZER_TEST_RUN_MAIN", Clean: []string{
+	"METRICS_ADDRESS", "MODEL_REGISTRY_URL", "MODEL_CATALOG_URL", "MR_ROUTE", "KUBECONFIG", "KUBERNETES_SERVICE_HOST", "token", "ca.crt",
+}}
 
 func TestMain(m *testing.M) {
-	if os.Getenv(runMainEnv) == "1" {
-		main()
-		os.Exit(0)
-	}
+	self.RunMainIfAsked(main)
 	os.Exit(m.Run())
 }
 
-// binaryEnv is the environment of a re-executed binary: the test's, minus
-// what would point it at real registries or a real cluster.
-func binaryEnv(extra ...string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		switch k {
-		case "METRICS_ADDRESS", "MODEL_REGISTRY_URL", "MODEL_CATALOG_URL", "MR_ROUTE", "KUBECONFIG", "KUBERNETES_SERVICE_HOST", "token", "ca.crt":
-			continue
-		}
-		env = append(env, kv)
-	}
-	return append(append(env, runMainEnv+"=1"), extra...)
-}
-
-// runBinary runs the test binary as rhoai-normalizer and returns its exit
-// code, stdout and stderr.
-func runBinary(t *testing.T, env []string, args ...string) (int, string, string) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = binaryEnv(env...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	done := make(chan error, 1)
-	require.NoError(t, cmd.Start())
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode(), stdout.String(), stderr.String()
-		}
-		require.NoError(t, err)
-		return 0, stdout.String(), stderr.String()
-	case <-time.After(30 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatalf("rhoai-normalizer %v did not exit; stderr:\n%s", args, &stderr)
-		return 0, "", ""
-	}
-}
-
 func TestVersionFlag(t *testing.T) {
-	code, stdout, stderr := runBinary(t, nil, "--version")
+	code, stdout, stderr := self.Run(t, nil, "--version")
 	assert.Equal(t, 0, code, stderr)
 	assert.Equal(t, "rhoai-normalizer version dev, commit unknown, built with "+runtime.Version()+"\n", stdout)
 	assert.Empty(t, stderr)
@@ -91,12 +46,12 @@ func TestBusyPortIsOneClearLine(t *testing.T) {
 	require.NoError(t, err)
 	defer ln.Close()
 	addr := ln.Addr().String()
-	kubeconfig := unreachableKubeconfig(t)
+	kubeconfig := testenv.UnreachableKubeconfig(t)
 	for _, c := range []struct{ env, args []string }{
 		{args: []string{"--metrics-address=" + addr}},
 		{env: []string{"METRICS_ADDRESS=" + addr}},
 	} {
-		code, stdout, stderr := runBinary(t, c.env, append(c.args, "--kubeconfig="+kubeconfig)...)
+		code, stdout, stderr := self.Run(t, c.env, append(c.args, "--kubeconfig="+kubeconfig)...)
 		assert.Equal(t, 1, code)
 		assert.Empty(t, stdout)
 		lines := strings.Split(strings.TrimSpace(stderr), "\n")
@@ -107,31 +62,11 @@ func TestBusyPortIsOneClearLine(t *testing.T) {
 	}
 }
 
-// unreachableKubeconfig points at an API server that is not there: enough
-// for the normalizer to start its metrics and probe server.
-func unreachableKubeconfig(t *testing.T) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "kubeconfig")
-	require.NoError(t, os.WriteFile(p, []byte(`apiVersion: v1
-kind: Config
-clusters:
-- name: c
-  cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}
-users:
-- name: u
-  user: {token: t}
-contexts:
-- name: x
-  context: {cluster: c, user: u, namespace: default}
-current-context: x
-`), 0o600))
-	return p
-}
-
-// The metrics and probe server (controller-runtime's) cuts off a client
-// that sends its headers a byte at a time: its ReadHeaderTimeout is 32 s,
-// not configurable from here, so this test takes that long (and needs a
-// real API server: the manager reads discovery before serving). It also
+// The binary's metrics and probe server cuts off a client that sends its
+// headers a byte at a time, with the default limits (10 s for headers; the
+// body and shorter limits are internal/normalizer's
+// TestMetricsServerCutsOffSlowClients). It needs a real API server: the
+// manager reads discovery before it starts. It also
 // serves build_info and {"status":"ok"} on /healthz, and the start-up
 // line names the build.
 func TestMetricsServerCutsOffSlowHeaders(t *testing.T) {
@@ -139,10 +74,9 @@ func TestMetricsServerCutsOffSlowHeaders(t *testing.T) {
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	require.NoError(t, ln.Close())
-	var logs safeBuffer
-	cmd := exec.Command(os.Args[0], "--metrics-address="+addr, "--kubeconfig="+apiServerKubeconfig(t), "--shutdown-timeout=2s",
-		"--storage-url=http://127.0.0.1:1")
-	cmd.Env = binaryEnv("MODEL_REGISTRY_URL=http://127.0.0.1:1")
+	var logs testenv.SyncBuffer
+	cmd := self.Command([]string{"MODEL_REGISTRY_URL=http://127.0.0.1:1"},
+		"--metrics-address="+addr, "--kubeconfig="+apiServerKubeconfig(t), "--shutdown-timeout=2s", "--storage-url=http://127.0.0.1:1")
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)
@@ -226,22 +160,4 @@ func apiServerKubeconfig(t *testing.T) string {
 	p := filepath.Join(t.TempDir(), "kubeconfig")
 	require.NoError(t, os.WriteFile(p, kc, 0o600))
 	return p
-}
-
-// safeBuffer is a bytes.Buffer a process writes to while the test reads.
-type safeBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *safeBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *safeBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

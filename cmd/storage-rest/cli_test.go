@@ -1,18 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"io"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -22,44 +17,20 @@ import (
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver/httpservertest"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
 )
 
-// The test binary doubles as the storage-rest binary when re-executed
-// with this variable set.
-const runMainEnv = "STORAGE_REST_TEST_RUN_MAIN"
+// The test binary doubles as the storage-rest binary when re-executed.
+var self = testenv.Self{Name: "storage-rest", Env: "STORAGE_REST_TEST_RUN_MAIN"}
 
 func TestMain(m *testing.M) {
-	if os.Getenv(runMainEnv) == "1" {
-		main()
-		os.Exit(0)
-	}
+	self.RunMainIfAsked(main)
 	os.Exit(m.Run())
 }
 
-// runBinary runs the test binary as storage-rest and returns its exit
-// code, stdout and stderr.
 func runBinary(t *testing.T, env []string, args ...string) (int, string, string) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(append(os.Environ(), runMainEnv+"=1"), env...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	done := make(chan error, 1)
-	require.NoError(t, cmd.Start())
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode(), stdout.String(), stderr.String()
-		}
-		require.NoError(t, err)
-		return 0, stdout.String(), stderr.String()
-	case <-time.After(30 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Fatalf("storage-rest %v did not exit; stderr:\n%s", args, &stderr)
-		return 0, "", ""
-	}
+	return self.Run(t, env, args...)
 }
 
 func TestVersionFlag(t *testing.T) {
@@ -92,27 +63,6 @@ func TestBusyPortIsOneClearLine(t *testing.T) {
 	}
 }
 
-// unreachableKubeconfig points at an API server that is not there: enough
-// for storage-rest to start serving (reads answer 503 until it loads).
-func unreachableKubeconfig(t *testing.T) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "kubeconfig")
-	require.NoError(t, os.WriteFile(p, []byte(`apiVersion: v1
-kind: Config
-clusters:
-- name: c
-  cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}
-users:
-- name: u
-  user: {token: t}
-contexts:
-- name: x
-  context: {cluster: c, user: u, namespace: default}
-current-context: x
-`), 0o600))
-	return p
-}
-
 // The binary's server cuts slow clients off (timeouts shortened here), and
 // serves build_info and {"status":"ok"} on /healthz.
 func TestBinaryCutsOffSlowClients(t *testing.T) {
@@ -126,7 +76,7 @@ func TestBinaryCutsOffSlowClients(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--address=" + addr, "--kubeconfig=" + unreachableKubeconfig(t), "--log-level=error", "--shutdown-timeout=2s"},
+		done <- run(ctx, []string{"--address=" + addr, "--kubeconfig=" + testenv.UnreachableKubeconfig(t), "--log-level=error", "--shutdown-timeout=2s"},
 			envOf(map[string]string{"BRIDGE_URL": "http://127.0.0.1:1"}), io.Discard, io.Discard)
 	}()
 	base := "http://" + addr
@@ -171,9 +121,8 @@ func TestStartUpLineNamesTheBuild(t *testing.T) {
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	require.NoError(t, ln.Close())
-	var logs safeBuffer
-	cmd := exec.Command(os.Args[0], "--address="+addr, "--kubeconfig="+unreachableKubeconfig(t), "--shutdown-timeout=2s")
-	cmd.Env = append(os.Environ(), runMainEnv+"=1", "BRIDGE_URL=http://127.0.0.1:1")
+	var logs testenv.SyncBuffer
+	cmd := self.Command([]string{"BRIDGE_URL=http://127.0.0.1:1"}, "--address="+addr, "--kubeconfig="+testenv.UnreachableKubeconfig(t), "--shutdown-timeout=2s")
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)
@@ -188,22 +137,4 @@ func TestStartUpLineNamesTheBuild(t *testing.T) {
 		_ = cmd.Process.Kill()
 		t.Fatalf("storage-rest did not stop on SIGTERM:\n%s", &logs)
 	}
-}
-
-// safeBuffer is a bytes.Buffer a process writes to while the test reads.
-type safeBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *safeBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *safeBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
