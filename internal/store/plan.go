@@ -18,9 +18,9 @@ type change struct {
 // operations wants it. Writes happen in phases so that a crash between two
 // of them loses nothing: phase 1 writes records to their (new) places and
 // deletes removed keys, phase 2 deletes the old copies of records that
-// moved, phase 3 deletes spill ConfigMaps left empty. Every write is made
-// against the resourceVersion the plan was computed from; a conflict makes
-// the Store re-read and plan again.
+// moved, phase 3 deletes spill ConfigMaps left empty. Every entry a write
+// changes is tested against its value in the state the plan was computed
+// from (patch.go); a failed test makes the Store re-read and plan again.
 type plan struct {
 	st    *state
 	limit int

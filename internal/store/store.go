@@ -6,9 +6,11 @@
 //
 // A watch keeps an in-memory copy of those ConfigMaps, so reads and
 // unchanged upserts never call the API server. Writes are batched by one
-// writer goroutine, made against the resourceVersion they were planned from,
-// and re-read and re-planned on conflict, so several replicas may share the
-// ConfigMaps without losing each other's writes.
+// writer goroutine into JSON patches that test each entry they change
+// against the value they were planned from (patch.go), and are re-read and
+// re-planned when one of those entries changed meanwhile, so several
+// replicas and an admin may share the ConfigMaps without losing each
+// other's writes or invalidating each other's unrelated ones.
 package store
 
 import (
