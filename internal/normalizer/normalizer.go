@@ -217,6 +217,8 @@ func Run(ctx context.Context, cfg Config) error {
 	cfg.Log.Info("starting rhoai-normalizer", "metricsAddress", cfg.MetricsAddress, "pollingInterval", cfg.PollingInterval.String(),
 		"storageURL", cfg.StorageURL, "format", string(cfg.Mapping.Format), "leaderElection", cfg.LeaderElection)
 	var served chan error
+	sctx, stopServing := context.WithCancel(ctx)
+	defer stopServing()
 	if cfg.MetricsListener != nil {
 		// Served beside the manager, not as one of its runnables: a standby
 		// replica (not elected) must answer its probes and metrics too.
@@ -232,9 +234,10 @@ func Run(ctx context.Context, cfg Config) error {
 			Log: cfg.Log.WithName("metrics"), ShutdownTimeout: 5 * time.Second, Limits: cfg.HTTPLimits,
 		})
 		served = make(chan error, 1)
-		go func() { served <- srv.Serve(ctx) }()
+		go func() { served <- srv.Serve(sctx) }()
 	}
 	err = mgr.Start(ctx)
+	stopServing() // also when the manager failed on its own
 	if served != nil {
 		if serr := <-served; serr != nil && err == nil {
 			err = serr
