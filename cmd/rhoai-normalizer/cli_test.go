@@ -88,14 +88,7 @@ func TestMetricsServerCutsOffSlowHeaders(t *testing.T) {
 		}
 	}()
 	base := "http://" + addr
-	require.Eventually(t, func() bool {
-		resp, err := http.Get(base + "/healthz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 30*time.Second, 20*time.Millisecond, "the metrics server did not start:\n%s", &logs)
+	testenv.WaitOK(t, base+"/healthz", 30*time.Second)
 	assert.Regexp(t, `"msg":"rhoai-normalizer build","version":"dev","commit":"unknown","goVersion":"go[^"]+"`, logs.String())
 
 	resp, err := http.Get(base + "/healthz")

@@ -80,14 +80,7 @@ func TestBinaryCutsOffSlowClients(t *testing.T) {
 			envOf(map[string]string{"BRIDGE_URL": "http://127.0.0.1:1"}), io.Discard, io.Discard)
 	}()
 	base := "http://" + addr
-	require.Eventually(t, func() bool {
-		resp, err := http.Get(base + "/healthz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 20*time.Second, 10*time.Millisecond)
+	testenv.WaitOK(t, base+"/healthz", 20*time.Second)
 
 	c, stop := httpservertest.SlowHeaders(t, addr)
 	httpservertest.AssertClosedSoon(t, c, "headers a byte at a time")

@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -16,6 +15,8 @@ import (
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver/httpservertest"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
 )
 
 // The normalizer's metrics and probe server has the same limits on slow
@@ -52,46 +53,17 @@ func TestMetricsServerCutsOffSlowClients(t *testing.T) {
 		}
 	})
 
-	require.Eventually(t, func() bool {
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 30*time.Second, 20*time.Millisecond)
+	testenv.WaitOK(t, "http://"+addr+"/healthz", 30*time.Second)
 	resp, err := http.Get("http://" + addr + "/metrics")
 	require.NoError(t, err)
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	assert.Contains(t, string(b), "rhoai_connector_normalizer_records_published", "the normalizer's own registry is served")
 
-	for name, start := range map[string]string{
-		"headers": "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: ",
-		"body":    "POST /readyz HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n",
-	} {
-		c, err := net.Dial("tcp", addr)
-		require.NoError(t, err, name)
-		_, err = io.WriteString(c, start)
-		require.NoError(t, err, name)
-		cut := make(chan struct{})
-		go func() { // a byte every 100 ms, until the server hangs up
-			defer close(cut)
-			for i := 0; i < 100; i++ {
-				time.Sleep(100 * time.Millisecond)
-				if _, err := io.WriteString(c, "x"); err != nil {
-					return
-				}
-			}
-		}()
-		require.NoError(t, c.SetReadDeadline(time.Now().Add(8*time.Second)))
-		got, err := io.ReadAll(c)
-		var ne net.Error
-		if err != nil && assert.ErrorAs(t, err, &ne, name) {
-			assert.False(t, ne.Timeout(), "%s: a slow client kept its connection past the limits", name)
-		}
-		assert.False(t, strings.HasPrefix(string(got), "HTTP/1.1 200"), "%s: a slow client was served: %q", name, got)
-		c.Close()
-		<-cut
-	}
+	c, stop := httpservertest.SlowHeaders(t, addr)
+	httpservertest.AssertClosedSoon(t, c, "headers a byte at a time")
+	stop()
+	c, stop = httpservertest.SlowBody(t, addr, "/readyz")
+	httpservertest.AssertClosedSoon(t, c, "a body a byte at a time")
+	stop()
 }
