@@ -1,13 +1,12 @@
 package normalize
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"sort"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/backstage/entity"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
-	"sigs.k8s.io/yaml"
 )
 
 // encodeAll finishes each draft (model card links need the final key),
@@ -18,7 +17,7 @@ func (b *builder) encodeAll() []Output {
 	for _, d := range b.drafts {
 		key, err := recordKey(d.segments)
 		if err != nil {
-			b.problem(d.identity, "key", fmt.Sprintf("no valid record key could be built (%v); not published", err), true)
+			b.skip(d.identity, "key", ReasonInvalidName, fmt.Sprintf("no valid record key could be built (%v); not published", err))
 			continue
 		}
 		doc := modelcatalog.Document{}
@@ -37,12 +36,12 @@ func (b *builder) encodeAll() []Output {
 		}
 		sort.Slice(doc.Models, func(i, j int) bool { return doc.Models[i].Name < doc.Models[j].Name })
 		if err := ValidateDocument(doc); err != nil {
-			b.problem(d.identity, "", fmt.Sprintf("the document built for it is invalid (%v); not published", err), true)
+			b.skip(d.identity, "", ReasonInvalidDocument, fmt.Sprintf("the document built for it is invalid (%v); not published", err))
 			continue
 		}
 		body, err := encode(doc, b.format)
 		if err != nil {
-			b.problem(d.identity, "", fmt.Sprintf("encoding failed (%v); not published", err), true)
+			b.skip(d.identity, "", ReasonInvalidDocument, fmt.Sprintf("encoding failed (%v); not published", err))
 			continue
 		}
 		outs = append(outs, Output{Key: key, Type: d.typ, Doc: doc, ModelCard: d.modelCard, Body: body})
@@ -71,125 +70,10 @@ func encode(doc modelcatalog.Document, format Format) ([]byte, error) {
 	return json.Marshal(doc)
 }
 
-// Backstage entity shapes for the legacy catalog-info YAML format.
-type entity struct {
-	APIVersion string     `json:"apiVersion"`
-	Kind       string     `json:"kind"`
-	Metadata   entityMeta `json:"metadata"`
-	Spec       entitySpec `json:"spec"`
-}
-
-type entityMeta struct {
-	Name        string            `json:"name"`
-	Description string            `json:"description,omitempty"`
-	Tags        []string          `json:"tags,omitempty"`
-	Annotations map[string]string `json:"annotations,omitempty"`
-	Links       []entityLink      `json:"links,omitempty"`
-}
-
-type entityLink struct {
-	URL   string `json:"url"`
-	Title string `json:"title,omitempty"`
-}
-
-type entitySpec struct {
-	Type         string   `json:"type"`
-	Owner        string   `json:"owner"`
-	Lifecycle    string   `json:"lifecycle,omitempty"`
-	ProvidesAPIs []string `json:"providesApis,omitempty"`
-	DependsOn    []string `json:"dependsOn,omitempty"`
-	DependencyOf []string `json:"dependencyOf,omitempty"`
-	Definition   string   `json:"definition,omitempty"`
-}
-
-// Entity types the model-catalog plugins create.
-const (
-	EntityTypeModelServer = "model-server"
-	EntityTypeAIModel     = "ai-model"
-	// annotationTechDocsRef is what the 0.7.x plugin derives from the model
-	// TechDocs annotation.
-	annotationTechDocsRef = "backstage.io/techdocs-ref"
-)
-
 // catalogInfoYAML renders the entities the 0.7.x plugin would build from
-// doc: a Component (model-server) and an API for the model server, then a
-// Resource (ai-model) per model, as multi-document YAML.
+// doc (a Component and an API for the model server, a Resource per model)
+// as multi-document YAML; internal/backstage/entity holds the shape, shared
+// with location's catalog-info.yaml endpoints.
 func catalogInfoYAML(doc modelcatalog.Document) ([]byte, error) {
-	var ents []entity
-	if s := doc.ModelServer; s != nil {
-		comp := entity{
-			APIVersion: "backstage.io/v1alpha1",
-			Kind:       "Component",
-			Metadata: entityMeta{
-				Name: s.Name, Description: s.Description, Tags: s.Tags,
-				Annotations: s.Annotations, Links: links(entityLink{URL: s.HomepageURL, Title: "Homepage"}),
-			},
-			Spec: entitySpec{Type: EntityTypeModelServer, Owner: s.Owner, Lifecycle: s.Lifecycle},
-		}
-		for _, m := range doc.Models {
-			comp.Spec.DependsOn = append(comp.Spec.DependsOn, "resource:"+m.Name)
-		}
-		if a := s.API; a != nil {
-			comp.Spec.ProvidesAPIs = []string{"api:" + s.Name}
-		}
-		ents = append(ents, comp)
-		if a := s.API; a != nil {
-			ents = append(ents, entity{
-				APIVersion: "backstage.io/v1alpha1",
-				Kind:       "API",
-				Metadata: entityMeta{
-					Name: s.Name, Description: "API of model server " + s.Name, Tags: a.Tags,
-					Annotations: a.Annotations, Links: links(entityLink{URL: a.URL, Title: "API"}),
-				},
-				Spec: entitySpec{Type: a.Type, Owner: s.Owner, Lifecycle: s.Lifecycle, Definition: a.Spec},
-			})
-		}
-	}
-	for _, m := range doc.Models {
-		ann := cloneMap(m.Annotations)
-		if td := m.Annotations[modelcatalog.AnnotationTechDocs]; td != "" {
-			setAnnotation(&ann, annotationTechDocsRef, "url:"+td)
-		}
-		res := entity{
-			APIVersion: "backstage.io/v1alpha1",
-			Kind:       "Resource",
-			Metadata: entityMeta{
-				Name: m.Name, Description: m.Description, Tags: m.Tags, Annotations: ann,
-				Links: links(
-					entityLink{URL: m.ArtifactLocationURL, Title: "Artifact location"},
-					entityLink{URL: m.HowToUseURL, Title: "How to use"},
-					entityLink{URL: m.License, Title: "License"},
-				),
-			},
-			Spec: entitySpec{Type: EntityTypeAIModel, Owner: m.Owner},
-		}
-		if doc.ModelServer != nil {
-			res.Spec.DependencyOf = []string{"component:" + doc.ModelServer.Name}
-		}
-		ents = append(ents, res)
-	}
-	var buf bytes.Buffer
-	for i, e := range ents {
-		data, err := yaml.Marshal(e)
-		if err != nil {
-			return nil, fmt.Errorf("encoding %s %q as YAML: %w", e.Kind, e.Metadata.Name, err)
-		}
-		if i > 0 {
-			buf.WriteString("---\n")
-		}
-		buf.Write(data)
-	}
-	return buf.Bytes(), nil
-}
-
-// links keeps the links whose URL is an http(s) URL (Backstage shows them
-// as clickable links; anything else would be a broken one).
-func links(cands ...entityLink) []entityLink {
-	var out []entityLink
-	for _, l := range cands {
-		if httpURL(l.URL) {
-			out = append(out, l)
-		}
-	}
-	return out
+	return entity.YAML(doc)
 }
