@@ -52,7 +52,9 @@ type builder struct {
 	owner, lifecycle string
 	format           Format
 	baseURL          string
-	modelCard        func(sourceID, name string) (string, bool)
+	// dashboard is the OpenShift AI dashboard's base URL, "" for none.
+	dashboard string
+	modelCard func(sourceID, name string) (string, bool)
 
 	problems []Problem
 	servers  []*Server // sorted by namespace/name, one per InferenceService
@@ -130,6 +132,7 @@ func newBuilder(in Inputs, opts Options) *builder {
 	if b.baseURL == "" {
 		b.baseURL = DefaultLocationBaseURL
 	}
+	b.dashboard = b.dashboardBase(opts)
 	b.intakeServers(in.Servers)
 	return b
 }
@@ -317,6 +320,7 @@ func (b *builder) serverBase(object string, s *Server, md metadata) (modelcatalo
 	auth := s.AuthEnabled || strings.EqualFold(strings.TrimSpace(isvc.Annotations[AnnotationEnableAuth]), "true")
 	ms.Authentication = &auth
 	ms.HomepageURL = md.value(keyHomepageURL)
+	setDashboardLink(&ms, b.serverDashboardURL(isvc.Namespace, isvc.Name))
 
 	apiURL, externalURL, serviceURL := endpoints(s)
 	setAnnotation(&ms.Annotations, modelcatalog.AnnotationInternalServiceURL, serviceURL)

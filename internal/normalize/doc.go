@@ -73,6 +73,9 @@
 //	annotation openshift.io/description             modelServer.description
 //	  → "Model server <ns>/<name> (KServe InferenceService) serving version <v> of model <m>."
 //	property "Homepage URL"                         modelServer.homepageURL
+//	  → the server's dashboard page (see Links back to OpenShift AI)
+//	dashboard page of the version                   models[0].annotations["rhdh.modelcatalog.io/dashboard-url"]
+//	dashboard page of the InferenceService          modelServer.annotations["rhdh.modelcatalog.io/dashboard-url"]
 //	external URL → Service URL (see Endpoints)      modelServer.API.url
 //	property "API Type", lower-cased, default       modelServer.API.type
 //	  openapi (other values reported, openapi used)
@@ -170,6 +173,50 @@
 //	.../license: an http(s) URL                     models[*].license
 //	.../license: a name                             models[*].annotations["rhdh.modelcatalog.io/license"]
 //	.../techdocs (http(s) only)                     models[*].annotations TechDocs and techdocs
+//	dashboard page of the InferenceService          models[*].annotations["rhdh.modelcatalog.io/dashboard-url"],
+//	                                                  modelServer.annotations[same], modelServer.homepageURL
+//	                                                  (unless .../homepageurl is set)
+//
+// # Links back to OpenShift AI
+//
+// With a dashboard base URL (Options.DashboardURL: RHOAI_DASHBOARD_URL, else
+// the https host of the dashboard's Route, found by internal/discovery),
+// every model and model server carries the page that shows it in the
+// OpenShift AI dashboard, in the annotation
+// rhdh.modelcatalog.io/dashboard-url (modelcatalog.AnnotationDashboardURL);
+// the catalog-info YAML turns it into a link titled "OpenShift AI
+// dashboard". The model-catalog schema gives models no link field, and the
+// 1.x plugin builds links only from API.url, homepageURL and artifacts, so
+// a model server's homepageURL defaults to its dashboard page (a "Homepage
+// URL" property or .../homepageurl annotation still wins). Without a base
+// URL no link is published. Each path segment is URL-escaped.
+//
+//	<base>/model-registry/<registry>/registeredModels/<rmId>/versions/<mvId>
+//	    a registered model version (models[0] of its record); <registry> is
+//	    the ModelRegistry's name: the discovered Route name without the
+//	    operator's "-https", the Service name, or the first label of an
+//	    explicit URL's host without "-rest"
+//	<base>/modelServing/<namespace>/metrics/<InferenceService>
+//	    a deployed InferenceService (modelServer, and the models of a
+//	    KServe-only record); with model metrics off the dashboard shows the
+//	    project's deployments instead
+//
+// These are the routes of the dashboard that ships with OpenShift AI 2.25:
+// github.com/opendatahub-io/odh-dashboard tag v2.38.0 (commit 1f9f805e,
+// "chore:version upgrade for 2.25"; maintained on branch stable-2.x).
+// The model registry UI is mounted at /model-registry/* in
+// packages/model-registry/upstream/frontend/src/odh/extensions.ts, its
+// pages in .../app/pages/modelRegistry/ModelRegistryRoutes.tsx
+// (registeredModels/:registeredModelId/versions/:modelVersionId, whose
+// index opens the details tab); the deployed model's page is the link of
+// the Models > Model deployments table,
+// packages/model-serving/src/components/metrics/DeploymentMetricsLink.tsx
+// and frontend/src/pages/modelServing/ModelServingRoutes.tsx
+// (/modelServing/:namespace/metrics/:inferenceService). OpenShift AI 3.x
+// dashboards (v3.0.0 on) moved the registry to
+// /ai-hub/registry/<registry>/registered-models/... (later
+// /ai-hub/models/registry/...) without a redirect from /model-registry,
+// but still redirect /modelServing/* to their deployments pages.
 //
 // # Names and validity
 //

@@ -83,6 +83,7 @@ func (b *builder) kserveDraft(s *Server) *draft {
 		m.Name = spec.name
 		m.Annotations = nil
 		setAnnotation(&m.Annotations, modelNameAnnotation, spec.servedName)
+		setModelDashboardLink(&m, ms.Annotations[modelcatalog.AnnotationDashboardURL])
 		setLicense(&m, licenseLink, licenseName)
 		b.techDocs(identity, md, &m)
 		d.models = append(d.models, &modelDraft{identity: identity + " model " + spec.from, m: m})

@@ -48,4 +48,8 @@ type Options struct {
 	// LocationBaseURL is where the 0.7.x plugin reaches the location service;
 	// model card links are <LocationBaseURL>/modelcard?key=<key>.
 	LocationBaseURL string
+	// DashboardURL returns the base URL of the OpenShift AI dashboard
+	// (https://<host>), "" when there is none: then no dashboard links are
+	// published. Build calls it once. nil means no dashboard.
+	DashboardURL func() string
 }

@@ -319,6 +319,7 @@ func (b *builder) registryDraft(identity, registry string, rm *openapi.Registere
 		modelName = rm.Name + "-" + v.Name
 	}
 	setAnnotation(&m.Annotations, modelNameAnnotation, modelName)
+	setModelDashboardLink(&m, b.versionDashboardURL(registry, *rm.Id, *v.Id))
 
 	d := &draft{identity: identity, typ: record.TypeKubeflow, segments: []string{seg1, seg2}}
 	md0 := &modelDraft{identity: identity + " model", m: m}
