@@ -313,7 +313,7 @@ func (b *builder) serverBase(object string, s *Server, md metadata) (modelcatalo
 	ref := nsName{isvc.Namespace, isvc.Name}
 	name, ok := backstage.EntityName(isvc.Name)
 	if !ok {
-		b.problem(object, "", fmt.Sprintf("InferenceService name %q has no letter or digit Backstage accepts; its model server is not published", isvc.Name), true)
+		b.skip(object, "", ReasonInvalidName, fmt.Sprintf("InferenceService name %q has no letter or digit Backstage accepts; its model server is not published", isvc.Name))
 		return modelcatalog.ModelServer{}, false
 	}
 	ms := modelcatalog.ModelServer{Name: name}

@@ -19,7 +19,11 @@ func (b *builder) addKServeOnly() {
 	for _, s := range b.servers {
 		isvc := s.InferenceService
 		ref := nsName{isvc.Namespace, isvc.Name}
-		if b.claimed[ref] || !Ready(isvc) {
+		if b.claimed[ref] {
+			continue
+		}
+		if !Ready(isvc) {
+			b.skip("InferenceService "+ref.String(), "status", ReasonNotReady, notReadyCause(isvc)+"; a KServe-only model server is published once it is Ready and has status.url (oc describe inferenceservice says why not)")
 			continue
 		}
 		if d := b.kserveDraft(s); d != nil {
@@ -35,7 +39,7 @@ func (b *builder) kserveDraft(s *Server) *draft {
 	ns, ok1 := backstage.EntityName(isvc.Namespace)
 	name, ok2 := backstage.EntityName(isvc.Name)
 	if !ok1 || !ok2 {
-		b.problem(identity, "", "namespace or name has no letter or digit Backstage accepts; not published", true)
+		b.skip(identity, "", ReasonInvalidName, "namespace or name has no letter or digit Backstage accepts; not published")
 		return nil
 	}
 	md := annotationMetadata(isvc.Annotations)
@@ -89,7 +93,7 @@ func (b *builder) kserveDraft(s *Server) *draft {
 		d.models = append(d.models, &modelDraft{identity: identity + " model " + spec.from, m: m})
 	}
 	if len(d.models) == 0 {
-		b.problem(identity, "", "none of its rhdh.io/model-* annotations names a model Backstage accepts; not published", true)
+		b.skip(identity, "", ReasonInvalidName, "none of its rhdh.io/model-* annotations names a model Backstage accepts; not published")
 		return nil
 	}
 	return d

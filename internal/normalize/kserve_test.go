@@ -47,7 +47,10 @@ func TestKServeOnlyReadiness(t *testing.T) {
 	outs, probs := build(t, kserveInputs(Server{InferenceService: notReady}, Server{InferenceService: noURL},
 		Server{InferenceService: noIngress}, Server{InferenceService: never}), Options{})
 	assert.Empty(t, outs)
-	assert.Empty(t, probs)
+	require.Len(t, probs, 4, "one not-ready problem each: %v", probs)
+	for _, p := range probs {
+		assert.Equal(t, ReasonNotReady, p.Reason, "%v", p)
+	}
 	assert.True(t, Ready(isvc("ns", "e", nil, nil, true)))
 	assert.False(t, Ready(nil))
 }

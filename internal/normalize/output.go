@@ -29,9 +29,15 @@ type Problem struct {
 	Field string
 	// Message says what was done and how to fix it.
 	Message string
-	// Rejected is true when the object was not published at all because it
-	// could not be made valid (count these as records rejected as invalid).
+	// Rejected is true when the object is not published at all ("not
+	// published": skipped); false when it is published with adjustments (a
+	// value dropped or changed so that Backstage accepts it).
 	Rejected bool
+	// Reason says why a rejected object is not published (one of Reasons);
+	// "" when Rejected is false. Reason.Invalid tells the objects Backstage
+	// would reject from those skipped because of their state in the
+	// sources (archived, not Ready, ...).
+	Reason Reason
 }
 
 // String renders the problem for a log line.

@@ -112,6 +112,8 @@ func (b *builder) addRegistry(r *RegistrySnapshot) {
 	}
 	deployments := b.linkRegistry(r, iss, versions, envName)
 
+	b.skipArchivedModels(obj, rms, versions)
+
 	type live struct {
 		identity string
 		rm       *openapi.RegisteredModel
@@ -122,14 +124,18 @@ func (b *builder) addRegistry(r *RegistrySnapshot) {
 		v := &versions[i]
 		rm := rmByID[v.RegisteredModelId]
 		if rm == nil {
-			b.problem(fmt.Sprintf("%s model version %q (id %s)", obj, v.Name, *v.Id), "registeredModelId",
-				fmt.Sprintf("registered model id %q was not listed by the registry; version not published", v.RegisteredModelId), false)
+			b.skip(fmt.Sprintf("%s model version %q (id %s)", obj, v.Name, *v.Id), "registeredModelId", ReasonOrphanVersion,
+				fmt.Sprintf("registered model id %q was not listed by the registry; version not published", v.RegisteredModelId))
 			continue
 		}
-		if archived(rm.State) || (v.State != nil && *v.State == openapi.MODELVERSIONSTATE_ARCHIVED) {
-			continue
+		if archived(rm.State) {
+			continue // reported once for the registered model
 		}
 		id := fmt.Sprintf("%s registered model %q (id %s) version %q (id %s)", obj, rm.Name, *rm.Id, v.Name, *v.Id)
+		if v.State != nil && *v.State == openapi.MODELVERSIONSTATE_ARCHIVED {
+			b.skip(id, "state", ReasonArchived, "the model version is archived in the registry; not published. Restore it there to publish it")
+			continue
+		}
 		lives = append(lives, live{identity: id, rm: rm, v: v})
 	}
 	sort.Slice(lives, func(i, j int) bool { return lives[i].identity < lives[j].identity })
@@ -144,6 +150,25 @@ func (b *builder) addRegistry(r *RegistrySnapshot) {
 
 func archived(s *openapi.RegisteredModelState) bool {
 	return s != nil && *s == openapi.REGISTEREDMODELSTATE_ARCHIVED
+}
+
+// skipArchivedModels reports each archived registered model once: none of
+// its versions is published.
+func (b *builder) skipArchivedModels(obj string, rms []openapi.RegisteredModel, versions []openapi.ModelVersion) {
+	for i := range rms {
+		rm := &rms[i]
+		if !archived(rm.State) {
+			continue
+		}
+		n := 0
+		for j := range versions {
+			if versions[j].RegisteredModelId == *rm.Id {
+				n++
+			}
+		}
+		b.skip(fmt.Sprintf("%s registered model %q (id %s)", obj, rm.Name, *rm.Id), "state", ReasonArchived,
+			fmt.Sprintf("the registered model is archived in the registry; none of its %d model version(s) is published. Restore it there to publish them", n))
+	}
 }
 
 // linkRegistry matches the registry's inference services with KServe
@@ -166,6 +191,9 @@ func (b *builder) linkRegistry(r *RegistrySnapshot, iss []openapi.InferenceServi
 	}
 
 	deployments := map[string][]nsName{}
+	// undeployed: InferenceServices of UNDEPLOYED registry inference
+	// services, reported unless another one deploys them.
+	undeployed, deployed := map[nsName][]string{}, map[nsName]bool{}
 	for _, ris := range iss {
 		obj := fmt.Sprintf("registry %q inference service %q (id %s)", r.Name, deref(ris.Name), *ris.Id)
 		vid := deref(ris.ModelVersionId)
@@ -206,17 +234,40 @@ func (b *builder) linkRegistry(r *RegistrySnapshot, iss []openapi.InferenceServi
 			b.claimed[m] = true
 		}
 		if ris.DesiredState != nil && *ris.DesiredState != openapi.INFERENCESERVICESTATE_DEPLOYED {
+			for _, m := range matches {
+				if l := undeployed[m]; len(l) == 0 || l[len(l)-1] != obj {
+					undeployed[m] = append(l, obj)
+				}
+			}
 			continue
 		}
 		if vid == "" {
 			if len(matches) > 0 {
-				b.problem(obj, "modelVersionId", fmt.Sprintf("names no model version and registered model id %q has none; its InferenceService is not published", ris.RegisteredModelId), false)
+				b.skip(obj, "modelVersionId", ReasonNoModelVersion, fmt.Sprintf("names no model version and registered model id %q has none; its InferenceService is not published", ris.RegisteredModelId))
 			}
 			continue
 		}
 		deployments[vid] = append(deployments[vid], matches...)
+		for _, m := range matches {
+			deployed[m] = true
+		}
+	}
+	for _, ref := range sortedRefs(undeployed) {
+		if !deployed[ref] {
+			b.skip("InferenceService "+ref.String(), "", ReasonUndeployed, fmt.Sprintf("%s has desiredState %s; not published. Deploy it from the registry (or delete the InferenceService)",
+				strings.Join(undeployed[ref], ", "), openapi.INFERENCESERVICESTATE_UNDEPLOYED))
+		}
 	}
 	return deployments
+}
+
+func sortedRefs[T any](m map[nsName]T) []nsName {
+	out := make([]nsName, 0, len(m))
+	for ref := range m {
+		out = append(out, ref)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
 }
 
 // latestVersion is the version a registry inference service without
@@ -250,10 +301,11 @@ func (b *builder) pickServer(identity string, deps []nsName) *Server {
 			continue
 		}
 		if chosen != nil {
-			b.problem(identity, "", fmt.Sprintf("InferenceService %s also deploys this version; only %s is published as its model server. Publish one deployment per version or undeploy the others", ref, chosenRef), false)
+			b.skip(identity, "", ReasonDuplicateDeployment, fmt.Sprintf("InferenceService %s also deploys this version; only %s is published as its model server. Publish one deployment per version or undeploy the others", ref, chosenRef))
 			continue
 		}
 		if other, used := b.serving[ref]; used {
+			// It is published, as the other version's server.
 			b.problem(identity, "", fmt.Sprintf("InferenceService %s is already the model server of %s; not used again for this version", ref, other), false)
 			continue
 		}
@@ -280,7 +332,7 @@ func (b *builder) claimRegistryLabelled(haveRegistries bool) {
 			continue // its registry is not read: publish it from KServe facts
 		}
 		b.claimed[ref] = true
-		b.problem("InferenceService "+ref.String(), "", "carries model registry labels but no inference service of the model registry matches it; not published. Check the registry's inference services, or remove the modelregistry.opendatahub.io labels to publish it as a KServe-only server", false)
+		b.skip("InferenceService "+ref.String(), "", ReasonUnlinkedRegistryLabels, "carries model registry labels but no inference service of the model registry matches it; not published. Check the registry's inference services, or remove the modelregistry.opendatahub.io labels to publish it as a KServe-only server")
 	}
 }
 
@@ -355,7 +407,7 @@ func (b *builder) segment(identity, what, name, fallback string) (string, bool) 
 	}
 	s, ok := backstage.EntityName(fallback)
 	if !ok {
-		b.problem(identity, "name", fmt.Sprintf("%s %q has no letter or digit Backstage accepts, and neither has its id; not published", what, name), true)
+		b.skip(identity, "name", ReasonInvalidName, fmt.Sprintf("%s %q has no letter or digit Backstage accepts, and neither has its id; not published", what, name))
 		return "", false
 	}
 	b.problem(identity, "name", fmt.Sprintf("%s %q has no letter or digit Backstage accepts; using %q", what, name, s), false)

@@ -380,7 +380,8 @@ func TestArchivedNotPublished(t *testing.T) {
 	f.rm.State = ptr(openapi.REGISTEREDMODELSTATE_ARCHIVED)
 	outs, probs := build(t, f.inputs(), Options{})
 	assert.Empty(t, outs, "archived registered model")
-	assert.Empty(t, probs)
+	require.Len(t, probs, 1, "%v", probs)
+	assert.Equal(t, ReasonArchived, probs[0].Reason)
 
 	f = newFixture()
 	f.v.State = ptr(openapi.MODELVERSIONSTATE_ARCHIVED)
@@ -407,7 +408,8 @@ func TestUndeployedOrVanishedServer(t *testing.T) {
 		f.ris.DesiredState = ptr(openapi.INFERENCESERVICESTATE_UNDEPLOYED)
 		out, probs := buildOne(t, f.inputs(), Options{})
 		assert.Nil(t, out.Doc.ModelServer)
-		assert.Empty(t, probs, "the InferenceService still exists but belongs to the registry")
+		require.Len(t, probs, 1, "the InferenceService still exists but belongs to the registry: %v", probs)
+		assert.Equal(t, ReasonUndeployed, probs[0].Reason)
 	})
 	t.Run("vanished", func(t *testing.T) {
 		f := newFixture()
