@@ -72,7 +72,8 @@ func checkList(t *testing.T, h http.Handler) []string {
 }
 
 // FuzzReadPaths sends arbitrary paths, keys and If-None-Match values to the
-// read API: every answer is a document, a card, 304 or a JSON 4xx.
+// read API: every answer is a document, a card, a record's catalog-info
+// YAML, the root Location, 304 or a JSON 4xx.
 func FuzzReadPaths(f *testing.F) {
 	for _, s := range []string{
 		"mnist/v1/model-catalog.json", "/mnist/v1/model-catalog.json", "mnist__v1", "kserve__ns__chat",
@@ -90,14 +91,25 @@ func FuzzReadPaths(f *testing.F) {
 		f.Add(uint8(0), "mnist/v1/model-catalog.json", inm)
 		f.Add(uint8(2), "kserve__ns__chat", inm)
 	}
+	for _, s := range []string{"catalog-info.yaml", "models/x/catalog-info.yaml", "kserve/ns/chat/catalog-info.yaml", "catalog-info.yaml/"} {
+		f.Add(uint8(0), s, "")
+		f.Add(uint8(4), s, "")
+	}
 	recs := fuzzRecords()
-	_, h := fuzzService(f, recs)
+	svc, h := fuzzService(f, recs)
 	bodies := map[string]bool{}
-	for _, r := range recs {
+	snap := svc.ix.Snapshot()
+	bodies[string(snap.Location().Body)] = true
+	for key, r := range recs {
 		bodies[string(r.Body)] = true
 		if r.ModelCard != "" {
 			bodies[r.ModelCard] = true
 		}
+		rep, err := snap.DocumentByKey(key).Entities()
+		if err != nil {
+			f.Fatal(err)
+		}
+		bodies[string(rep.Body)] = true
 	}
 	f.Fuzz(func(t *testing.T, kind uint8, s, inm string) {
 		method := http.MethodGet

@@ -40,13 +40,49 @@ func (rd *reader) list(w http.ResponseWriter, r *http.Request) {
 }
 
 // document serves GET /<segment>/.../<file>, the URIs /list names.
+// In JSONArray, a record's directory plus /catalog-info.yaml serves its
+// Backstage entities (in CatalogInfoYAML that is the document itself).
 func (rd *reader) document(w http.ResponseWriter, r *http.Request) {
 	snap := rd.ix.Snapshot()
 	if d := snap.Document(r.URL.Path); d != nil {
 		serve(w, r, &d.Representation)
 		return
 	}
+	if rd.entities(w, r, snap) {
+		return
+	}
 	rd.notFound(w, r.URL.Path, snap.Format())
+}
+
+// entities serves the catalog-info YAML of the record r's path names, and
+// reports whether the path named one.
+func (rd *reader) entities(w http.ResponseWriter, r *http.Request, snap *index.Snapshot) bool {
+	d := snap.EntitiesDocument(r.URL.Path)
+	if d == nil {
+		return false
+	}
+	rep, err := d.Entities()
+	if err != nil {
+		httpserver.WriteError(w, http.StatusNotFound, "no catalog-info YAML at %q: record %q is served at %s, but %v", r.URL.Path, d.Key, d.URI, err)
+		return true
+	}
+	serve(w, r, rep)
+	return true
+}
+
+// location serves GET /catalog-info.yaml: one Backstage Location entity
+// whose targets are the catalog-info YAML of every listed record, so that
+// one catalog.locations entry brings every model into any Backstage. Until
+// the first load it answers 503: an empty Location would make Backstage
+// delete every model entity it holds.
+func (rd *reader) location(w http.ResponseWriter, r *http.Request) {
+	snap := rd.ix.Snapshot()
+	if !snap.Loaded() {
+		w.Header().Set("Retry-After", "5")
+		httpserver.WriteError(w, http.StatusServiceUnavailable, "not ready: the records have not been loaded from storage-rest yet; retry shortly")
+		return
+	}
+	serve(w, r, snap.Location())
 }
 
 // models serves GET /models/{item}, where item is a key or a URI from
@@ -58,6 +94,9 @@ func (rd *reader) document(w http.ResponseWriter, r *http.Request) {
 func (rd *reader) models(w http.ResponseWriter, r *http.Request) {
 	snap := rd.ix.Snapshot()
 	d := snap.Document(r.URL.Path)
+	if d == nil && rd.entities(w, r, snap) {
+		return // the catalog-info YAML of a record whose key starts with models__
+	}
 	item := strings.TrimPrefix(r.URL.Path, "/models/")
 	if d == nil {
 		if k := strings.TrimPrefix(item, "/"); !strings.Contains(k, "/") {
@@ -89,7 +128,12 @@ func (rd *reader) modelCard(w http.ResponseWriter, r *http.Request) {
 }
 
 func (rd *reader) notFound(w http.ResponseWriter, what string, f index.Format) {
-	if _, file, err := record.KeyFromURI(what); err == nil && file != f.File() {
+	_, file, err := record.KeyFromURI(what)
+	if err == nil && file == record.FileYAML {
+		httpserver.WriteError(w, http.StatusNotFound, "no catalog-info YAML at %q: no such record; GET %s targets every record's", what, index.LocationURI)
+		return
+	}
+	if err == nil && file != f.File() {
 		httpserver.WriteError(w, http.StatusNotFound, "no document at %q: location serves NORMALIZER_FORMAT=%s, whose URIs end in /%s", what, f, f.File())
 		return
 	}

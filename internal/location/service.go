@@ -1,5 +1,7 @@
 // Package location is the service RHDH reads AI model metadata from: it
 // serves /list, the model-catalog documents it names and the model cards,
+// and, for any Backstage, each record's entities as catalog-info YAML and
+// a root Location (/catalog-info.yaml) that targets them all,
 // from an in-memory index loaded from storage-rest on start, kept current
 // by the changes storage-rest forwards, and re-loaded periodically.
 package location
@@ -120,6 +122,7 @@ func (s *Service) Mount(r chi.Router) {
 		r.Head(pattern, h)
 	}
 	get("/list", s.rd.list)
+	get(index.LocationURI, s.rd.location)
 	get("/modelcard", s.rd.modelCard)
 	get("/models/*", s.rd.models)
 	get("/*", s.rd.document)

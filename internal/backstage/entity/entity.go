@@ -21,6 +21,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/backstage"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
 )
 
@@ -105,7 +106,7 @@ func Entities(doc modelcatalog.Document) []Entity {
 			APIVersion: APIVersion,
 			Kind:       KindComponent,
 			Metadata: Metadata{
-				Name: s.Name, Description: s.Description, Tags: s.Tags,
+				Name: s.Name, Description: s.Description, Tags: tags(s.Tags),
 				Annotations: clone(s.Annotations),
 				Links: links(
 					Link{URL: s.HomepageURL, Title: "Homepage"},
@@ -126,7 +127,7 @@ func Entities(doc modelcatalog.Document) []Entity {
 				APIVersion: APIVersion,
 				Kind:       KindAPI,
 				Metadata: Metadata{
-					Name: s.Name, Description: "API of model server " + s.Name, Tags: a.Tags,
+					Name: s.Name, Description: "API of model server " + s.Name, Tags: tags(a.Tags),
 					Annotations: clone(a.Annotations), Links: links(Link{URL: a.URL, Title: "API"}),
 				},
 				Spec: Spec{Type: a.Type, Owner: s.Owner, Lifecycle: s.Lifecycle, Definition: a.Spec},
@@ -145,7 +146,7 @@ func Entities(doc modelcatalog.Document) []Entity {
 			APIVersion: APIVersion,
 			Kind:       KindResource,
 			Metadata: Metadata{
-				Name: m.Name, Description: m.Description, Tags: m.Tags, Annotations: ann,
+				Name: m.Name, Description: m.Description, Tags: tags(m.Tags), Annotations: ann,
 				Links: links(
 					Link{URL: m.ArtifactLocationURL, Title: "Artifact location"},
 					Link{URL: m.HowToUseURL, Title: "How to use"},
@@ -196,6 +197,23 @@ func Marshal(ents []Entity) ([]byte, error) {
 		buf.Write(data)
 	}
 	return buf.Bytes(), nil
+}
+
+// tags leaves out the tags Backstage would reject, as the 1.x plugin does
+// (the normalizer never writes one; a hand-written record may).
+func tags(ts []string) []string {
+	for _, t := range ts {
+		if !backstage.ValidTag(t) {
+			var out []string
+			for _, t := range ts {
+				if backstage.ValidTag(t) {
+					out = append(out, t)
+				}
+			}
+			return out
+		}
+	}
+	return ts
 }
 
 // links keeps the links whose URL is an http(s) URL (Backstage shows them

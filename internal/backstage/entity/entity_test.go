@@ -131,6 +131,17 @@ func TestYAMLIsTheEntitiesAsYAMLDocuments(t *testing.T) {
 	assert.Contains(t, parts[2], "title: OpenShift AI dashboard")
 }
 
+func TestTagsBackstageRejectsAreLeftOut(t *testing.T) {
+	doc := served()
+	doc.Models[0].Tags = []string{"IBM", "granite", "20b"}
+	doc.ModelServer.Tags = []string{"vLLM"}
+	ents := Entities(doc)
+	require.NoError(t, ValidateAll(ents))
+	assert.Empty(t, ents[0].Metadata.Tags)
+	assert.Equal(t, []string{"granite", "20b"}, ents[2].Metadata.Tags)
+	assert.Equal(t, []string{"IBM", "granite", "20b"}, doc.Models[0].Tags, "the document is not modified")
+}
+
 func TestLocation(t *testing.T) {
 	body, err := Marshal([]Entity{Location("rhoai-model-catalog", "d", nil)})
 	require.NoError(t, err)
@@ -147,7 +158,6 @@ func TestValidateReportsWhatBackstageRejects(t *testing.T) {
 		"model name":       func(d *modelcatalog.Document) { d.Models[0].Name = "a b" },
 		"empty name":       func(d *modelcatalog.Document) { d.Models[0].Name = "" },
 		"server name":      func(d *modelcatalog.Document) { d.ModelServer.Name = strings.Repeat("x", 64) },
-		"tag":              func(d *modelcatalog.Document) { d.Models[0].Tags = []string{"vLLM"} },
 		"annotation key":   func(d *modelcatalog.Document) { d.ModelServer.Annotations["a b"] = "x" },
 		"empty owner":      func(d *modelcatalog.Document) { d.Models[0].Owner = "" },
 		"no lifecycle":     func(d *modelcatalog.Document) { d.ModelServer.Lifecycle = "" },

@@ -43,7 +43,7 @@ func (f Format) File() string {
 // ContentType is the media type documents of this format are served as.
 func (f Format) ContentType() string {
 	if f == CatalogInfoYAML {
-		return "application/yaml"
+		return YAMLContentType
 	}
 	return "application/json"
 }

@@ -5,6 +5,7 @@
 package index
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"hash/maphash"
@@ -95,6 +96,7 @@ func New(o Options) *Index {
 		owners: newPmap[[]string](seed),
 		cards:  newPmap[*Card](seed),
 		list:   newURIList(nil),
+		loc:    &location{},
 	}
 	s.setListLength()
 	ix := &Index{opts: o}
@@ -157,13 +159,25 @@ func (ix *Index) Load(ctx context.Context, fetch func(context.Context) (map[stri
 	recs, err := fetch(ctx)
 	var res LoadResult
 	invalid := map[string]struct{}{}
+	rendered := map[string]prerendered{}
 	if err == nil {
-		// Outside the writer lock: forwards go on meanwhile.
+		// Outside the writer lock: forwards go on meanwhile. New bodies
+		// have their entities rendered here too (a forward that changes
+		// a body meanwhile has put render its own).
+		cur := ix.Snapshot()
 		for key, rec := range recs {
 			if err := Validate(ix.opts.Format, key, &rec); err != nil {
 				res.Invalid = append(res.Invalid, fmt.Errorf("not serving a record storage-rest holds: %w", err))
 				invalid[key] = struct{}{}
+				continue
 			}
+			if ix.opts.Format != JSONArray {
+				continue
+			}
+			if held, ok := cur.docs.get(key); ok && bytes.Equal(held.rec.Body, rec.Body) {
+				continue
+			}
+			rendered[key] = prerendered{body: rec.Body, ents: newEntities(ix.opts.Format, key, rec.Body, nil)}
 		}
 	}
 
@@ -176,6 +190,7 @@ func (ix *Index) Load(ctx context.Context, fetch func(context.Context) (map[stri
 	}
 
 	t := ix.begin()
+	t.rendered = rendered
 	for key, rec := range recs {
 		if _, bad := invalid[key]; bad {
 			continue

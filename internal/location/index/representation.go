@@ -54,6 +54,8 @@ type Document struct {
 	URI string
 	Representation
 	rec record.Record
+	// ents is what the record's catalog-info YAML URI serves.
+	ents *entities
 	// expires is set on a removed document that is still served, unlisted,
 	// so that a reader who listed it just before the removal gets it.
 	expires time.Time

@@ -25,6 +25,7 @@ type Snapshot struct {
 	owners pmap[[]string]  // card key -> sorted keys of records carrying a card for it
 	cards  pmap[*Card]     // by card key
 	list   uriList
+	loc    *location // the root Location, rendered on first use
 
 	listContentLength []string
 }

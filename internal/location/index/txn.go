@@ -23,6 +23,14 @@ type txn struct {
 	cards             *pmapEdit[*Card]
 	list              *listEdit
 	cardKeys          map[string]struct{} // card keys whose card must be re-resolved
+	// rendered holds entities a load rendered outside the writer lock, by
+	// key, with the body they were rendered from.
+	rendered map[string]prerendered
+}
+
+type prerendered struct {
+	body []byte
+	ents *entities
 }
 
 // put stores rec under key (already validated). Unless force is set, a
@@ -48,7 +56,7 @@ func (t *txn) put(key string, rec record.Record, force bool) UpsertResult {
 	}
 	d := &Document{Key: key, rec: rec}
 	if had && bytes.Equal(old.rec.Body, rec.Body) {
-		d.URI, d.Representation = old.URI, old.Representation
+		d.URI, d.Representation, d.ents = old.URI, old.Representation, old.ents
 	} else {
 		uri, err := record.URI(key, t.ix.opts.Format.File())
 		if err != nil {
@@ -57,6 +65,11 @@ func (t *txn) put(key string, rec record.Record, force bool) UpsertResult {
 		}
 		d.URI = uri
 		d.Representation = newRepresentation(rec.Body, t.ix.opts.Format.ContentType())
+		if e, ok := t.rendered[key]; ok && bytes.Equal(e.body, rec.Body) {
+			d.ents = e.ents
+		} else {
+			d.ents = newEntities(t.ix.opts.Format, key, rec.Body, &d.Representation)
+		}
 	}
 	t.setDoc(d)
 	t.gone.del(key)
@@ -189,6 +202,7 @@ func (t *txn) commit() *Snapshot {
 		owners: t.owners.done(),
 		cards:  t.cards.done(),
 		list:   t.list.done(),
+		loc:    &location{},
 	}
 	s.setListLength()
 	t.ix.cur.Store(s)

@@ -1,0 +1,141 @@
+package index
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/backstage/entity"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
+)
+
+// YAMLContentType is what catalog-info YAML is served as: the entities of
+// a record, the root Location, and the documents of CatalogInfoYAML.
+const YAMLContentType = "application/yaml"
+
+// LocationName is the metadata.name of the root Location entity served at
+// LocationURI, whose targets are the catalog-info YAML of every record.
+const LocationName = "rhoai-model-catalog"
+
+// LocationURI is where the root Location entity is served.
+const LocationURI = "/" + record.FileYAML
+
+const locationDescription = "AI models registered and served on OpenShift AI, published by the OpenShift AI connector for Red Hat Developer Hub"
+
+// entities is a record's Backstage entities as catalog-info YAML, served
+// at uri (the record's directory plus /catalog-info.yaml). It is built
+// once per document body and shared by every snapshot holding that body.
+type entities struct {
+	uri string
+	rep Representation
+	// err says why the record has no entities to serve (a body that is not
+	// a model-catalog document, or entities Backstage would reject); such a
+	// record is no target of the root Location.
+	err error
+}
+
+// newEntities renders the entities of key's body in format f. In
+// CatalogInfoYAML the body already is that YAML, served as stored.
+func newEntities(f Format, key string, body []byte, doc *Representation) *entities {
+	uri, err := record.URI(key, record.FileYAML)
+	if err != nil {
+		// Unreachable: the key was validated before.
+		panic("index: key validated but has no URI: " + err.Error())
+	}
+	if f == CatalogInfoYAML {
+		return &entities{uri: uri, rep: *doc}
+	}
+	y, err := renderEntities(body)
+	if err != nil {
+		return &entities{uri: uri, err: err}
+	}
+	return &entities{uri: uri, rep: newRepresentation(y, YAMLContentType)}
+}
+
+// renderEntities turns a model-catalog JSON document into catalog-info
+// YAML, refusing entities Backstage would reject: listing them would get
+// errors in Backstage and, for an entity without a name, fail the whole
+// root Location's processing.
+func renderEntities(body []byte) ([]byte, error) {
+	var doc modelcatalog.Document
+	if err := json.Unmarshal(body, &doc); err != nil {
+		return nil, fmt.Errorf("the document is not a model-catalog document: %w", err)
+	}
+	ents := entity.Entities(doc)
+	if len(ents) == 0 {
+		return nil, errors.New("the document has no model and no model server")
+	}
+	if err := entity.ValidateAll(ents); err != nil {
+		return nil, fmt.Errorf("Backstage would reject its entities: %w", err)
+	}
+	return entity.Marshal(ents)
+}
+
+// Entities returns what the record's catalog-info YAML URI serves, or an
+// error saying why it serves nothing.
+func (d *Document) Entities() (*Representation, error) {
+	if d.ents.err != nil {
+		return nil, d.ents.err
+	}
+	return &d.ents.rep, nil
+}
+
+// EntitiesURI is the URI of the record's catalog-info YAML: its directory
+// plus /catalog-info.yaml (its own URI in CatalogInfoYAML).
+func (d *Document) EntitiesURI() string { return d.ents.uri }
+
+// EntitiesDocument returns the document whose catalog-info YAML is at uri
+// (with or without its leading slash), or nil. Like Document it still
+// finds a document removed moments ago.
+func (s *Snapshot) EntitiesDocument(uri string) *Document {
+	key, file, err := record.KeyFromURI(uri)
+	if err != nil || file != record.FileYAML {
+		return nil
+	}
+	return s.DocumentByKey(key)
+}
+
+// location is the root Location of one snapshot, rendered on first use.
+type location struct {
+	once    sync.Once
+	targets []string
+	rep     Representation
+}
+
+// Location returns the root Location entity: its targets are the
+// catalog-info YAML of every listed record that has entities to serve,
+// relative to the Location's own URL ("./mnist/v1/catalog-info.yaml"),
+// sorted. It is rendered once per snapshot, when first asked for.
+func (s *Snapshot) Location() *Representation {
+	s.renderLocation()
+	return &s.loc.rep
+}
+
+// Targets returns the targets of the root Location, in order (a copy).
+func (s *Snapshot) Targets() []string {
+	s.renderLocation()
+	return slices.Clone(s.loc.targets)
+}
+
+func (s *Snapshot) renderLocation() {
+	s.loc.once.Do(func() {
+		targets := make([]string, 0, s.docs.len())
+		for u := range s.list.all() {
+			d, ok := s.byURI.get(u)
+			if !ok || d.ents.err != nil {
+				continue
+			}
+			targets = append(targets, "."+d.ents.uri)
+		}
+		slices.Sort(targets)
+		body, err := entity.Marshal([]entity.Entity{entity.Location(LocationName, locationDescription, targets)})
+		if err != nil {
+			// Unreachable: strings only.
+			panic("index: encoding the root Location: " + err.Error())
+		}
+		s.loc.targets, s.loc.rep = targets, newRepresentation(body, YAMLContentType)
+	})
+}
