@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalize"
 )
 
 // Metrics of the normalizer's syncs.
@@ -18,6 +20,9 @@ type Metrics struct {
 	sourceFailures *prometheus.CounterVec
 	// suspiciousEmpty counts empty registry answers held back.
 	suspiciousEmpty *prometheus.CounterVec
+	// skipped is how many objects the latest sync did not publish, by
+	// reason (normalize.Reasons).
+	skipped *prometheus.GaugeVec
 
 	mu       sync.Mutex
 	lastGood map[string]time.Time
@@ -45,13 +50,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Failed reads of a source (discovery, a registry, the catalog, kserve)."}, []string{"source"}),
 		suspiciousEmpty: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: ns, Subsystem: sub, Name: "suspicious_empty_answers_total",
 			Help: "Empty answers from a registry that held models, held back until confirmed."}, []string{"source"}),
+		skipped: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: ns, Subsystem: sub, Name: "skipped_objects",
+			Help: "Objects the latest sync did not publish, by reason (archived, not-ready, invalid-name, ...; registry-unreachable counts registries). " +
+				"The normalizer logs each with \"object not published\" and the same reason."}, []string{"reason"}),
 		lastGood: map[string]time.Time{},
 		now:      time.Now,
 		ageDesc: prometheus.NewDesc(ns+"_"+sub+"_source_last_good_read_age_seconds",
 			"Seconds since each source last answered correctly.", []string{"source"}, nil),
 	}
 	if reg != nil {
-		reg.MustRegister(m.syncs, m.syncDuration, m.published, m.rejected, m.adjusted, m.storeCalls, m.sourceFailures, m.suspiciousEmpty, m)
+		reg.MustRegister(m.syncs, m.syncDuration, m.published, m.rejected, m.adjusted, m.storeCalls, m.sourceFailures, m.suspiciousEmpty, m.skipped, m)
 	}
 	return m
 }
@@ -59,6 +67,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 func (m *Metrics) observeSync(d time.Duration, outcome string) {
 	m.syncs.WithLabelValues(outcome).Inc()
 	m.syncDuration.Observe(d.Seconds())
+}
+
+// setSkipped sets the skipped objects gauge of every reason: count[r], 0
+// for the reasons absent from count.
+func (m *Metrics) setSkipped(count map[normalize.Reason]int) {
+	for _, r := range normalize.Reasons {
+		m.skipped.WithLabelValues(string(r.Reason)).Set(float64(count[r.Reason]))
+	}
 }
 
 func (m *Metrics) setLastGood(source string, t time.Time) {

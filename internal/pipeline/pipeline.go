@@ -215,6 +215,7 @@ func (p *Pipeline) Sync(ctx context.Context) (Result, error) {
 	}
 	outputs, problems := normalize.Build(in, p.cfg.Options)
 	p.reportProblems(problems)
+	p.cfg.Metrics.setSkipped(p.skippedCounts(problems))
 	res.Desired, res.Problems = len(outputs), len(problems)
 	p.cfg.Metrics.published.Set(float64(len(outputs)))
 
@@ -379,7 +380,13 @@ func (p *Pipeline) readRegistries(ctx context.Context) int {
 	for _, rs := range p.registries {
 		snap, err := rs.reader.Snapshot(ctx)
 		if err != nil {
-			p.fail(&rs.sourceState, err, "reading the model registry failed; keeping its last good answer, nothing of it is removed")
+			if rs.snapshot == nil {
+				p.fail(&rs.sourceState, err, "model registry cannot be read and has not answered since the normalizer started: none of its models is published until it answers",
+					"url", rs.endpoint.URL, "name", rs.endpoint.Name, "reason", string(normalize.ReasonRegistryUnreachable))
+				continue
+			}
+			p.fail(&rs.sourceState, err, "reading the model registry failed; keeping its last good answer, nothing of it is removed",
+				"url", rs.endpoint.URL, "name", rs.endpoint.Name)
 			continue
 		}
 		requests += snap.Requests
@@ -523,10 +530,12 @@ func (p *Pipeline) forget(key string) {
 	}
 }
 
-func (p *Pipeline) fail(s *sourceState, err error, msg string) {
+// fail records a failed read of source s and logs msg (with kv) when the
+// failure starts or its error changes.
+func (p *Pipeline) fail(s *sourceState, err error, msg string, kv ...any) {
 	p.cfg.Metrics.sourceFailures.WithLabelValues(s.name).Inc()
 	if !s.failing || s.lastError != err.Error() {
-		p.cfg.Log.Error(err, msg, "source", s.name)
+		p.cfg.Log.Error(err, msg, append([]any{"source", s.name}, kv...)...)
 	}
 	s.failing, s.lastError = true, err.Error()
 }
@@ -570,23 +579,52 @@ func (p *Pipeline) unhealthy() []string {
 	return out
 }
 
-// reportProblems logs each mapping problem once while it persists.
+// Log messages of reportProblems: an object skipped (with its reason), and
+// an object published with adjustments.
+const (
+	msgNotPublished = "object not published"
+	msgAdjusted     = "metadata not published as given"
+)
+
+// reportProblems logs each mapping problem once while it persists: a
+// problem gone for one sync and back is logged again.
 func (p *Pipeline) reportProblems(problems []normalize.Problem) {
 	now := map[string]bool{}
 	for _, pr := range problems {
 		s := pr.String()
 		now[s] = true
-		if !p.problems[s] {
-			if pr.Rejected {
-				p.cfg.Log.Info("record not published: Backstage would reject it", "object", pr.Object, "field", pr.Field, "problem", pr.Message)
+		if p.problems[s] {
+			continue
+		}
+		if pr.Rejected {
+			p.cfg.Log.Info(msgNotPublished, "reason", string(pr.Reason), "object", pr.Object, "field", pr.Field, "problem", pr.Message)
+			if pr.Reason.Invalid() {
 				p.cfg.Metrics.rejected.Inc()
-			} else {
-				p.cfg.Log.Info("metadata not published as given", "object", pr.Object, "field", pr.Field, "problem", pr.Message)
-				p.cfg.Metrics.adjusted.Inc()
 			}
+		} else {
+			p.cfg.Log.Info(msgAdjusted, "object", pr.Object, "field", pr.Field, "problem", pr.Message)
+			p.cfg.Metrics.adjusted.Inc()
 		}
 	}
 	p.problems = now
+}
+
+// skippedCounts counts the objects not published by reason: the mapping's
+// "not published" problems, and the registries that cannot be read and
+// never were (their models are unknown, so registries are counted).
+func (p *Pipeline) skippedCounts(problems []normalize.Problem) map[normalize.Reason]int {
+	count := map[normalize.Reason]int{}
+	for _, pr := range problems {
+		if pr.Rejected {
+			count[pr.Reason]++
+		}
+	}
+	for _, rs := range p.registries {
+		if rs.failing && rs.snapshot == nil {
+			count[normalize.ReasonRegistryUnreachable]++
+		}
+	}
+	return count
 }
 
 func toNormalize(ep discovery.Endpoint, s *registryclient.Snapshot) normalize.RegistrySnapshot {
