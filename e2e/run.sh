@@ -127,6 +127,17 @@ until grep -q 'Press Ctrl-C to stop' "$LOGS/sandbox.log"; do
 done
 say "sandbox ready: $(curl -fsS "http://127.0.0.1:$LOCATION_PORT/list")"
 
+# The Kubernetes plugin's service account (deploy/rhdh/kubernetes-plugin-rbac.yaml)
+# on the sandbox's API server, and a token of it.
+export E2E_KUBECONFIG="$WORK/sandbox/kubeconfig"
+say "applying deploy/rhdh/kubernetes-plugin-rbac.yaml for the Kubernetes plugin"
+creds=$(cd "$APP" && node src/k8s.js plugin-credentials "$E2E_KUBECONFIG" 2>"$LOGS/k8s-credentials.log") ||
+	fail "creating the Kubernetes plugin's credentials failed: see $LOGS/k8s-credentials.log"
+E2E_K8S_URL=$(node -e 'console.log(JSON.parse(process.argv[1]).url)' "$creds")
+E2E_K8S_CA_DATA=$(node -e 'console.log(JSON.parse(process.argv[1]).caData)' "$creds")
+E2E_K8S_TOKEN=$(node -e 'console.log(JSON.parse(process.argv[1]).token)' "$creds")
+export E2E_K8S_URL E2E_K8S_CA_DATA E2E_K8S_TOKEN
+
 # --- PostgreSQL ------------------------------------------------------------
 PG_PORT=$(freeport)
 # Outside the work tree: the postgres user may not be able to traverse it.
@@ -144,7 +155,7 @@ runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w -
 BACKEND_PORT=$(freeport)
 BACKEND_TOKEN=$(node -e 'console.log(require("crypto").randomBytes(24).toString("base64url"))')
 export E2E_BACKEND_PORT=$BACKEND_PORT E2E_PG_PORT=$PG_PORT E2E_BACKEND_TOKEN=$BACKEND_TOKEN
-export E2E_LOCATION_URL="http://127.0.0.1:$LOCATION_PORT"
+export E2E_LOCATION_URL="http://127.0.0.1:$LOCATION_PORT" E2E_LOCATION_HOST="127.0.0.1:$LOCATION_PORT"
 say "starting the Backstage backend on 127.0.0.1:$BACKEND_PORT (log: $LOGS/backstage.log)"
 (cd "$APP" && exec setsid node src/index.js --config app-config.yaml) >"$LOGS/backstage.log" 2>&1 &
 BACKEND_PID=$!
@@ -165,7 +176,10 @@ export E2E_BACKEND_URL="http://127.0.0.1:$BACKEND_PORT"
 export E2E_REGISTRY_URL="http://127.0.0.1:$REGISTRY_PORT"
 export E2E_PSQL="$PGBIN/psql"
 export E2E_PG_HOST=127.0.0.1
-(cd "$APP" && node --test --test-reporter=spec test/) 2>&1 | tee "$LOGS/test.log"
+# One file after the other, in this order: removal.test.js changes the
+# registry, so it runs last.
+(cd "$APP" && node --test --test-concurrency=1 --test-reporter=spec \
+	test/provider.test.js test/kubernetes.test.js test/url-location.test.js test/removal.test.js) 2>&1 | tee "$LOGS/test.log"
 test_rc=${PIPESTATUS[0]}
 TEST_SECONDS=$(($(date +%s) - t))
 say "timings: npm ci ${NPM_SECONDS}s, build ${BUILD_SECONDS}s, start-up ${STARTUP_SECONDS}s, assertions ${TEST_SECONDS}s"

@@ -1,5 +1,6 @@
-// A Backstage backend with the catalog and the RHDH model-catalog entity
-// provider, as RHDH runs them, for the connector's end-to-end test.
+// A Backstage backend with the catalog, the RHDH model-catalog entity
+// provider and the Kubernetes plugin's backend, as RHDH runs them, for the
+// connector's end-to-end test.
 // Configuration: app-config.yaml (e2e/run.sh sets its variables).
 'use strict';
 
@@ -40,4 +41,6 @@ const backend = createBackend();
 backend.add(import('@backstage/plugin-catalog-backend'));
 backend.add(import('@red-hat-developer-hub/backstage-plugin-catalog-backend-module-model-catalog'));
 backend.add(aiModelServerApiKind);
+// The Kubernetes tab's backend: the test asks it for a model server's pods.
+backend.add(import('@backstage/plugin-kubernetes-backend'));
 backend.start();

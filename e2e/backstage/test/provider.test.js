@@ -1,14 +1,13 @@
 // End-to-end assertions: the connector's location read by the real RHDH
 // catalog (the published model-catalog entity provider in a Backstage
 // backend on PostgreSQL), and the 0.7.x contract checked with Backstage's
-// own validators. e2e/run.sh starts everything and sets the E2E_*
-// variables; the tests run in file order and the removal test runs last
-// because it changes the registry.
+// own validators. e2e/run.sh starts everything, sets the E2E_* variables
+// and runs the files one after the other: provider, kubernetes,
+// url-location, then removal (it changes the registry).
 'use strict';
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { execFileSync } = require('node:child_process');
 const {
   entitySchemaValidator,
   componentEntityV1alpha1Validator,
@@ -26,88 +25,10 @@ const {
   aiModelServerApiEntityValidator,
 } = require('@red-hat-developer-hub/backstage-plugin-catalog-model-ai-model-server');
 
-function env(name) {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run the tests through e2e/run.sh`);
-  return v;
-}
-const BACKEND = env('E2E_BACKEND_URL');
-const TOKEN = env('E2E_BACKEND_TOKEN');
-const LOCATION = env('E2E_LOCATION_URL');
-const REGISTRY = env('E2E_REGISTRY_URL');
-const PSQL = env('E2E_PSQL');
-const PG_PORT = env('E2E_PG_PORT');
-
-const PROVIDER = 'ModelCatalogResourceEntityProvider:development';
-const REGISTRY_API = '/api/model_registry/v1alpha3';
-// The 1.x provider's own removals: these modelServer annotations steer the
-// entity and are not copied onto it.
-const STEERING = ['rhdh.io/system', 'rhdh.io/serverType', 'rhdh.io/default', 'rhdh.io/owner',
-  'rhdh.io/lifecycle', 'rhdh.io/api-entity-ref'];
-// Bounds: normalizer polls every 3 s, the provider every 5 s, the catalog
-// processes every 2 s; a minute leaves ample room on a busy machine.
-const APPEAR_TIMEOUT_MS = 120_000;
-const REMOVE_TIMEOUT_MS = 90_000;
-
-async function request(url, { headers = {}, method = 'GET', body } = {}) {
-  const res = await fetch(url, {
-    method,
-    headers: { ...headers, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-    signal: AbortSignal.timeout(15_000),
-  });
-  return res;
-}
-
-async function getJSON(url, headers) {
-  const res = await request(url, { headers });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`GET ${url}: ${res.status} ${text.slice(0, 300)}`);
-  return JSON.parse(text);
-}
-
-const catalogAuth = { Authorization: `Bearer ${TOKEN}` };
-
-async function catalogEntities(filter) {
-  const q = filter ? `?filter=${encodeURIComponent(filter)}` : '';
-  return getJSON(`${BACKEND}/api/catalog/entities${q}`, catalogAuth);
-}
-
-async function locationDocuments() {
-  const list = await getJSON(`${LOCATION}/list`);
-  const uris = list.uris ?? [];
-  const docs = [];
-  for (const uri of uris) {
-    docs.push({ uri, doc: await getJSON(`${LOCATION}${uri}`) });
-  }
-  return docs;
-}
-
-// The documents the 1.x provider turns into AiModelServerAPI entities.
-function servedDocuments(docs) {
-  return docs.filter(({ doc }) => doc.modelServer && doc.modelServer.API && doc.modelServer.API.url);
-}
-
-async function eventually(what, timeoutMs, fn) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`${what} not reached within ${timeoutMs / 1000}s: ${last && last.message}`);
-    }
-    await new Promise(r => setTimeout(r, 1000));
-  }
-}
-
-function psql(sql) {
-  return execFileSync(PSQL, ['-h', '127.0.0.1', '-p', PG_PORT, '-U', 'postgres', '-d', 'backstage_plugin_catalog',
-    '-v', 'ON_ERROR_STOP=1', '-At', '-F', '\t', '-c', sql], { encoding: 'utf8' }).trim();
-}
+const {
+  LOCATION, PROVIDER, STEERING, APPEAR_TIMEOUT_MS, request, catalogEntities,
+  locationDocuments, servedDocuments, eventually, psql,
+} = require('./lib');
 
 // Shared between the tests (they run in order).
 let published = [];
@@ -298,38 +219,4 @@ test('the 0.7.x entities built from every document pass Backstage validation', a
   const kinds = new Set(published.flatMap(({ doc }) => legacyEntities(doc).map(e => e.kind)));
   assert.deepEqual([...kinds].sort(), ['API', 'Component', 'Resource'], 'the sample data exercises every kind');
   assert.ok(checked > 0);
-});
-
-test('a model archived in the registry disappears from the catalog', async (t) => {
-  if (published.length === 0) published = await locationDocuments();
-  // A served, registry-backed model (its URI is /<registered model>/<version>/...):
-  // its registered model is archived, which unpublishes its versions.
-  const models = (await getJSON(`${REGISTRY}${REGISTRY_API}/registered_models?pageSize=100`)).items ?? [];
-  const served = servedDocuments(published);
-  const target = served
-    .map(({ uri, doc }) => ({ uri, doc, rm: models.find(r => uri.startsWith(`/${r.name}/`)) }))
-    .find(x => x.rm && x.rm.state !== 'ARCHIVED');
-  assert.ok(target, `a served document of a registered model (registered: ${models.map(m => m.name).join(', ')})`);
-  const name = target.doc.modelServer.name;
-  const before = await catalogEntities(`kind=AiModelServerAPI,metadata.name=${name}`);
-  assert.equal(before.length, 1, `${name} is in the catalog before the archive`);
-
-  const res = await request(`${REGISTRY}${REGISTRY_API}/registered_models/${target.rm.id}`, {
-    method: 'PATCH', body: { state: 'ARCHIVED' },
-  });
-  assert.equal(res.status, 200, `PATCH registered model ${target.rm.name}: ${await res.text()}`);
-  const t0 = Date.now();
-
-  await eventually(`${target.uri} leaving location's /list`, REMOVE_TIMEOUT_MS, async () => {
-    const list = await getJSON(`${LOCATION}/list`);
-    assert.ok(!(list.uris ?? []).includes(target.uri));
-  });
-  await eventually(`${name} leaving the catalog`, REMOVE_TIMEOUT_MS, async () => {
-    const got = await catalogEntities(`kind=AiModelServerAPI,metadata.name=${name}`);
-    assert.equal(got.length, 0);
-  });
-  const others = served.filter(x => x.doc.modelServer.name !== name).map(x => x.doc.modelServer.name);
-  const still = (await catalogEntities('kind=AiModelServerAPI')).map(e => e.metadata.name);
-  for (const o of others) assert.ok(still.includes(o), `${o} stays in the catalog`);
-  t.diagnostic(`${name}: gone from the catalog ${((Date.now() - t0) / 1000).toFixed(1)}s after the archive`);
 });
