@@ -173,3 +173,20 @@ func TestValidateReportsWhatBackstageRejects(t *testing.T) {
 	dangling := Entities(served())[:1]
 	assert.ErrorContains(t, ValidateAll(dangling), "not among the entities")
 }
+
+func TestMarshalLocationIsTheLocationEntity(t *testing.T) {
+	for _, tc := range []struct {
+		name, desc string
+		targets    []string
+	}{
+		{"rhoai-model-catalog", "AI models: every one", []string{"./a/catalog-info.yaml", "./kserve/ns/chat/catalog-info.yaml", "./1.0/v_2/catalog-info.yaml"}},
+		{"x", "", nil},
+		{"true", "d", []string{"./a b/catalog-info.yaml", "./x#y", "./é/\"q\"", "no", "- x", "./"}},
+		{"null", "multi\nline: yes", []string{"./ok"}},
+	} {
+		got := MarshalLocation(tc.name, tc.desc, tc.targets)
+		var e Entity
+		require.NoError(t, yaml.UnmarshalStrict(got, &e), string(got))
+		assert.Equal(t, Location(tc.name, tc.desc, tc.targets), e, string(got))
+	}
+}

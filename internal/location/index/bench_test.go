@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
@@ -13,7 +14,7 @@ func loadedIndex(b *testing.B, n int) *Index {
 	recs := make(map[string]record.Record, n)
 	for i := 0; i < n; i++ {
 		k := fmt.Sprintf("model-%05d__v1", i)
-		recs[k] = withCard(rec(k, 1), "", "# card "+k)
+		recs[k] = withCard(rec(strings.ReplaceAll(k, "__", "-"), 1), "", "# card "+k)
 	}
 	ix := New(Options{})
 	if _, err := ix.Load(context.Background(), loadFrom(recs)); err != nil {
@@ -64,7 +65,7 @@ func BenchmarkLoad(b *testing.B) {
 			recs := make(map[string]record.Record, n)
 			for i := 0; i < n; i++ {
 				k := fmt.Sprintf("model-%05d__v1", i)
-				recs[k] = withCard(rec(k, 1), "", "# card "+k)
+				recs[k] = withCard(rec(strings.ReplaceAll(k, "__", "-"), 1), "", "# card "+k)
 			}
 			b.ReportAllocs()
 			for b.Loop() {
@@ -73,5 +74,20 @@ func BenchmarkLoad(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// Rendering the root Location, once per snapshot that is asked for it.
+func BenchmarkLocation(b *testing.B) {
+	ix := loadedIndex(b, 10000)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		k := fmt.Sprintf("model-%05d__v1", i%10000)
+		if _, err := ix.Upsert(k, rec(fmt.Sprint(strings.ReplaceAll(k, "__", "-"), "-", i), int64(i+2))); err != nil {
+			b.Fatal(err)
+		}
+		if n := len(ix.Snapshot().Targets()); n != 10000 {
+			b.Fatal(n)
+		}
 	}
 }

@@ -26,18 +26,24 @@ const LocationURI = "/" + record.FileYAML
 const locationDescription = "AI models registered and served on OpenShift AI, published by the OpenShift AI connector for Red Hat Developer Hub"
 
 // entities is a record's Backstage entities as catalog-info YAML, served
-// at uri (the record's directory plus /catalog-info.yaml). It is built
-// once per document body and shared by every snapshot holding that body.
+// at uri (the record's directory plus /catalog-info.yaml). It is checked
+// when a body is stored (once per body, shared by every snapshot holding
+// it) and, in JSONArray, rendered when first asked for: a location that
+// only RHDH's plugin reads never pays for the YAML.
 type entities struct {
 	uri string
-	rep Representation
 	// err says why the record has no entities to serve (a body that is not
 	// a model-catalog document, or entities Backstage would reject); such a
 	// record is no target of the root Location.
 	err error
+	// body is the record's checked JSON document (the record's own bytes,
+	// not a copy), rendered into rep once.
+	body []byte
+	once sync.Once
+	rep  Representation
 }
 
-// newEntities renders the entities of key's body in format f. In
+// newEntities checks the entities of key's body in format f. In
 // CatalogInfoYAML the body already is that YAML, served as stored.
 func newEntities(f Format, key string, body []byte, doc *Representation) *entities {
 	uri, err := record.URI(key, record.FileYAML)
@@ -45,21 +51,22 @@ func newEntities(f Format, key string, body []byte, doc *Representation) *entiti
 		// Unreachable: the key was validated before.
 		panic("index: key validated but has no URI: " + err.Error())
 	}
+	e := &entities{uri: uri}
 	if f == CatalogInfoYAML {
-		return &entities{uri: uri, rep: *doc}
+		e.rep = *doc
+		e.once.Do(func() {})
+		return e
 	}
-	y, err := renderEntities(body)
-	if err != nil {
-		return &entities{uri: uri, err: err}
+	if _, e.err = checkEntities(body); e.err == nil {
+		e.body = body
 	}
-	return &entities{uri: uri, rep: newRepresentation(y, YAMLContentType)}
+	return e
 }
 
-// renderEntities turns a model-catalog JSON document into catalog-info
-// YAML, refusing entities Backstage would reject: listing them would get
-// errors in Backstage and, for an entity without a name, fail the whole
-// root Location's processing.
-func renderEntities(body []byte) ([]byte, error) {
+// checkEntities decodes a model-catalog JSON document and refuses entities
+// Backstage would reject: listing them would get errors in Backstage and,
+// for an entity without a name, fail the whole root Location's processing.
+func checkEntities(body []byte) (*modelcatalog.Document, error) {
 	var doc modelcatalog.Document
 	if err := json.Unmarshal(body, &doc); err != nil {
 		return nil, fmt.Errorf("the document is not a model-catalog document: %w", err)
@@ -71,16 +78,29 @@ func renderEntities(body []byte) ([]byte, error) {
 	if err := entity.ValidateAll(ents); err != nil {
 		return nil, fmt.Errorf("Backstage would reject its entities: %w", err)
 	}
-	return entity.Marshal(ents)
+	return &doc, nil
 }
 
 // Entities returns what the record's catalog-info YAML URI serves, or an
 // error saying why it serves nothing.
 func (d *Document) Entities() (*Representation, error) {
-	if d.ents.err != nil {
-		return nil, d.ents.err
+	e := d.ents
+	if e.err != nil {
+		return nil, e.err
 	}
-	return &d.ents.rep, nil
+	e.once.Do(func() {
+		doc, err := checkEntities(e.body)
+		var y []byte
+		if err == nil {
+			y, err = entity.YAML(*doc)
+		}
+		if err != nil {
+			// Unreachable: the body was checked and is never modified.
+			panic("index: rendering checked entities: " + err.Error())
+		}
+		e.rep = newRepresentation(y, YAMLContentType)
+	})
+	return &e.rep, nil
 }
 
 // EntitiesURI is the URI of the record's catalog-info YAML: its directory
@@ -131,11 +151,7 @@ func (s *Snapshot) renderLocation() {
 			targets = append(targets, "."+d.ents.uri)
 		}
 		slices.Sort(targets)
-		body, err := entity.Marshal([]entity.Entity{entity.Location(LocationName, locationDescription, targets)})
-		if err != nil {
-			// Unreachable: strings only.
-			panic("index: encoding the root Location: " + err.Error())
-		}
+		body := entity.MarshalLocation(LocationName, locationDescription, targets)
 		s.loc.targets, s.loc.rep = targets, newRepresentation(body, YAMLContentType)
 	})
 }

@@ -162,8 +162,8 @@ func (ix *Index) Load(ctx context.Context, fetch func(context.Context) (map[stri
 	rendered := map[string]prerendered{}
 	if err == nil {
 		// Outside the writer lock: forwards go on meanwhile. New bodies
-		// have their entities rendered here too (a forward that changes
-		// a body meanwhile has put render its own).
+		// have their entities checked here too (a forward that changes a
+		// body meanwhile has put check its own).
 		cur := ix.Snapshot()
 		for key, rec := range recs {
 			if err := Validate(ix.opts.Format, key, &rec); err != nil {

@@ -23,8 +23,8 @@ type txn struct {
 	cards             *pmapEdit[*Card]
 	list              *listEdit
 	cardKeys          map[string]struct{} // card keys whose card must be re-resolved
-	// rendered holds entities a load rendered outside the writer lock, by
-	// key, with the body they were rendered from.
+	// rendered holds entities a load checked outside the writer lock, by
+	// key, with the body they were checked from.
 	rendered map[string]prerendered
 }
 
