@@ -227,8 +227,21 @@
 // unique across all outputs: when two objects sanitize to the same one, the
 // object whose identity sorts first keeps it and the others get
 // "-<8 hex digits of sha256(identity)>", and the rename is reported. A value
-// that cannot be made valid is dropped with a Problem; an object that cannot
-// be published is reported with Problem.Rejected set.
+// that cannot be made valid is dropped with a Problem ("published with
+// adjustments": Rejected false, no Reason).
+//
+// # Objects not published
+//
+// Every object that is not published is reported with a Problem that has
+// Rejected set and a Reason (skip.go lists them with a sentence each):
+// archived (one Problem per archived registered model, none for its
+// versions; one per archived version of a live model), orphan-version,
+// not-ready (each condition that is not True, and a missing status.url),
+// unlinked-registry-labels, undeployed, no-model-version,
+// duplicate-deployment, invalid-name and invalid-document. Reason.Invalid
+// tells those Backstage would reject from those skipped for their state in
+// the sources. registry-unreachable is the pipeline's: Build never sees a
+// registry that was not read.
 //
 // # Encoding
 //
