@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -115,6 +116,7 @@ Flags:
 		owner         = fs.String("default-owner", env("DEFAULT_OWNER", normalize.DefaultOwner), "owner when no property names one (DEFAULT_OWNER)")
 		lifecycle     = fs.String("default-lifecycle", env("DEFAULT_LIFECYCLE", normalize.DefaultLifecycle), "lifecycle when no property names one (DEFAULT_LIFECYCLE)")
 		locationURL   = fs.String("location-url", env("LOCATION_URL", locationclient.DefaultURL), "base URL RHDH uses for location, in model card links (LOCATION_URL)")
+		dashboardURL  = fs.String("dashboard-url", env(discovery.EnvDashboardURL, ""), "https URL of the OpenShift AI dashboard that models and model servers link to; default: the host of its Route (rhods-dashboard in redhat-ods-applications, odh-dashboard in opendatahub) ("+discovery.EnvDashboardURL+")")
 		registryToken = fs.String("registry-token", env("KFMR_TOKEN", ""), "bearer token for the registries and the catalog; default: the Kubernetes token (KFMR_TOKEN)")
 		registryCA    = fs.String("registry-ca-file", env("REGISTRY_CA_FILE", ""), "PEM bundle trusted for registry TLS, besides the system roots and ca.crt (REGISTRY_CA_FILE)")
 		insecureReg   = fs.Bool("registry-insecure-skip-tls-verify", false, "do not verify registry certificates")
@@ -180,6 +182,9 @@ Flags:
 	if err != nil {
 		return err
 	}
+	if err := checkDashboardURL(*dashboardURL); err != nil {
+		return err
+	}
 	kc, err := kubeconfig.Load(kubeconfig.Options{Kubeconfig: *kubeconfigF, InsecureSkipTLSVerify: *insecureK8s})
 	if err != nil {
 		return err
@@ -214,6 +219,7 @@ Flags:
 		LeaderElection:      *leaderElect,
 		Log:                 log,
 		Discovery:           disc,
+		DashboardURL:        strings.TrimSpace(*dashboardURL),
 		PollingInterval:     *pollingF,
 		Debounce:            *debounce,
 		RegistryToken:       token,
@@ -233,4 +239,18 @@ Flags:
 		RenewDeadline:         *renewDeadline,
 		RetryPeriod:           *retryPeriod,
 	})
+}
+
+// checkDashboardURL accepts "" (look for the dashboard's Route) or an
+// absolute http(s) URL without query or fragment.
+func checkDashboardURL(s string) error {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Errorf("--dashboard-url / %s=%q is not the http(s) URL of the OpenShift AI dashboard (e.g. https://rhods-dashboard-redhat-ods-applications.apps.example.com)", discovery.EnvDashboardURL, s)
+	}
+	return nil
 }

@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
 )
 
@@ -236,6 +237,13 @@ func TestRBAC(t *testing.T) {
 		access{user: otherSAUser, verb: "get", resource: "configmaps", namespace: rhdhNamespace},
 		access{user: otherSAUser, verb: "list", group: isvcGroup, resource: isvcs},
 	)
+
+	// The OpenShift AI dashboard's Routes, each read by name for the links
+	// back to the dashboard (the ClusterRole's routes rule covers them).
+	require.Len(t, discovery.DashboardRoutes, 2)
+	for _, r := range discovery.DashboardRoutes {
+		rows = append(rows, access{verb: "get", group: routes, resource: "routes", namespace: r.Namespace, name: r.Name, allowed: true})
+	}
 
 	for _, a := range rows {
 		if a.user == "" {

@@ -55,7 +55,13 @@ type Config struct {
 	LeaderElection  bool
 	Log             logr.Logger
 
-	Discovery       discovery.Config
+	Discovery discovery.Config
+	// DashboardURL is the OpenShift AI dashboard's base URL for the links
+	// back to it; when empty the dashboard's Route is looked for on every
+	// sync (at most every DashboardTTL; discovery.DefaultDashboardTTL when
+	// zero).
+	DashboardURL    string
+	DashboardTTL    time.Duration
 	PollingInterval time.Duration
 	Debounce        time.Duration
 	// CRDPoll is how often the missing InferenceService CRD is looked for.
@@ -165,9 +171,17 @@ func Run(ctx context.Context, cfg Config) error {
 	if watch.poll <= 0 {
 		watch.poll = 15 * time.Second
 	}
+	dashboard := discovery.NewDashboard(mgr.GetAPIReader(), discovery.DashboardOptions{URL: cfg.DashboardURL, TTL: cfg.DashboardTTL}, cfg.Log.WithName("dashboard"))
+	mapping := cfg.Mapping
+	if mapping.DashboardURL == nil {
+		mapping.DashboardURL = dashboard.URL
+	}
 	p := pipeline.New(pipeline.Config{
-		Discoverer: discovery.New(mgr.GetAPIReader(), cfg.Discovery, cfg.Log.WithName("discovery")),
-		Servers:    watch,
+		Discoverer: dashboardRefresh{
+			Discoverer: discovery.New(mgr.GetAPIReader(), cfg.Discovery, cfg.Log.WithName("discovery")),
+			dashboard:  dashboard,
+		},
+		Servers: watch,
 		NewRegistry: func(ep discovery.Endpoint) pipeline.RegistryReader {
 			return registryclient.New(ep.URL, registryclient.Options{
 				Token: cfg.RegistryToken, CAPEM: cfg.RegistryCAPEM, InsecureSkipTLSVerify: cfg.RegistryInsecureTLS,
@@ -183,7 +197,7 @@ func Run(ctx context.Context, cfg Config) error {
 			return cardReader{catalogclient.NewCardFetcher(c, catalogclient.CardOptions{TTL: cfg.CardTTL, Logger: cfg.Log.WithName("catalog")})}
 		},
 		Store:              storeClient{storageclient.New(cfg.StorageURL, storageclient.WithToken(cfg.StorageToken))},
-		Options:            cfg.Mapping,
+		Options:            mapping,
 		Log:                cfg.Log.WithName("sync"),
 		Metrics:            metrics,
 		StoreResync:        cfg.StoreResync,
@@ -215,7 +229,8 @@ func Run(ctx context.Context, cfg Config) error {
 		return fmt.Errorf("adding the InferenceService watch: %w", err)
 	}
 	cfg.Log.Info("starting rhoai-normalizer", "metricsAddress", cfg.MetricsAddress, "pollingInterval", cfg.PollingInterval.String(),
-		"storageURL", cfg.StorageURL, "format", string(cfg.Mapping.Format), "leaderElection", cfg.LeaderElection)
+		"storageURL", cfg.StorageURL, "format", string(cfg.Mapping.Format), "leaderElection", cfg.LeaderElection,
+		"dashboardURL", cfg.DashboardURL)
 	var served chan error
 	sctx, stopServing := context.WithCancel(ctx)
 	defer stopServing()
