@@ -17,6 +17,8 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
+	"slices"
+	"sort"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -107,7 +109,7 @@ func Entities(doc modelcatalog.Document) []Entity {
 			Kind:       KindComponent,
 			Metadata: Metadata{
 				Name: s.Name, Description: s.Description, Tags: tags(s.Tags),
-				Annotations: clone(s.Annotations),
+				Annotations: annotations(s.Annotations),
 				Links: links(
 					Link{URL: s.HomepageURL, Title: "Homepage"},
 					Link{URL: s.Annotations[AnnotationDashboardURL], Title: LinkTitleDashboard},
@@ -128,14 +130,17 @@ func Entities(doc modelcatalog.Document) []Entity {
 				Kind:       KindAPI,
 				Metadata: Metadata{
 					Name: s.Name, Description: "API of model server " + s.Name, Tags: tags(a.Tags),
-					Annotations: clone(a.Annotations), Links: links(Link{URL: a.URL, Title: "API"}),
+					Annotations: annotations(a.Annotations), Links: links(Link{URL: a.URL, Title: "API"}),
 				},
 				Spec: Spec{Type: a.Type, Owner: s.Owner, Lifecycle: s.Lifecycle, Definition: a.Spec},
 			})
 		}
 	}
 	for _, m := range doc.Models {
-		ann := clone(m.Annotations)
+		// TechDocs and techdocs tell the model-catalog plugins where the
+		// card is; here backstage.io/techdocs-ref says it, and the two keys
+		// differ only in case, which makes Backstage refuse the entity.
+		ann := annotations(m.Annotations, modelcatalog.AnnotationTechDocs, modelcatalog.AnnotationTechDocsLower)
 		if td := m.Annotations[modelcatalog.AnnotationTechDocs]; td != "" {
 			if ann == nil {
 				ann = map[string]string{}
@@ -238,13 +243,30 @@ func HTTPURL(s string) bool {
 	return (scheme == "http" || scheme == "https") && u.Host != ""
 }
 
-func clone(m map[string]string) map[string]string {
-	if m == nil {
+// annotations copies m without the keys drop and, of keys that differ
+// only in case, keeps the first in byte order: Backstage refuses to store
+// an entity with two such keys ("duplicate keys that vary only in casing").
+func annotations(m map[string]string, drop ...string) map[string]string {
+	if len(m) == 0 {
 		return nil
 	}
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		if !slices.Contains(drop, k) {
+			keys = append(keys, k)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	sort.Strings(keys)
+	out := make(map[string]string, len(keys))
+	seen := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		if lk := strings.ToLower(k); !seen[lk] {
+			seen[lk] = true
+			out[k] = m[k]
+		}
 	}
 	return out
 }

@@ -59,6 +59,25 @@ func TestEntitiesOfAServedModel(t *testing.T) {
 		{URL: "https://www.apache.org/licenses/LICENSE-2.0", Title: "License"},
 	}, res.Metadata.Links, "s3:// is not a link Backstage can open")
 	assert.NotContains(t, doc.Models[0].Annotations, AnnotationTechDocsRef, "the document is not modified")
+	// TechDocs and techdocs differ only in case: a real Backstage refused to
+	// stitch a Resource that carried both (the e2e test found it).
+	assert.NotContains(t, res.Metadata.Annotations, modelcatalog.AnnotationTechDocs)
+	assert.NotContains(t, res.Metadata.Annotations, modelcatalog.AnnotationTechDocsLower)
+}
+
+func TestAnnotationKeysThatDifferOnlyInCaseAreKeptOnce(t *testing.T) {
+	doc := served()
+	doc.ModelServer.Annotations["example.com/Team"] = "a"
+	doc.ModelServer.Annotations["example.com/team"] = "b"
+	comp := Entities(doc)[0]
+	require.NoError(t, Validate(&comp))
+	assert.Equal(t, "a", comp.Metadata.Annotations["example.com/Team"], "the first key in byte order is kept")
+	assert.NotContains(t, comp.Metadata.Annotations, "example.com/team")
+	assert.Len(t, doc.ModelServer.Annotations, 3, "the document is not modified")
+
+	bad := comp
+	bad.Metadata.Annotations = map[string]string{"example.com/Team": "a", "example.com/team": "b"}
+	assert.ErrorContains(t, Validate(&bad), "differ only in case")
 }
 
 func TestARegisteredModelWithoutServerIsOneResource(t *testing.T) {

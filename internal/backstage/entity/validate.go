@@ -27,10 +27,15 @@ func Validate(e *Entity) error {
 			bad("tag %q is not valid", t)
 		}
 	}
+	lower := make(map[string]string, len(e.Metadata.Annotations))
 	for k := range e.Metadata.Annotations {
 		if !backstage.ValidAnnotationKey(k) {
 			bad("annotation key %q is not valid", k)
 		}
+		if other, ok := lower[strings.ToLower(k)]; ok {
+			bad("annotation keys %q and %q differ only in case, which Backstage refuses", min(k, other), max(k, other))
+		}
+		lower[strings.ToLower(k)] = k
 	}
 	for _, l := range e.Metadata.Links {
 		if !HTTPURL(l.URL) {
