@@ -31,7 +31,7 @@ func servedDoc() modelcatalog.Document {
 			Name: "granite-v1", Owner: "team-a", Lifecycle: "production", Description: "vLLM server of granite v1",
 			Tags: []string{"vllm"}, HomepageURL: "https://granite.apps.example.com",
 			Annotations: map[string]string{
-				entity.AnnotationDashboardURL:           "https://rhods-dashboard.apps.example.com/projects/team-a/metrics/model/granite-v1",
+				modelcatalog.AnnotationDashboardURL:           "https://rhods-dashboard.apps.example.com/projects/team-a/metrics/model/granite-v1",
 				modelcatalog.AnnotationExternalRouteURL: "https://granite.apps.example.com",
 			},
 			API: &modelcatalog.API{URL: "https://granite.apps.example.com/v1", Type: "openapi", Spec: `{"openapi":"3.0.0"}`},
@@ -42,7 +42,7 @@ func servedDoc() modelcatalog.Document {
 			Annotations: map[string]string{
 				modelcatalog.AnnotationTechDocs:      "http://localhost:9090/modelcard?key=granite__v1",
 				modelcatalog.AnnotationTechDocsLower: "/modelcard?key=granite__v1",
-				entity.AnnotationDashboardURL:        "https://rhods-dashboard.apps.example.com/modelRegistry/r/registeredModels/1/versions/2/details",
+				modelcatalog.AnnotationDashboardURL:        "https://rhods-dashboard.apps.example.com/modelRegistry/r/registeredModels/1/versions/2/details",
 			},
 		}},
 	}
@@ -119,8 +119,8 @@ func TestRecordEntitiesInJSONFormat(t *testing.T) {
 		refs = append(refs, e.Ref())
 	}
 	assert.Equal(t, []string{"component:granite-v1", "api:granite-v1", "resource:granite-v1"}, refs)
-	assert.Contains(t, ents[0].Metadata.Links, entity.Link{URL: sd.ModelServer.Annotations[entity.AnnotationDashboardURL], Title: "OpenShift AI dashboard"})
-	assert.Contains(t, ents[2].Metadata.Links, entity.Link{URL: sd.Models[0].Annotations[entity.AnnotationDashboardURL], Title: "OpenShift AI dashboard"})
+	assert.Contains(t, ents[0].Metadata.Links, entity.Link{URL: sd.ModelServer.Annotations[modelcatalog.AnnotationDashboardURL], Title: "OpenShift AI dashboard"})
+	assert.Contains(t, ents[2].Metadata.Links, entity.Link{URL: sd.Models[0].Annotations[modelcatalog.AnnotationDashboardURL], Title: "OpenShift AI dashboard"})
 	assert.Equal(t, "url:http://localhost:9090/modelcard?key=granite__v1", ents[2].Metadata.Annotations[entity.AnnotationTechDocsRef])
 
 	etag := w.Header().Get("ETag")

@@ -44,17 +44,9 @@ const (
 	TypeAIModel     = "ai-model"
 )
 
-// Annotations and link titles.
-const (
-	// AnnotationTechDocsRef is what the 0.7.x plugin derives from the model
-	// annotation TechDocs (as url:<value>).
-	AnnotationTechDocsRef = "backstage.io/techdocs-ref"
-	// AnnotationDashboardURL, on a model or on the model server, is the page
-	// of that model or deployment in the OpenShift AI dashboard; it becomes
-	// a link titled LinkTitleDashboard on the Resource or the Component.
-	AnnotationDashboardURL = "rhdh.modelcatalog.io/dashboard-url"
-	LinkTitleDashboard     = "OpenShift AI dashboard"
-)
+// AnnotationTechDocsRef is what the 0.7.x plugin derives from the model
+// annotation TechDocs (as url:<value>).
+const AnnotationTechDocsRef = "backstage.io/techdocs-ref"
 
 // Entity is a Backstage catalog entity as far as this package renders one.
 type Entity struct {
@@ -112,7 +104,7 @@ func Entities(doc modelcatalog.Document) []Entity {
 				Annotations: annotations(s.Annotations),
 				Links: links(
 					Link{URL: s.HomepageURL, Title: "Homepage"},
-					Link{URL: s.Annotations[AnnotationDashboardURL], Title: LinkTitleDashboard},
+					Link{URL: s.Annotations[modelcatalog.AnnotationDashboardURL], Title: modelcatalog.DashboardLinkTitle},
 				),
 			},
 			Spec: Spec{Type: TypeModelServer, Owner: s.Owner, Lifecycle: s.Lifecycle},
@@ -156,7 +148,7 @@ func Entities(doc modelcatalog.Document) []Entity {
 					Link{URL: m.ArtifactLocationURL, Title: "Artifact location"},
 					Link{URL: m.HowToUseURL, Title: "How to use"},
 					Link{URL: m.License, Title: "License"},
-					Link{URL: m.Annotations[AnnotationDashboardURL], Title: LinkTitleDashboard},
+					Link{URL: m.Annotations[modelcatalog.AnnotationDashboardURL], Title: modelcatalog.DashboardLinkTitle},
 				),
 			},
 			Spec: Spec{Type: TypeAIModel, Owner: m.Owner},

@@ -103,26 +103,26 @@ func TestARegisteredModelWithoutServerIsOneResource(t *testing.T) {
 func TestDashboardLinks(t *testing.T) {
 	link := func(ls []Link) string {
 		for _, l := range ls {
-			if l.Title == LinkTitleDashboard {
+			if l.Title == modelcatalog.DashboardLinkTitle {
 				return l.URL
 			}
 		}
 		return ""
 	}
 	doc := served()
-	doc.ModelServer.Annotations[AnnotationDashboardURL] = "https://rhods-dashboard.apps.example.com/projects/team-a/metrics/model/granite-v1"
-	doc.Models[0].Annotations[AnnotationDashboardURL] = "http://rhods-dashboard.apps.example.com/modelRegistry/r/registeredModels/1/versions/2/details"
+	doc.ModelServer.Annotations[modelcatalog.AnnotationDashboardURL] = "https://rhods-dashboard.apps.example.com/projects/team-a/metrics/model/granite-v1"
+	doc.Models[0].Annotations[modelcatalog.AnnotationDashboardURL] = "http://rhods-dashboard.apps.example.com/modelRegistry/r/registeredModels/1/versions/2/details"
 	ents := Entities(doc)
 	require.NoError(t, ValidateAll(ents))
-	assert.Equal(t, doc.ModelServer.Annotations[AnnotationDashboardURL], link(ents[0].Metadata.Links), "Component: the server's page")
+	assert.Equal(t, doc.ModelServer.Annotations[modelcatalog.AnnotationDashboardURL], link(ents[0].Metadata.Links), "Component: the server's page")
 	assert.Empty(t, link(ents[1].Metadata.Links), "not on the API")
-	assert.Equal(t, doc.Models[0].Annotations[AnnotationDashboardURL], link(ents[2].Metadata.Links), "Resource: the model's page")
-	assert.Equal(t, LinkTitleDashboard, ents[2].Metadata.Links[len(ents[2].Metadata.Links)-1].Title, "last link")
+	assert.Equal(t, doc.Models[0].Annotations[modelcatalog.AnnotationDashboardURL], link(ents[2].Metadata.Links), "Resource: the model's page")
+	assert.Equal(t, modelcatalog.DashboardLinkTitle, ents[2].Metadata.Links[len(ents[2].Metadata.Links)-1].Title, "last link")
 
 	for _, notHTTP := range []string{"", "javascript:alert(1)", "ftp://example.com/x", "/relative/page", "https://", "dashboard"} {
 		doc := served()
-		doc.ModelServer.Annotations[AnnotationDashboardURL] = notHTTP
-		doc.Models[0].Annotations[AnnotationDashboardURL] = notHTTP
+		doc.ModelServer.Annotations[modelcatalog.AnnotationDashboardURL] = notHTTP
+		doc.Models[0].Annotations[modelcatalog.AnnotationDashboardURL] = notHTTP
 		ents := Entities(doc)
 		assert.Empty(t, link(ents[0].Metadata.Links), "%q", notHTTP)
 		assert.Empty(t, link(ents[2].Metadata.Links), "%q", notHTTP)
@@ -131,7 +131,7 @@ func TestDashboardLinks(t *testing.T) {
 
 func TestYAMLIsTheEntitiesAsYAMLDocuments(t *testing.T) {
 	doc := served()
-	doc.Models[0].Annotations[AnnotationDashboardURL] = "https://dashboard.example.com/m"
+	doc.Models[0].Annotations[modelcatalog.AnnotationDashboardURL] = "https://dashboard.example.com/m"
 	body, err := YAML(doc)
 	require.NoError(t, err)
 	parts := strings.Split(string(body), "---\n")
