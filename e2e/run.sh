@@ -176,10 +176,10 @@ export E2E_BACKEND_URL="http://127.0.0.1:$BACKEND_PORT"
 export E2E_REGISTRY_URL="http://127.0.0.1:$REGISTRY_PORT"
 export E2E_PSQL="$PGBIN/psql"
 export E2E_PG_HOST=127.0.0.1
-# One file after the other, in name order (node sorts them): 4-removal
-# changes the registry, so it runs last.
+# One file after the other, in name order (the glob sorts them): 4-removal
+# changes the registry, so it runs last. test/lib.js holds helpers.
 (cd "$APP" && node --test --test-concurrency=1 --test-reporter=spec \
-	test/) 2>&1 | tee "$LOGS/test.log"
+	test/*.test.js) 2>&1 | tee "$LOGS/test.log"
 test_rc=${PIPESTATUS[0]}
 TEST_SECONDS=$(($(date +%s) - t))
 say "timings: npm ci ${NPM_SECONDS}s, build ${BUILD_SECONDS}s, start-up ${STARTUP_SECONDS}s, assertions ${TEST_SECONDS}s"

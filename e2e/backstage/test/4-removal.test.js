@@ -1,4 +1,4 @@
-// The last test file (node runs them in name order, one at a time): a model archived
+// The last test file (e2e/run.sh runs them in name order, one at a time): a model archived
 // in the registry leaves location, the provider's entities and the entities
 // of the catalog-info.yaml URL location.
 'use strict';
