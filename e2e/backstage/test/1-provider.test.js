@@ -2,9 +2,8 @@
 // catalog (the published model-catalog entity provider in a Backstage
 // backend on PostgreSQL), and the 0.7.x contract checked with Backstage's
 // own validators. e2e/run.sh starts everything, sets the E2E_* variables
-// and runs the files one after the other in name order (e2e/run.sh lists them sorted):
-// 1-provider, 2-kubernetes, 3-url-location, then 4-removal, which changes
-// the registry.
+// and runs the files one after the other in name order: 1-provider,
+// 2-kubernetes, 3-url-location, then 4-removal, which changes the registry.
 'use strict';
 
 const test = require('node:test');
