@@ -6,14 +6,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
 	"time"
 	"unicode"
 
-	"github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -24,11 +22,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kserve/v1beta1"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
 )
 
 const (
-	kserveModule      = "github.com/kserve/kserve"
 	kserveCRDFile     = "config/crd/full/serving.kserve.io_inferenceservices.yaml"
 	isvcLabel         = "serving.kserve.io/inferenceservice"
 	labelRegModelID   = "modelregistry.opendatahub.io/registered-model-id"
@@ -210,42 +208,21 @@ func (d deployment) inferenceService() *v1beta1.InferenceService {
 }
 
 // kserveCRDPath finds the InferenceService CRD in the Go module cache, in
-// the kserve version this program was built with.
+// the kserve release the connector's InferenceService type follows. The
+// binaries no longer link kserve (see internal/kserve/v1beta1), so the
+// release comes from that package, not from this binary's build info.
 func kserveCRDPath() (string, error) {
-	dir, err := kserveModuleDir()
+	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("running `go env GOMODCACHE` to find the kserve module: %w (pass --kserve-crd instead)", err)
 	}
+	mod := v1beta1.KServeModule + "@" + v1beta1.KServeVersion
+	dir := filepath.Join(strings.TrimSpace(string(out)), escapeModulePath(v1beta1.KServeModule)+"@"+v1beta1.KServeVersion)
 	p := filepath.Join(dir, filepath.FromSlash(kserveCRDFile))
 	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("the InferenceService CRD %s is missing: run `go mod download %s` (or pass --kserve-crd)", p, kserveModule)
+		return "", fmt.Errorf("the InferenceService CRD %s is missing: run `go mod download %s` (or pass --kserve-crd)", p, mod)
 	}
 	return p, nil
-}
-
-func kserveModuleDir() (string, error) {
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "", fmt.Errorf("no module information in this binary: pass --kserve-crd")
-	}
-	for _, m := range bi.Deps {
-		if m.Path != kserveModule {
-			continue
-		}
-		if m.Replace != nil {
-			if m.Replace.Version == "" { // replaced by a local folder
-				return m.Replace.Path, nil
-			}
-			m = m.Replace
-		}
-		out, err := exec.Command("go", "env", "GOMODCACHE").Output()
-		if err != nil {
-			return "", fmt.Errorf("running `go env GOMODCACHE` to find the kserve module: %w (pass --kserve-crd instead)", err)
-		}
-		cache := strings.TrimSpace(string(out))
-		return filepath.Join(cache, escapeModulePath(m.Path)+"@"+m.Version), nil
-	}
-	return "", fmt.Errorf("this binary was not built with %s: pass --kserve-crd", kserveModule)
 }
 
 // escapeModulePath is the module cache's case encoding: each capital

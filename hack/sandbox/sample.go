@@ -7,10 +7,10 @@ import (
 	"path/filepath"
 	"regexp"
 
-	"github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 	"github.com/kubeflow/model-registry/pkg/openapi"
 	"sigs.k8s.io/yaml"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kserve/v1beta1"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryserver"
 )
 
@@ -81,7 +81,9 @@ func loadSample(dir string) (*sample, error) {
 }
 
 // loadInferenceServices reads a multi-document YAML file of
-// InferenceServices.
+// InferenceServices. Decoding is strict, so a field the connector does not
+// read (internal/kserve/v1beta1 has only those) is an error rather than
+// silently not created.
 func loadInferenceServices(p string) ([]*v1beta1.InferenceService, error) {
 	b, err := os.ReadFile(p)
 	if err != nil {

@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/kserve/kserve/pkg/apis/serving/v1beta1"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kserve/v1beta1"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
 )
 

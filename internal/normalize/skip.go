@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/kserve/kserve/pkg/apis/serving/v1beta1"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kserve/v1beta1"
 )
 
 // Reason says why an object is not published. The values are stable: they

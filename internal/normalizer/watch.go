@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
-	"github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -23,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kserve"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kserve/v1beta1"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalize"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/pipeline"
 )

@@ -14,13 +14,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kserve/kserve/pkg/apis/serving/v1beta1"
 	"github.com/kubeflow/model-registry/pkg/openapi"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kserve/v1beta1"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryserver"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
