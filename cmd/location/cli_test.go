@@ -46,7 +46,7 @@ func TestVersionFromLdflags(t *testing.T) {
 func TestBusyPortIsOneClearLine(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	addr := ln.Addr().String()
 	for _, how := range [][]string{{"--address=" + addr}, {"LOCATION_ADDRESS=" + addr}} {
 		var env, args []string
@@ -91,7 +91,7 @@ func TestBinaryCutsOffSlowClients(t *testing.T) {
 		if err != nil {
 			return false
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	}, 20*time.Second, 10*time.Millisecond)
 
@@ -106,13 +106,13 @@ func TestBinaryCutsOffSlowClients(t *testing.T) {
 		resp, err := http.Get(base + path)
 		require.NoError(t, err)
 		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		assert.Equal(t, want, string(b), path)
 	}
 	resp, err := http.Get(base + "/metrics")
 	require.NoError(t, err)
 	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	assert.Contains(t, string(b), `rhoai_connector_build_info{commit="unknown",goversion="`+runtime.Version()+`",version="dev"} 1`)
 
 	cancel()

@@ -93,7 +93,7 @@ func parseOptions(args []string, getenv func(string) string, out io.Writer) (opt
 	fs := flag.NewFlagSet("location", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.Usage = func() {
-		fmt.Fprintf(out, `Usage: location [flags]
+		_, _ = fmt.Fprintf(out, `Usage: location [flags]
 
 Serves RHDH the AI model metadata held by storage-rest: GET /list, the
 documents it names (also as /models/{key-or-uri}), GET /modelcard?key=K,
@@ -165,7 +165,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	log, flush, err := logging.New(o.logLevel)
 	if err != nil {
 		return err

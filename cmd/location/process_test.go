@@ -66,20 +66,20 @@ func TestBinaryServesAndStopsOnSIGTERM(t *testing.T) {
 		if err != nil {
 			return false
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	}, 20*time.Second, 10*time.Millisecond, "location did not become ready; logs:\n%s", &logs)
 
 	resp, err := http.Get(base + "/list")
 	require.NoError(t, err)
 	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	assert.Equal(t, `{"uris":["/mnist/v1/model-catalog.json"]}`, string(b))
 
 	resp, err = http.Get(base + "/metrics")
 	require.NoError(t, err)
 	b, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	assert.Contains(t, string(b), "rhoai_connector_location_records 1")
 	assert.Contains(t, string(b), `rhoai_connector_location_loads_total{outcome="success"} 1`)
 

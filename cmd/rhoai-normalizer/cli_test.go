@@ -44,7 +44,7 @@ func TestVersionFlag(t *testing.T) {
 func TestBusyPortIsOneClearLine(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	addr := ln.Addr().String()
 	kubeconfig := testenv.UnreachableKubeconfig(t)
 	for _, c := range []struct{ env, args []string }{
@@ -84,7 +84,7 @@ func TestMetricsServerCutsOffSlowHeaders(t *testing.T) {
 	defer func() {
 		if cmd.ProcessState == nil {
 			_ = cmd.Process.Kill()
-			<-exited
+			<-exited //nolint:errcheck // only waits for the exit; the error is the kill
 		}
 	}()
 	base := "http://" + addr
@@ -94,17 +94,17 @@ func TestMetricsServerCutsOffSlowHeaders(t *testing.T) {
 	resp, err := http.Get(base + "/healthz")
 	require.NoError(t, err)
 	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	assert.JSONEq(t, `{"status":"ok"}`, string(b))
 	resp, err = http.Get(base + "/metrics")
 	require.NoError(t, err)
 	b, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	assert.Contains(t, string(b), `rhoai_connector_build_info{commit="unknown",goversion="`+runtime.Version()+`",version="dev"} 1`)
 
 	c, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	_, err = io.WriteString(c, "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: ")
 	require.NoError(t, err)
 	stop := make(chan struct{})
@@ -132,7 +132,7 @@ func TestMetricsServerCutsOffSlowHeaders(t *testing.T) {
 
 	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
 	select {
-	case <-exited:
+	case <-exited: //nolint:errcheck // only waits for the exit; the log shows how it stopped
 	case <-time.After(30 * time.Second):
 		t.Fatalf("rhoai-normalizer did not stop on SIGTERM:\n%s", &logs)
 	}

@@ -54,10 +54,16 @@ func env(name, def string) string {
 	return def
 }
 
-func envDuration(name string, def time.Duration) (time.Duration, error) {
+// defaultPollingInterval is --polling-interval's default.
+const defaultPollingInterval = 30 * time.Second
+
+// envPollingInterval reads POLLING_INTERVAL, defaultPollingInterval when
+// unset.
+func envPollingInterval() (time.Duration, error) {
+	const name = "POLLING_INTERVAL"
 	v := env(name, "")
 	if v == "" {
-		return def, nil
+		return defaultPollingInterval, nil
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d <= 0 {
@@ -83,7 +89,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("rhoai-normalizer", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), `Usage: rhoai-normalizer [flags]
+		_, _ = fmt.Fprintf(fs.Output(), `Usage: rhoai-normalizer [flags]
 
 Publishes OpenShift AI models and model servers to RHDH through storage-rest.
 Every flag can also be set by the environment variable named in its help;
@@ -95,7 +101,7 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
-	polling, err := envDuration("POLLING_INTERVAL", 30*time.Second)
+	polling, err := envPollingInterval()
 	if err != nil {
 		return err
 	}
@@ -132,7 +138,7 @@ Flags:
 		storeResync   = fs.Duration("store-resync", 10*time.Minute, "how often every record storage-rest holds is read again even when its digest (compared every sync) says nothing changed")
 	)
 	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
+		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return err
@@ -157,7 +163,7 @@ Flags:
 		if metricsListener, err = httpserver.Bind(metricsAddress, metricsSetting); err != nil {
 			return err
 		}
-		defer metricsListener.Close()
+		defer func() { _ = metricsListener.Close() }()
 	}
 	log, flush, err := logging.New(*logLevel)
 	if err != nil {

@@ -10,18 +10,18 @@ import (
 
 func TestEnvironmentValues(t *testing.T) {
 	t.Setenv("POLLING_INTERVAL", "2m")
-	d, err := envDuration("POLLING_INTERVAL", 30*time.Second)
+	d, err := envPollingInterval()
 	require.NoError(t, err)
 	assert.Equal(t, 2*time.Minute, d)
 
 	t.Setenv("POLLING_INTERVAL", "")
-	d, err = envDuration("POLLING_INTERVAL", 30*time.Second)
+	d, err = envPollingInterval()
 	require.NoError(t, err)
 	assert.Equal(t, 30*time.Second, d, "the documented default")
 
 	for _, bad := range []string{"120", "-1s", "soon"} {
 		t.Setenv("POLLING_INTERVAL", bad)
-		_, err = envDuration("POLLING_INTERVAL", 30*time.Second)
+		_, err = envPollingInterval()
 		require.Error(t, err, bad)
 		assert.Contains(t, err.Error(), "POLLING_INTERVAL")
 	}

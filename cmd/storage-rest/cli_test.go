@@ -46,7 +46,7 @@ func TestVersionFlag(t *testing.T) {
 func TestBusyPortIsOneClearLine(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	addr := ln.Addr().String()
 	for _, c := range []struct{ env, args []string }{
 		{args: []string{"--address=" + addr}},
@@ -92,17 +92,17 @@ func TestBinaryCutsOffSlowClients(t *testing.T) {
 	resp, err := http.Get(base + "/healthz")
 	require.NoError(t, err)
 	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	assert.Equal(t, `{"status":"ok"}`, string(b))
 	resp, err = http.Get(base + "/metrics")
 	require.NoError(t, err)
 	b, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	assert.Contains(t, string(b), `rhoai_connector_build_info{commit="unknown",goversion="`+runtime.Version()+`",version="dev"} 1`)
 
 	cancel()
 	select {
-	case <-done:
+	case <-done: //nolint:errcheck // only waits for run to return after cancel
 	case <-time.After(30 * time.Second):
 		t.Fatal("storage-rest did not stop")
 	}

@@ -103,7 +103,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 	fs.Int64Var(&c.maxBodyBytes, "max-body-bytes", storagerest.DefaultMaxBodyBytes, "largest request body accepted (env MAX_BODY_BYTES)")
 	fs.BoolVar(&c.version, "version", false, "print the version, commit and Go version, and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(out, "Usage: storage-rest [flags]\n\n"+
+		_, _ = fmt.Fprintf(out, "Usage: storage-rest [flags]\n\n"+
 			"Keeps the connector's records in the ConfigMap bac-import-model of the pod's namespace\n"+
 			"and forwards every change to location. Every flag may also be set with the variable\n"+
 			"named in its description; a flag on the command line wins.\n\nFlags:\n")
@@ -190,7 +190,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	log, flush, err := logging.New(c.logLevel)
 	if err != nil {
 		return err

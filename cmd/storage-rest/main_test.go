@@ -135,7 +135,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 		if err != nil {
 			return false
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	}, 30*time.Second, 20*time.Millisecond)
 
@@ -161,7 +161,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	require.NoError(t, err)
 	var metrics bytes.Buffer
 	_, _ = metrics.ReadFrom(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	for _, m := range []string{"rhoai_connector_storage_rest_store_records 1", "rhoai_connector_storage_rest_configmap_api_calls_total",
 		"rhoai_connector_storage_rest_forwarded_total", "rhoai_connector_storage_rest_http_requests_total"} {
 		assert.Contains(t, metrics.String(), m)
@@ -174,6 +174,9 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("storage-rest did not stop")
 	}
-	_, err = http.Get(base + "/healthz")
+	resp, err = http.Get(base + "/healthz")
+	if err == nil {
+		_ = resp.Body.Close()
+	}
 	assert.Error(t, err, "the port is closed after shutdown")
 }

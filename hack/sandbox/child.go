@@ -127,7 +127,7 @@ func (c *child) waitReady(ctx context.Context, timeout time.Duration) error {
 	hc := &http.Client{Timeout: 2 * time.Second}
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
-	last := "no answer"
+	var last string // what the ready URL answered last
 	for {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.readyURL, nil)
 		if err != nil {

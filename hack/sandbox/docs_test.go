@@ -213,7 +213,7 @@ func buildStandin(dir string) error {
 	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "oc"), "./hack/sandbox/ocstandin")
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build ./hack/sandbox/ocstandin: %v\n%s", err, out)
+		return fmt.Errorf("go build ./hack/sandbox/ocstandin: %w\n%s", err, out)
 	}
 	return os.Symlink(filepath.Join(dir, "oc"), filepath.Join(dir, "kubectl"))
 }
@@ -429,7 +429,7 @@ func postJSON(ctx context.Context, url, body string, v any) error {
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode/100 != 2 {
 		return fmt.Errorf("POST %s: %s", url, resp.Status)
 	}

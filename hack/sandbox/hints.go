@@ -98,7 +98,7 @@ func getJSON(ctx context.Context, url string, v any) error {
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	if resp.StatusCode != http.StatusOK {
 		_, _ = io.Copy(io.Discard, resp.Body)
 		return fmt.Errorf("GET %s: %s", url, resp.Status)
@@ -108,7 +108,7 @@ func getJSON(ctx context.Context, url string, v any) error {
 
 // printHints tells the developer what to try.
 func printHints(out io.Writer, i info, namespace, modelCard string) {
-	p := func(format string, args ...any) { fmt.Fprintf(out, format+"\n", args...) }
+	p := func(format string, args ...any) { _, _ = fmt.Fprintf(out, format+"\n", args...) }
 	p("")
 	p("The connector is running (location %s, storage-rest %s, registry and catalog %s).", i.LocationURL, i.StorageURL, i.RegistryURL)
 	p("")

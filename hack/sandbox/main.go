@@ -28,7 +28,8 @@ import (
 func main() {
 	if os.Getenv(reaperEnv) != "" {
 		ignoreStopSignals()
-		os.Exit(runReaper(os.Stdin))
+		runReaper(os.Stdin)
+		os.Exit(0)
 	}
 	// envtest logs through controller-runtime's global logger, which
 	// otherwise prints a warning with a stack trace after 30 s.
@@ -61,7 +62,7 @@ func parseFlags(args []string, stdout, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("sandbox", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, `Usage: go run ./hack/sandbox [flags]   (or: make run-local)
+		_, _ = fmt.Fprintf(stderr, `Usage: go run ./hack/sandbox [flags]   (or: make run-local)
 
 Runs the connector locally with no cluster: envtest's kube-apiserver and etcd,
 an in-memory Model Registry and Model Catalog with sample data, and the

@@ -95,14 +95,14 @@ func ignoreStopSignals() {
 }
 
 // runReaper is the watchdog's main loop: it reads "+<pgid>", "-<pgid>" and
-// "done" lines, and returns the exit code.
-func runReaper(in io.Reader) int {
+// "done" lines; the watchdog then exits with 0.
+func runReaper(in io.Reader) {
 	groups := map[int]bool{}
 	sc := bufio.NewScanner(in)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
 		if line == "done" {
-			return 0
+			return
 		}
 		if len(line) < 2 {
 			continue
@@ -119,7 +119,6 @@ func runReaper(in io.Reader) int {
 		}
 	}
 	killGroups(groups, 5*time.Second)
-	return 0
 }
 
 // killGroups sends SIGTERM to every group, waits up to grace for them to

@@ -96,7 +96,7 @@ func run(ctx context.Context, opts options) (err error) {
 	if out == nil {
 		out = io.Discard
 	}
-	say := func(format string, args ...any) { fmt.Fprintf(out, "sandbox: "+format+"\n", args...) }
+	say := func(format string, args ...any) { _, _ = fmt.Fprintf(out, "sandbox: "+format+"\n", args...) }
 
 	bins, err := findBinaries(opts.BinDir)
 	if err != nil {

@@ -34,7 +34,8 @@ func TestMain(m *testing.M) {
 	// that binary is this one.
 	if os.Getenv(reaperEnv) != "" {
 		ignoreStopSignals()
-		os.Exit(runReaper(os.Stdin))
+		runReaper(os.Stdin)
+		os.Exit(0)
 	}
 	ctrllog.SetLogger(logr.Discard())
 	os.Exit(m.Run())
@@ -50,7 +51,7 @@ func TestMissingBinariesSayMakeBuild(t *testing.T) {
 func TestBusyPortIsNamedWithItsFlag(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	port := l.Addr().(*net.TCPAddr).Port
 
 	err = checkPorts([]portUse{{port, binLocation, "--location-port"}})
@@ -65,7 +66,7 @@ func TestBusyPortIsNamedWithItsFlag(t *testing.T) {
 
 	l2, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	defer l2.Close()
+	defer func() { _ = l2.Close() }()
 	port2 := l2.Addr().(*net.TCPAddr).Port
 	err = checkPorts([]portUse{{port, binStorage, "--storage-port"}, {freePort(t), binNormalizer, "--metrics-port"}, {port2, binLocation, "--location-port"}})
 	require.Error(t, err)
@@ -111,7 +112,7 @@ func TestWatchdogKillsWhatTheSandboxLeftBehind(t *testing.T) {
 
 	// The sandbox died: end of file without "done".
 	in := "+" + strconv.Itoa(orphan.Process.Pid) + "\n+" + strconv.Itoa(spared.Process.Pid) + "\n-" + strconv.Itoa(spared.Process.Pid) + "\n"
-	assert.Equal(t, 0, runReaper(strings.NewReader(in)))
+	runReaper(strings.NewReader(in))
 	var exitErr *exec.ExitError
 	require.ErrorAs(t, <-orphanExit, &exitErr, "the watched process group was killed")
 	assert.Equal(t, syscall.SIGTERM, exitErr.Sys().(syscall.WaitStatus).Signal())
@@ -155,8 +156,7 @@ func TestSandboxRunsTheConnector(t *testing.T) {
 		t.Fatalf("the sandbox stopped before it was ready: %v\n%s", err, progress.String())
 	case <-time.After(3 * time.Minute):
 		cancel()
-		<-done
-		t.Fatalf("the sandbox was not ready within 3 minutes\n%s", progress.String())
+		t.Fatalf("the sandbox was not ready within 3 minutes (it stopped with %v)\n%s", <-done, progress.String())
 	}
 	assert.Contains(t, progress.String(), "starting kube-apiserver")
 	assert.Contains(t, progress.String(), "get configmap bac-import-model -o json | jq -r "+configMapJQ)
@@ -171,7 +171,6 @@ func TestSandboxRunsTheConnector(t *testing.T) {
 
 	var granite, fraud, chat *modelcatalog.Document
 	for uri, d := range docs {
-		d := d
 		assert.NotContains(t, uri, "sentiment-legacy", "an archived registered model is not published")
 		for _, m := range d.Models {
 			assert.NotContains(t, m.Name, "sentiment-legacy")
@@ -270,7 +269,7 @@ func get(t *testing.T, url string) (string, int) {
 	t.Helper()
 	resp, err := http.Get(url)
 	require.NoError(t, err)
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	return string(b), resp.StatusCode
@@ -280,7 +279,7 @@ func freePort(t *testing.T) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	defer l.Close()
+	defer func() { _ = l.Close() }()
 	return l.Addr().(*net.TCPAddr).Port
 }
 

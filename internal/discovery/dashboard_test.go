@@ -20,8 +20,10 @@ import (
 // fakeClock is a settable time for the Dashboard's TTL.
 type fakeClock struct{ t time.Time }
 
-func (c *fakeClock) now() time.Time          { return c.t }
-func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
+func (c *fakeClock) now() time.Time { return c.t }
+
+// passTTL moves the clock past the one-minute TTL the tests set.
+func (c *fakeClock) passTTL() { c.t = c.t.Add(2 * time.Minute) }
 
 func TestDashboardExplicitURLNeedsNoCluster(t *testing.T) {
 	d := discovery.NewDashboard(nil, discovery.DashboardOptions{URL: " https://dash.example.com/ "}, logr.Discard())
@@ -43,7 +45,7 @@ func TestDashboardFromRoutes(t *testing.T) {
 	// Nothing installed (not even the namespaces): no dashboard, said once.
 	for range 3 {
 		assert.Empty(t, d.Refresh(ctx))
-		clock.advance(2 * time.Minute)
+		clock.passTTL()
 	}
 	assert.Empty(t, d.Refresh(ctx))
 	assert.Equal(t, 1, logs.count("RHOAI_DASHBOARD_URL"), "the hint is logged once: %v", logs.lines)
@@ -52,18 +54,18 @@ func TestDashboardFromRoutes(t *testing.T) {
 	mkNamespace(t, w, "opendatahub")
 	mkRoute(t, w, "opendatahub", "odh-dashboard", "odh-dashboard-opendatahub.apps.example.com", "odh-dashboard", true, nil)
 	assert.Empty(t, d.Refresh(ctx), "within the TTL the previous answer stands")
-	clock.advance(2 * time.Minute)
+	clock.passTTL()
 	assert.Equal(t, "https://odh-dashboard-opendatahub.apps.example.com", d.Refresh(ctx))
 	assert.Equal(t, "https://odh-dashboard-opendatahub.apps.example.com", d.URL())
 
 	// OpenShift AI's dashboard wins over Open Data Hub's.
 	mkNamespace(t, w, "redhat-ods-applications")
 	mkRoute(t, w, "redhat-ods-applications", "rhods-dashboard", "rhods-dashboard-redhat-ods-applications.apps.example.com", "rhods-dashboard", true, nil)
-	clock.advance(2 * time.Minute)
+	clock.passTTL()
 	assert.Equal(t, "https://rhods-dashboard-redhat-ods-applications.apps.example.com", d.Refresh(ctx))
 
 	// An API error keeps what was known.
-	clock.advance(2 * time.Minute)
+	clock.passTTL()
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
 	assert.Equal(t, "https://rhods-dashboard-redhat-ods-applications.apps.example.com", d.Refresh(cancelled))
@@ -73,7 +75,7 @@ func TestDashboardFromRoutes(t *testing.T) {
 		route := routeObject(ref.Namespace, ref.Name)
 		require.NoError(t, w.Delete(ctx, route))
 	}
-	clock.advance(2 * time.Minute)
+	clock.passTTL()
 	assert.Empty(t, d.Refresh(ctx))
 	assert.Equal(t, 2, logs.count("RHOAI_DASHBOARD_URL"), "%v", logs.lines)
 

@@ -107,7 +107,7 @@ func urls(eps []discovery.Endpoint) []string {
 type logLines struct{ lines []string }
 
 func (l *logLines) logger() logr.Logger {
-	return funcr.New(func(prefix, args string) { l.lines = append(l.lines, args) }, funcr.Options{Verbosity: 0})
+	return funcr.New(func(_, args string) { l.lines = append(l.lines, args) }, funcr.Options{Verbosity: 0})
 }
 
 func (l *logLines) count(sub string) int {

@@ -104,13 +104,13 @@ func (p *plane) wantComplete(n int) {
 	resp, err := http.Get("http://" + p.locAddr + "/modelcard?key=" + key(10))
 	require.NoError(p.t, err)
 	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	assert.Equal(p.t, http.StatusOK, resp.StatusCode)
 	assert.Equal(p.t, "# Model 10\n", string(b))
 	resp, err = http.Get("http://" + p.locAddr + uri(n-1))
 	require.NoError(p.t, err)
 	b, _ = io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	assert.JSONEq(p.t, string(doc(n-1)), string(b))
 }
 

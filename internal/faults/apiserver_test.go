@@ -38,7 +38,7 @@ func apiServerDown(t *testing.T) time.Duration {
 // stored is lost.
 func TestAPIServerDownForAMinute(t *testing.T) {
 	ctx := context.Background()
-	ns := newNamespace(t, "fault-apiserver")
+	ns := testenv.NewNamespace(t, cluster.Config, "fault-apiserver")
 	reg := startRegistry(t, 150)
 	s := newStack(t, ns, reg, testenv.StackOptions{})
 	s.StartAll()

@@ -37,7 +37,7 @@ import (
 // acknowledged write of each key must be the one stored.
 func TestConflictStorm(t *testing.T) {
 	ctx := context.Background()
-	ns := newNamespace(t, "fault-conflicts")
+	ns := testenv.NewNamespace(t, cluster.Config, "fault-conflicts")
 	reg := startRegistry(t, 200)
 	s := newStack(t, ns, reg, testenv.StackOptions{LogLevel: "error"})
 	s.StartAll()

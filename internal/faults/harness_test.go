@@ -5,7 +5,6 @@ package faults
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -15,14 +14,12 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/kubeflow/model-registry/pkg/openapi"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryserver"
@@ -30,17 +27,6 @@ import (
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
-
-var namespaces atomic.Int64
-
-// newNamespace creates a namespace of the test's own (unique, so -count=N
-// works).
-func newNamespace(t *testing.T, prefix string) string {
-	t.Helper()
-	ns := fmt.Sprintf("%s-%d", prefix, namespaces.Add(1))
-	require.NoError(t, cluster.Client.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}))
-	return ns
-}
 
 // registry is the registry/catalog test server on a loopback address that
 // survives a restart (Replace), as a registry pod behind its Service does.
@@ -265,7 +251,7 @@ func newWitness(t *testing.T, storageURL string) *witness {
 		}
 		return nil
 	}
-	proxy.ErrorHandler = func(rw http.ResponseWriter, _ *http.Request, err error) {
+	proxy.ErrorHandler = func(rw http.ResponseWriter, _ *http.Request, _ error) {
 		rw.Header().Set("Content-Type", "application/json")
 		rw.WriteHeader(http.StatusBadGateway)
 		_, _ = io.WriteString(rw, `{"error":"storage-rest is down"}`)

@@ -22,7 +22,7 @@ const locationBound = 5 * time.Second
 // it is down; once started again its /list is complete within
 // locationBound, and until then it answers no partial list.
 func TestLocationKilledWithThousandsOfRecords(t *testing.T) {
-	ns := newNamespace(t, "fault-location-kill")
+	ns := testenv.NewNamespace(t, cluster.Config, "fault-location-kill")
 	reg := startRegistry(t, 2500)
 	s := newStack(t, ns, reg, testenv.StackOptions{LogLevel: "error"})
 	s.StartAll()

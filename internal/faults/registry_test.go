@@ -24,7 +24,7 @@ const pollCycles = 4
 // the logs, and a model registered during the failure is published once it
 // recovers.
 func TestRegistryFailingForSeveralCycles(t *testing.T) {
-	ns := newNamespace(t, "fault-registry")
+	ns := testenv.NewNamespace(t, cluster.Config, "fault-registry")
 	reg := startRegistry(t, 100)
 	const interval = time.Second
 	s := newStack(t, ns, reg, testenv.StackOptions{PollingInterval: interval, NormalizerArgs: []string{"--registry-timeout", "2s"}})
@@ -83,7 +83,7 @@ func TestRegistryFailingForSeveralCycles(t *testing.T) {
 // address), its models are removed after the confirmations, while the
 // records of the other registry stay.
 func TestRegistrySuddenlyEmpty(t *testing.T) {
-	ns := newNamespace(t, "fault-empty")
+	ns := testenv.NewNamespace(t, cluster.Config, "fault-empty")
 	reg := startRegistry(t, 50)
 	other := startRegistry(t, 0)
 	other.addModel(t, "model-of-another-registry")

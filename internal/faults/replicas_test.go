@@ -45,7 +45,7 @@ const (
 // admin's edit of a record is healed by the (new) leader and seen by both.
 func TestTwoReplicas(t *testing.T) {
 	ctx := context.Background()
-	ns := newNamespace(t, "fault-replicas")
+	ns := testenv.NewNamespace(t, cluster.Config, "fault-replicas")
 	reg := startRegistry(t, 100)
 	opts := testenv.StackOptions{LogLevel: "error", NormalizerArgs: []string{
 		"--leader-elect", "--leader-elect-lease-duration", lease.String(),
@@ -150,11 +150,11 @@ func sameDocuments(t *testing.T, a, b *testenv.Stack, uris []string) {
 }
 
 func get(url string) ([]byte, bool) {
-	resp, err := http.Get(url) //nolint:gosec // a test's loopback URL
+	resp, err := http.Get(url) // a test's loopback URL
 	if err != nil {
 		return nil, false
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(resp.Body)
 	return b, err == nil && resp.StatusCode == http.StatusOK
 }

@@ -18,7 +18,7 @@ import (
 // from the API server while storage-rest is still down; location keeps
 // serving; after the restart everything converges.
 func TestStorageRestKilledMidBurst(t *testing.T) {
-	ns := newNamespace(t, "fault-storage-kill")
+	ns := testenv.NewNamespace(t, cluster.Config, "fault-storage-kill")
 	reg := startRegistry(t, 600)
 	s := newStack(t, ns, reg, testenv.StackOptions{})
 	w := newWitness(t, s.StorageURL())

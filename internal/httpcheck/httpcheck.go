@@ -40,21 +40,36 @@ func ServeRaw(h http.Handler, method, target string, body []byte, hdr http.Heade
 
 // JSONError fails unless w is a 4xx whose body is exactly
 // {"error": "<non-empty>"} served as application/json.
-func JSONError(t *testing.T, what string, w *httptest.ResponseRecorder) {
+func JSONError(t testing.TB, what string, w *httptest.ResponseRecorder) {
 	t.Helper()
 	if w.Code < 400 || w.Code >= 500 {
 		t.Fatalf("%s: status %d, want 4xx: %s", what, w.Code, w.Body.String())
 	}
+	errorMessage(t, what, w)
+}
+
+// ErrorMessage is the message of w's error body, whatever its status; it
+// fails unless the body is exactly {"error": "<non-empty>"} served as
+// application/json.
+func ErrorMessage(t testing.TB, w *httptest.ResponseRecorder) string {
+	t.Helper()
+	return errorMessage(t, "error answer", w)
+}
+
+func errorMessage(t testing.TB, what string, w *httptest.ResponseRecorder) string {
+	t.Helper()
 	if ct := w.Header().Get("Content-Type"); ct != "application/json" {
-		t.Fatalf("%s: status %d with Content-Type %q, want application/json", what, w.Code, ct)
+		t.Fatalf("%s: status %d with Content-Type %q, want application/json: %s", what, w.Code, ct, w.Body.String())
 	}
 	var e map[string]any
 	if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil {
 		t.Fatalf("%s: error body is not JSON: %v: %q", what, err, w.Body.String())
 	}
-	if s, ok := e["error"].(string); !ok || s == "" || len(e) != 1 {
+	s, ok := e["error"].(string)
+	if !ok || s == "" || len(e) != 1 {
 		t.Fatalf("%s: error body is not {\"error\": \"...\"}: %q", what, w.Body.String())
 	}
+	return s
 }
 
 // LogBuffer keeps every line logged through Logger, at every verbosity.

@@ -52,18 +52,3 @@ func LocalOrToken(token string) func(http.Handler) http.Handler {
 		})
 	}
 }
-
-// RequireToken is LocalOrToken without the loopback exception, for a
-// service opened to the network.
-func RequireToken(token string) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if HasBearer(r, token) {
-				next.ServeHTTP(w, r)
-				return
-			}
-			w.Header().Set("WWW-Authenticate", `Bearer realm="rhoai-connector"`)
-			WriteError(w, http.StatusUnauthorized, "missing or wrong bearer token: send Authorization: Bearer <token> as configured on this service")
-		})
-	}
-}

@@ -33,12 +33,12 @@ const (
 	DefaultDrainTime  = 10 * time.Second
 )
 
-// LimitBody caps request bodies at max bytes, with the default drain
+// LimitBody caps request bodies at limit bytes, with the default drain
 // bounds. A body declared larger (Content-Length) is answered 413 before
 // the handler runs; a larger chunked body makes the handler's read fail
 // (IsTooLarge), and the handler answers with WriteTooLarge.
-func LimitBody(max int64) func(http.Handler) http.Handler {
-	return LimitBodyWith(BodyLimit{Max: max})
+func LimitBody(limit int64) func(http.Handler) http.Handler {
+	return LimitBodyWith(BodyLimit{Max: limit})
 }
 
 // LimitBodyWith is LimitBody with explicit drain bounds.

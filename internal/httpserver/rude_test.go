@@ -63,14 +63,14 @@ func uploadRouter(l BodyLimit) http.Handler {
 // writeThenRead is httpservertest.WriteThenRead on /upsert, with the
 // answer's Content-Type checked.
 func writeThenRead(addr string, size int, chunked bool) (int, string, error) {
-	resp, body, err := httpservertest.WriteThenRead(addr, http.MethodPost, "/upsert?key=a", size, chunked)
+	status, header, body, err := httpservertest.WriteThenRead(addr, http.MethodPost, "/upsert?key=a", size, chunked)
 	if err != nil {
 		return 0, body, err
 	}
-	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
-		return resp.StatusCode, body, fmt.Errorf("Content-Type %q", ct)
+	if ct := header.Get("Content-Type"); ct != "application/json" {
+		return status, body, fmt.Errorf("Content-Type %q", ct)
 	}
-	return resp.StatusCode, body, nil
+	return status, body, nil
 }
 
 // A client that writes an oversized body before reading gets the 413 and
@@ -133,9 +133,10 @@ func TestDrainIsBoundedInTime(t *testing.T) {
 		assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
 		assert.True(t, resp.Close, "Connection: close")
 		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
 		httpservertest.AssertClosedSoon(t, c, "an endless over-limit body (chunked=%v)", chunked)
 		stop()
-		c.Close()
+		_ = c.Close()
 	}
 }
 
@@ -153,7 +154,7 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 	t.Run("headers", func(t *testing.T) {
 		c, err := net.Dial("tcp", addr)
 		require.NoError(t, err)
-		defer c.Close()
+		defer func() { _ = c.Close() }()
 		_, err = io.WriteString(c, "GET /list HTTP/1.1\r\nHost: x\r\nX-Slow: ")
 		require.NoError(t, err)
 		stop := httpservertest.Trickle(c, "x")
@@ -163,7 +164,7 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 	t.Run("body", func(t *testing.T) {
 		c, err := net.Dial("tcp", addr)
 		require.NoError(t, err)
-		defer c.Close()
+		defer func() { _ = c.Close() }()
 		_, err = io.WriteString(c, "POST /upsert HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
 		require.NoError(t, err)
 		stop := httpservertest.Trickle(c, "x")
@@ -181,7 +182,7 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 func TestBindErrorNamesTheAddressAndTheSetting(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	defer ln.Close()
+	defer func() { _ = ln.Close() }()
 	_, err = Bind(ln.Addr().String(), "--address or LOCATION_ADDRESS")
 	require.Error(t, err)
 	var be *BindError
@@ -210,13 +211,13 @@ func TestExpectContinueGets413WithoutSendingTheBody(t *testing.T) {
 	addr := serveWith(t, uploadRouter(BodyLimit{Max: rudeLimit}), Limits{})
 	c, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	_, err = fmt.Fprintf(c, "POST /upsert HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", 64<<20)
 	require.NoError(t, err)
 	require.NoError(t, c.SetReadDeadline(time.Now().Add(10*time.Second)))
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 	require.NoError(t, err)
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode, "the final answer, not 100 Continue")
 	var e ErrorBody
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&e))

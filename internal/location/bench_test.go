@@ -106,7 +106,7 @@ func BenchmarkStartUpLoad(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		ts := newTestServiceAt(b, srv.URL, nil, nil)
-		if _, err := ts.ld.load(context.Background()); err != nil {
+		if err := ts.ld.load(context.Background()); err != nil {
 			b.Fatal(err)
 		}
 		if ts.Ready() != nil || ts.ix.Snapshot().Len() != n {

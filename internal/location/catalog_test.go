@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/backstage/entity"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpcheck"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/location/index"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
@@ -31,7 +32,7 @@ func servedDoc() modelcatalog.Document {
 			Name: "granite-v1", Owner: "team-a", Lifecycle: "production", Description: "vLLM server of granite v1",
 			Tags: []string{"vllm"}, HomepageURL: "https://granite.apps.example.com",
 			Annotations: map[string]string{
-				modelcatalog.AnnotationDashboardURL:           "https://rhods-dashboard.apps.example.com/projects/team-a/metrics/model/granite-v1",
+				modelcatalog.AnnotationDashboardURL:     "https://rhods-dashboard.apps.example.com/projects/team-a/metrics/model/granite-v1",
 				modelcatalog.AnnotationExternalRouteURL: "https://granite.apps.example.com",
 			},
 			API: &modelcatalog.API{URL: "https://granite.apps.example.com/v1", Type: "openapi", Spec: `{"openapi":"3.0.0"}`},
@@ -42,7 +43,7 @@ func servedDoc() modelcatalog.Document {
 			Annotations: map[string]string{
 				modelcatalog.AnnotationTechDocs:      "http://localhost:9090/modelcard?key=granite__v1",
 				modelcatalog.AnnotationTechDocsLower: "/modelcard?key=granite__v1",
-				modelcatalog.AnnotationDashboardURL:        "https://rhods-dashboard.apps.example.com/modelRegistry/r/registeredModels/1/versions/2/details",
+				modelcatalog.AnnotationDashboardURL:  "https://rhods-dashboard.apps.example.com/modelRegistry/r/registeredModels/1/versions/2/details",
 			},
 		}},
 	}
@@ -190,7 +191,7 @@ func TestRootLocationTargetsExactlyTheListedRecords(t *testing.T) {
 
 	w := ts.do(http.MethodGet, "/catalog-info.yaml", nil)
 	assert.Equal(t, http.StatusServiceUnavailable, w.Code, "an empty Location before the load would delete every model in Backstage")
-	assert.Contains(t, errorOf(t, w), "not ready")
+	assert.Contains(t, httpcheck.ErrorMessage(t, w), "not ready")
 
 	ts.load(t)
 	l, etag := rootLocation(t, ts)
@@ -218,7 +219,7 @@ func TestRootLocationTargetsExactlyTheListedRecords(t *testing.T) {
 			require.NoError(t, err)
 			var b strings.Builder
 			_, _ = io.Copy(&b, resp.Body)
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			require.Equal(t, http.StatusOK, resp.StatusCode, "%s: %s", u, b.String())
 			entitiesOf(t, b.String())
 		}
@@ -243,7 +244,7 @@ func TestRootLocationTargetsExactlyTheListedRecords(t *testing.T) {
 	require.Equal(t, http.StatusOK, ts.upsert(t, "new__v1", doc("new", 1)).Code) // a write expires the removed
 	w = ts.do(http.MethodGet, "/mnist/v1/catalog-info.yaml", nil)
 	assert.Equal(t, http.StatusNotFound, w.Code)
-	assert.Contains(t, errorOf(t, w), "no such record")
+	assert.Contains(t, httpcheck.ErrorMessage(t, w), "no such record")
 	l, _ = rootLocation(t, ts)
 	assert.Contains(t, *l.Spec.Targets, "./new/v1/catalog-info.yaml", "an addition is a target at once")
 	assert.Equal(t, targetsFor(ts.list(t)), *l.Spec.Targets)
@@ -283,7 +284,7 @@ func TestRecordsWithoutValidEntitiesAreNoTargets(t *testing.T) {
 	} {
 		w := ts.do(http.MethodGet, path, nil)
 		assert.Equal(t, http.StatusNotFound, w.Code, path)
-		assert.Contains(t, errorOf(t, w), why, path)
+		assert.Contains(t, httpcheck.ErrorMessage(t, w), why, path)
 	}
 	// Fixed, it becomes a target.
 	require.Equal(t, http.StatusOK, ts.upsert(t, "bad__v1", jsonRecord(t, servedDoc(), 2)).Code)

@@ -145,11 +145,11 @@ func (ts *testService) do(method, target string, body io.Reader, mods ...func(*h
 	return w
 }
 
-func (ts *testService) upsert(t testing.TB, key string, rec record.Record, mods ...func(*http.Request)) *httptest.ResponseRecorder {
+func (ts *testService) upsert(t testing.TB, key string, rec record.Record) *httptest.ResponseRecorder {
 	t.Helper()
 	b, err := json.Marshal(rec)
 	require.NoError(t, err)
-	return ts.do(http.MethodPost, "/upsert?key="+key, strings.NewReader(string(b)), mods...)
+	return ts.do(http.MethodPost, "/upsert?key="+key, strings.NewReader(string(b)))
 }
 
 func (ts *testService) list(t testing.TB) []string {
@@ -159,13 +159,4 @@ func (ts *testService) list(t testing.TB) []string {
 	var l record.URIList
 	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &l))
 	return l.URIs
-}
-
-func errorOf(t testing.TB, w *httptest.ResponseRecorder) string {
-	t.Helper()
-	require.Equal(t, "application/json", w.Header().Get("Content-Type"), "errors are JSON: %s", w.Body.String())
-	var e httpserver.ErrorBody
-	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &e), w.Body.String())
-	require.NotEmpty(t, e.Error)
-	return e.Error
 }

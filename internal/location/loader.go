@@ -57,7 +57,7 @@ func (l *loader) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if _, err := l.load(ctx); err != nil && ctx.Err() == nil {
+			if err := l.load(ctx); err != nil && ctx.Err() == nil {
 				l.log.Error(err, "periodic reload from storage-rest failed; still serving the records held, will retry at the next interval",
 					"storageURL", l.url, "interval", l.interval.String())
 			}
@@ -69,7 +69,7 @@ func (l *loader) run(ctx context.Context) {
 func (l *loader) initial(ctx context.Context) bool {
 	wait := l.backoff.Initial
 	for attempt := 1; ; attempt++ {
-		_, err := l.load(ctx)
+		err := l.load(ctx)
 		if err == nil {
 			return true
 		}
@@ -98,14 +98,14 @@ func (l *loader) initial(ctx context.Context) bool {
 	}
 }
 
-func (l *loader) load(ctx context.Context) (index.LoadResult, error) {
+func (l *loader) load(ctx context.Context) error {
 	start := time.Now()
 	first := !l.ix.Snapshot().Loaded()
 	res, err := l.ix.Load(ctx, l.src.Records)
 	if err != nil {
 		l.m.loads.WithLabelValues("failure").Inc()
 		l.m.errors.WithLabelValues(errLoad).Inc()
-		return res, fmt.Errorf("loading records: %w", err)
+		return fmt.Errorf("loading records: %w", err)
 	}
 	l.m.loads.WithLabelValues("success").Inc()
 	l.m.lastLoad.SetToCurrentTime()
@@ -125,7 +125,7 @@ func (l *loader) load(ctx context.Context) (index.LoadResult, error) {
 	default:
 		l.log.V(1).Info("periodic reload from storage-rest: nothing to change", kv...)
 	}
-	return res, nil
+	return nil
 }
 
 // ready is nil once the first load succeeded.

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpcheck"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
@@ -53,7 +54,7 @@ func TestStartUpWaitsForStorageRestThenBecomesReady(t *testing.T) {
 	}, eventually, time.Millisecond, "the loader keeps retrying")
 	w := ts.do(http.MethodGet, "/readyz", nil)
 	assert.Equal(t, http.StatusServiceUnavailable, w.Code)
-	assert.Contains(t, errorOf(t, w), addr, "readiness names what it waits for")
+	assert.Contains(t, httpcheck.ErrorMessage(t, w), addr, "readiness names what it waits for")
 	w = ts.do(http.MethodGet, "/list", nil)
 	assert.Equal(t, http.StatusNotFound, w.Code)
 

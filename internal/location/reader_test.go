@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpcheck"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/location/index"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
@@ -19,7 +20,7 @@ func TestListIs404UntilLoadedThenSortedAndNeverNull(t *testing.T) {
 	ts := newTestService(t, newFakeStorage(nil), nil)
 	w := ts.do(http.MethodGet, "/list", nil)
 	assert.Equal(t, http.StatusNotFound, w.Code, "the 1.x provider reads 404 as not ready")
-	assert.Contains(t, errorOf(t, w), "not ready")
+	assert.Contains(t, httpcheck.ErrorMessage(t, w), "not ready")
 	assert.Equal(t, http.StatusServiceUnavailable, ts.do(http.MethodGet, "/readyz", nil).Code)
 
 	ts.load(t)
@@ -67,13 +68,13 @@ func TestDocumentsAreServedAsStoredWithValidators(t *testing.T) {
 
 	w = ts.do(http.MethodGet, "/mnist/v2/model-catalog.json", nil)
 	assert.Equal(t, http.StatusNotFound, w.Code)
-	assert.Contains(t, errorOf(t, w), "GET /list")
+	assert.Contains(t, httpcheck.ErrorMessage(t, w), "GET /list")
 	w = ts.do(http.MethodGet, "/mnist/v1/other.yaml", nil)
 	assert.Equal(t, http.StatusNotFound, w.Code)
-	errorOf(t, w)
+	httpcheck.ErrorMessage(t, w)
 	w = ts.do(http.MethodGet, "/nothing/here", nil)
 	assert.Equal(t, http.StatusNotFound, w.Code)
-	errorOf(t, w)
+	httpcheck.ErrorMessage(t, w)
 }
 
 func mustAtoi(t *testing.T, s string) int {
@@ -136,7 +137,7 @@ func TestModelsByKeyOrURIInEveryForm(t *testing.T) {
 			resp, err := http.Get(srv.URL + path)
 			require.NoError(t, err, path)
 			body, err := io.ReadAll(resp.Body)
-			resp.Body.Close()
+			_ = resp.Body.Close()
 			require.NoError(t, err)
 			require.Equal(t, http.StatusOK, resp.StatusCode, "%s: %s", path, body)
 			assert.Equal(t, string(recs[k].Body), string(body), path)
@@ -146,7 +147,7 @@ func TestModelsByKeyOrURIInEveryForm(t *testing.T) {
 	for _, path := range []string{"/models/nope__v1", "/models//nope/v1/model-catalog.json", "/models/", "/models/mnist/v1", "/models/mnist__v1/extra"} {
 		resp, err := http.Get(srv.URL + path)
 		require.NoError(t, err)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		assert.Equal(t, http.StatusNotFound, resp.StatusCode, path)
 		assert.Equal(t, "application/json", resp.Header.Get("Content-Type"), path)
 	}
@@ -190,7 +191,7 @@ func TestYAMLFormat(t *testing.T) {
 	}
 	w := ts.do(http.MethodGet, "/mnist/v1/model-catalog.json", nil)
 	assert.Equal(t, http.StatusNotFound, w.Code)
-	assert.Contains(t, errorOf(t, w), "CatalogInfoYamlFormat")
+	assert.Contains(t, httpcheck.ErrorMessage(t, w), "CatalogInfoYamlFormat")
 	assert.Equal(t, "application/json", ts.do(http.MethodGet, "/list", nil).Header().Get("Content-Type"))
 }
 
@@ -227,12 +228,12 @@ func TestModelCard(t *testing.T) {
 
 	w = ts.do(http.MethodGet, "/modelcard?key=unknown", nil)
 	assert.Equal(t, http.StatusNotFound, w.Code)
-	assert.Contains(t, errorOf(t, w), "unknown")
+	assert.Contains(t, httpcheck.ErrorMessage(t, w), "unknown")
 	w = ts.do(http.MethodGet, "/modelcard?key=granite__v1", nil)
 	assert.Equal(t, http.StatusNotFound, w.Code, "the card is under its modelCardKey only")
 	w = ts.do(http.MethodGet, "/modelcard", nil)
 	assert.Equal(t, http.StatusBadRequest, w.Code)
-	assert.Contains(t, errorOf(t, w), "key")
+	assert.Contains(t, httpcheck.ErrorMessage(t, w), "key")
 }
 
 func TestUnknownRoutesAndMethodsAnswerJSON(t *testing.T) {
@@ -250,14 +251,14 @@ func TestUnknownRoutesAndMethodsAnswerJSON(t *testing.T) {
 	} {
 		w := ts.do(tc.method, tc.path, nil)
 		assert.Equal(t, tc.code, w.Code, "%s %s", tc.method, tc.path)
-		errorOf(t, w)
+		httpcheck.ErrorMessage(t, w)
 	}
 }
 
 func TestNoneMatch(t *testing.T) {
 	const etag = `"abc"`
 	for h, want := range map[string]bool{
-		`"abc"`: true, `W/"abc"`: true, `*`: true, ` "x" , "abc"`: true, `"x",W/"abc"`: true,
+		`"abc"`: true, `W/"abc"`: true, `*`: true, ` "x" , "abc"`: true, `"x",W/"abc"`: true, //nolint:gocritic // mapKey: the spaces are the input under test
 		`"x"`: false, `abc`: false, `"abc`: false, `W/`: false, `,`: false, `"ab"`: false, `"abcd"`: false,
 	} {
 		assert.Equal(t, want, noneMatch(h, etag), h)

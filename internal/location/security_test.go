@@ -51,7 +51,7 @@ func TestForgedForwardingHeadersDoNotOpenTheWriteAPI(t *testing.T) {
 					want = http.StatusUnauthorized
 				}
 				assert.Equal(t, want, w.Code, "token %q %s %s from %s", token, tc.method, tc.target, addr)
-				errorOf(t, w)
+				httpcheck.ErrorMessage(t, w)
 				assert.Same(t, before, ts.ix.Snapshot(), "nothing changed")
 			}
 		}
@@ -128,7 +128,7 @@ func TestBodyOneByteOverTheLimit(t *testing.T) {
 	for _, mods := range [][]func(*http.Request){nil, {chunked}} {
 		w := ts.do(http.MethodPost, "/upsert?key=b__v1", strings.NewReader(over), mods...)
 		assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code)
-		assert.Contains(t, errorOf(t, w), "192")
+		assert.Contains(t, httpcheck.ErrorMessage(t, w), "192")
 		assert.Same(t, before, ts.ix.Snapshot())
 	}
 }

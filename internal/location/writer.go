@@ -56,21 +56,21 @@ func (wr *writer) upsert(w http.ResponseWriter, r *http.Request) {
 			httpserver.WriteTooLarge(w, r)
 			return
 		}
-		wr.reject(w, wr.m.upserts, http.StatusBadRequest, "reading the body of record %q: %v", key, err)
+		wr.reject(w, wr.m.upserts, "reading the body of record %q: %v", key, err)
 		return
 	}
 	if len(body) == 0 {
-		wr.reject(w, wr.m.upserts, http.StatusBadRequest, "request body is empty: send the record of %q as JSON", key)
+		wr.reject(w, wr.m.upserts, "request body is empty: send the record of %q as JSON", key)
 		return
 	}
 	var rec record.Record
 	if err := json.Unmarshal(body, &rec); err != nil {
-		wr.reject(w, wr.m.upserts, http.StatusBadRequest, "body of record %q is not a record JSON object: %v", key, err)
+		wr.reject(w, wr.m.upserts, "body of record %q is not a record JSON object: %v", key, err)
 		return
 	}
 	res, err := wr.ix.Upsert(key, rec)
 	if err != nil { // the index only refuses invalid records
-		wr.reject(w, wr.m.upserts, http.StatusBadRequest, "%v", err)
+		wr.reject(w, wr.m.upserts, "%v", err)
 		return
 	}
 	wr.m.upserts.WithLabelValues(string(res.Outcome)).Inc()
@@ -105,7 +105,7 @@ func (wr *writer) remove(w http.ResponseWriter, r *http.Request) {
 	}
 	removed, err := wr.ix.Remove(key)
 	if err != nil {
-		wr.reject(w, wr.m.removes, http.StatusBadRequest, "%v", err)
+		wr.reject(w, wr.m.removes, "%v", err)
 		return
 	}
 	res := record.RemoveResult{Removed: []string{}}
@@ -122,19 +122,19 @@ func (wr *writer) remove(w http.ResponseWriter, r *http.Request) {
 func (wr *writer) key(w http.ResponseWriter, r *http.Request, c *prometheus.CounterVec) (string, bool) {
 	key := r.URL.Query().Get("key")
 	if key == "" {
-		wr.reject(w, c, http.StatusBadRequest, "query parameter key is required: %s %s?key=<key>", r.Method, r.URL.Path)
+		wr.reject(w, c, "query parameter key is required: %s %s?key=<key>", r.Method, r.URL.Path)
 		return "", false
 	}
 	if err := record.ValidateKey(key); err != nil {
-		wr.reject(w, c, http.StatusBadRequest, "%v", err)
+		wr.reject(w, c, "%v", err)
 		return "", false
 	}
 	return key, true
 }
 
 // reject answers a bad request; nothing was changed.
-func (wr *writer) reject(w http.ResponseWriter, c *prometheus.CounterVec, status int, format string, args ...any) {
+func (wr *writer) reject(w http.ResponseWriter, c *prometheus.CounterVec, format string, args ...any) {
 	c.WithLabelValues("rejected").Inc()
 	wr.m.errors.WithLabelValues(errBadRequest).Inc()
-	httpserver.WriteError(w, status, format, args...)
+	httpserver.WriteError(w, http.StatusBadRequest, format, args...)
 }

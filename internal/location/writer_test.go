@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpcheck"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/locationclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
@@ -80,7 +81,7 @@ func TestWriteAPIIsLoopbackOrToken(t *testing.T) {
 		ts.load(t)
 		w := ts.do(http.MethodPost, "/upsert?key=a__v1", body(), remote)
 		assert.Equal(t, http.StatusForbidden, w.Code)
-		errorOf(t, w)
+		httpcheck.ErrorMessage(t, w)
 		w = ts.do(http.MethodPost, "/upsert?key=a__v1", body(), remote, header("Authorization", "Bearer anything"))
 		assert.Equal(t, http.StatusForbidden, w.Code)
 		w = ts.do(http.MethodDelete, "/remove?key=a__v1", nil, remote)
@@ -97,7 +98,7 @@ func TestWriteAPIIsLoopbackOrToken(t *testing.T) {
 		ts.load(t)
 		w := ts.do(http.MethodPost, "/upsert?key=a__v1", body(), remote)
 		assert.Equal(t, http.StatusUnauthorized, w.Code)
-		assert.NotContains(t, errorOf(t, w), "s3cret")
+		assert.NotContains(t, httpcheck.ErrorMessage(t, w), "s3cret")
 		w = ts.do(http.MethodPost, "/upsert?key=a__v1", body(), remote, header("Authorization", "Bearer wrong"))
 		assert.Equal(t, http.StatusUnauthorized, w.Code)
 		assert.Empty(t, ts.list(t), "nothing changed")
@@ -145,7 +146,7 @@ func TestBadWritesAreRefusedAndChangeNothing(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			w := ts.do(tc.method, tc.target, strings.NewReader(tc.body), tc.mods...)
 			assert.Equal(t, tc.code, w.Code, w.Body.String())
-			assert.Contains(t, errorOf(t, w), tc.msg)
+			assert.Contains(t, httpcheck.ErrorMessage(t, w), tc.msg)
 			assert.Same(t, before, ts.ix.Snapshot(), "nothing changed")
 		})
 	}

@@ -108,7 +108,7 @@ func newBuilder(in Inputs, opts Options) *builder {
 		if backstage.ValidEntityRef(o) {
 			b.owner = o
 		} else {
-			b.problem("options", "DEFAULT_OWNER", fmt.Sprintf("%q is not a Backstage entity reference ([kind:][namespace/]name); using %q", opts.DefaultOwner, DefaultOwner), false)
+			b.problem("options", "DEFAULT_OWNER", fmt.Sprintf("%q is not a Backstage entity reference ([kind:][namespace/]name); using %q", opts.DefaultOwner, DefaultOwner))
 		}
 	}
 	b.lifecycle = DefaultLifecycle
@@ -116,7 +116,7 @@ func newBuilder(in Inputs, opts Options) *builder {
 		if validText(l) {
 			b.lifecycle = l
 		} else {
-			b.problem("options", "DEFAULT_LIFECYCLE", fmt.Sprintf("%q holds control characters; using %q", opts.DefaultLifecycle, DefaultLifecycle), false)
+			b.problem("options", "DEFAULT_LIFECYCLE", fmt.Sprintf("%q holds control characters; using %q", opts.DefaultLifecycle, DefaultLifecycle))
 		}
 	}
 	switch opts.Format {
@@ -126,7 +126,7 @@ func newBuilder(in Inputs, opts Options) *builder {
 		b.format = CatalogInfoYamlFormat
 	default:
 		b.format = JsonArrayFormat
-		b.problem("options", "NORMALIZER_FORMAT", fmt.Sprintf("unknown format %q; using %s", opts.Format, JsonArrayFormat), false)
+		b.problem("options", "NORMALIZER_FORMAT", fmt.Sprintf("unknown format %q; using %s", opts.Format, JsonArrayFormat))
 	}
 	b.baseURL = strings.TrimRight(strings.TrimSpace(opts.LocationBaseURL), "/")
 	if b.baseURL == "" {
@@ -137,8 +137,10 @@ func newBuilder(in Inputs, opts Options) *builder {
 	return b
 }
 
-func (b *builder) problem(object, field, message string, rejected bool) {
-	b.problems = append(b.problems, Problem{Object: object, Field: field, Message: message, Rejected: rejected})
+// problem records a problem that does not keep the object from being
+// published (Rejected ones are recorded where the object is dropped).
+func (b *builder) problem(object, field, message string) {
+	b.problems = append(b.problems, Problem{Object: object, Field: field, Message: message})
 }
 
 // intakeServers keeps one Server per InferenceService, leaving out those
@@ -166,7 +168,7 @@ func (b *builder) intakeServers(servers []Server) {
 	})
 	for _, c := range cands {
 		if _, dup := b.byRef[c.ref]; dup {
-			b.problem("InferenceService "+c.ref.String(), "", "was passed more than once with different content; one copy is used", false)
+			b.problem("InferenceService "+c.ref.String(), "", "was passed more than once with different content; one copy is used")
 			continue
 		}
 		b.byRef[c.ref] = c.s
@@ -222,7 +224,7 @@ func (b *builder) pickOwner(object string, cands ...entry) string {
 		if backstage.ValidEntityRef(c.value) {
 			return c.value
 		}
-		b.problem(object, c.field, fmt.Sprintf("owner %q is not a Backstage entity reference ([kind:][namespace/]name); ignored", c.value), false)
+		b.problem(object, c.field, fmt.Sprintf("owner %q is not a Backstage entity reference ([kind:][namespace/]name); ignored", c.value))
 	}
 	return b.owner
 }
@@ -235,7 +237,7 @@ func (b *builder) pickLifecycle(object string, cands ...entry) string {
 		if validText(c.value) {
 			return c.value
 		}
-		b.problem(object, c.field, fmt.Sprintf("lifecycle %q holds control characters; ignored", c.value), false)
+		b.problem(object, c.field, fmt.Sprintf("lifecycle %q holds control characters; ignored", c.value))
 	}
 	return b.lifecycle
 }
@@ -250,7 +252,7 @@ func (b *builder) apiType(object string, md metadata) string {
 	if modelcatalog.ValidAPIType(t) {
 		return t
 	}
-	b.problem(object, e.field, fmt.Sprintf("API type %q is not one of openapi, asyncapi, graphql, grpc; using openapi", e.value), false)
+	b.problem(object, e.field, fmt.Sprintf("API type %q is not one of openapi, asyncapi, graphql, grpc; using openapi", e.value))
 	return modelcatalog.APITypeOpenAPI
 }
 
@@ -262,7 +264,7 @@ func (b *builder) tags(object, field string, raw []string) []string {
 	for _, r := range raw {
 		t, ok := backstage.Tag(r)
 		if !ok {
-			b.problem(object, field, fmt.Sprintf("tag %q has no letter or digit Backstage accepts; dropped", r), false)
+			b.problem(object, field, fmt.Sprintf("tag %q has no letter or digit Backstage accepts; dropped", r))
 			continue
 		}
 		if !seen[t] {
@@ -281,7 +283,7 @@ func (b *builder) techDocs(object string, md metadata, m *modelcatalog.Model) {
 		return
 	}
 	if !httpURL(e.value) {
-		b.problem(object, e.field, fmt.Sprintf("TechDocs %q is not an http(s) URL; ignored", e.value), false)
+		b.problem(object, e.field, fmt.Sprintf("TechDocs %q is not an http(s) URL; ignored", e.value))
 		return
 	}
 	setAnnotation(&m.Annotations, modelcatalog.AnnotationTechDocs, e.value)

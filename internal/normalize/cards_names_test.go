@@ -47,14 +47,14 @@ func TestModelCardLinks(t *testing.T) {
 
 func TestNoModelCard(t *testing.T) {
 	cases := map[string]func(f *fixture, in *Inputs){
-		"no catalog":            func(f *fixture, in *Inputs) { in.ModelCard = nil },
-		"unknown catalog model": func(f *fixture, in *Inputs) { in.Registries[0].ModelArtifacts["2"][0].ModelSourceName = ptr("nope") },
-		"blank readme": func(f *fixture, in *Inputs) {
+		"no catalog":            func(_ *fixture, in *Inputs) { in.ModelCard = nil },
+		"unknown catalog model": func(_ *fixture, in *Inputs) { in.Registries[0].ModelArtifacts["2"][0].ModelSourceName = ptr("nope") },
+		"blank readme": func(_ *fixture, in *Inputs) {
 			a := &in.Registries[0].ModelArtifacts["2"][0]
 			a.ModelSourceGroup = nil
 			a.ModelSourceName = ptr("blank")
 		},
-		"registered from pipeline": func(f *fixture, in *Inputs) { in.Registries[0].ModelArtifacts["2"][0].ModelSourceKind = ptr("kfp") },
+		"registered from pipeline": func(_ *fixture, in *Inputs) { in.Registries[0].ModelArtifacts["2"][0].ModelSourceKind = ptr("kfp") },
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -326,7 +326,7 @@ func TestOptions(t *testing.T) {
 	_, probs = build(t, f.inputs(), Options{DefaultLifecycle: "a\nb"})
 	assert.True(t, hasProblem(probs, "options", "DEFAULT_LIFECYCLE"), "%v", probs)
 
-	for in, want := range map[string]Format{"": JsonArrayFormat, "JsonArrayFormat": JsonArrayFormat, " CatalogInfoYamlFormat ": CatalogInfoYamlFormat} {
+	for in, want := range map[string]Format{"": JsonArrayFormat, "JsonArrayFormat": JsonArrayFormat, " CatalogInfoYamlFormat ": CatalogInfoYamlFormat} { //nolint:gocritic // mapKey: the spaces are the input under test
 		got, err := ParseFormat(in)
 		require.NoError(t, err)
 		assert.Equal(t, want, got)

@@ -35,7 +35,7 @@ func (b *builder) dashboardBase(opts Options) string {
 	base := strings.TrimRight(raw, "/")
 	u, err := url.Parse(base)
 	if err != nil || !httpURL(base) || u.RawQuery != "" || u.Fragment != "" || !validText(base) {
-		b.problem("options", "RHOAI_DASHBOARD_URL", fmt.Sprintf("%q is not an http(s) URL without query or fragment; no links to the OpenShift AI dashboard are published", raw), false)
+		b.problem("options", "RHOAI_DASHBOARD_URL", fmt.Sprintf("%q is not an http(s) URL without query or fragment; no links to the OpenShift AI dashboard are published", raw))
 		return ""
 	}
 	return base

@@ -190,9 +190,9 @@ func (b *builder) license(object string, cands ...entry) (link, name string) {
 				link = v
 			}
 		case strings.Contains(v, "://"):
-			b.problem(object, c.field, fmt.Sprintf("license link %q is not an http(s) URL; ignored", v), false)
+			b.problem(object, c.field, fmt.Sprintf("license link %q is not an http(s) URL; ignored", v))
 		case !validText(v):
-			b.problem(object, c.field, fmt.Sprintf("license %q holds control characters; ignored", v), false)
+			b.problem(object, c.field, fmt.Sprintf("license %q holds control characters; ignored", v))
 		case name == "":
 			name = v
 		}

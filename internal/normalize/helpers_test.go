@@ -3,8 +3,6 @@ package normalize
 import (
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -174,16 +172,6 @@ func checkNames(t testing.TB, doc modelcatalog.Document) {
 		checkAnn(m.Annotations)
 		checkTags(m.Tags)
 	}
-}
-
-// specsDir is shared/specs beside the repository (CI clones main with
-// shared/ beside it).
-func specsDir(t testing.TB) string {
-	t.Helper()
-	dir := filepath.Join("..", "..", "..", "shared", "specs")
-	_, err := os.Stat(filepath.Join(dir, "model-catalog.schema.json"))
-	require.NoError(t, err, "the model-catalog schema must be at %s", dir)
-	return dir
 }
 
 func hasProblem(probs []Problem, object, substr string) bool {

@@ -122,17 +122,17 @@ func (b *builder) kserveModels(identity, namespace, name string, annotations map
 		field := fmt.Sprintf("annotation %q", k)
 		v := strings.TrimSpace(annotations[k])
 		if v == "" {
-			b.problem(identity, field, "is empty; set it to the model name clients send to the server", false)
+			b.problem(identity, field, "is empty; set it to the model name clients send to the server")
 			continue
 		}
 		if prev, dup := seen[v]; dup {
-			b.problem(identity, field, fmt.Sprintf("names model %q again (also in %q); one model is published", v, prev), false)
+			b.problem(identity, field, fmt.Sprintf("names model %q again (also in %q); one model is published", v, prev))
 			continue
 		}
 		seen[v] = k
 		n, ok := backstage.EntityName(v)
 		if !ok {
-			b.problem(identity, field, fmt.Sprintf("model name %q has no letter or digit Backstage accepts; this model is not published", v), false)
+			b.problem(identity, field, fmt.Sprintf("model name %q has no letter or digit Backstage accepts; this model is not published", v))
 			continue
 		}
 		out = append(out, kserveModel{name: n, servedName: v, from: k})

@@ -128,7 +128,7 @@ func (b *builder) propertyLayer(object string, props *map[string]openapi.Metadat
 		}
 		s, ok := metadataString(v)
 		if !ok {
-			b.problem(object, field, "has a struct, proto or empty value; ignored. Set it as a string property", false)
+			b.problem(object, field, "has a struct, proto or empty value; ignored. Set it as a string property")
 			continue
 		}
 		s = strings.TrimSpace(s)
@@ -136,7 +136,7 @@ func (b *builder) propertyLayer(object string, props *map[string]openapi.Metadat
 			continue
 		}
 		if prev, dup := l[nk]; dup {
-			b.problem(object, field, fmt.Sprintf("sets the same thing as %s, which is used; remove one of them", prev.field), false)
+			b.problem(object, field, fmt.Sprintf("sets the same thing as %s, which is used; remove one of them", prev.field))
 			continue
 		}
 		l[nk] = entry{field: field, value: s}

@@ -43,7 +43,6 @@ func (b *builder) assignNames() {
 
 	var keys, servers, models []claim
 	for _, d := range b.drafts {
-		d := d
 		key := strings.Join(d.segments, record.SegmentSeparator)
 		keys = append(keys, claim{identity: d.identity, name: key, set: func(k string) {
 			d.segments = strings.Split(k, record.SegmentSeparator)
@@ -53,7 +52,6 @@ func (b *builder) assignNames() {
 			servers = append(servers, claim{identity: s.identity, name: s.ms.Name, set: func(n string) { s.ms.Name = n }})
 		}
 		for _, m := range d.models {
-			m := m
 			models = append(models, claim{identity: m.identity, name: m.m.Name, set: func(n string) { m.m.Name = n }})
 		}
 	}
@@ -86,6 +84,6 @@ func (b *builder) disambiguate(what string, claims []claim, suffixed func(name, 
 		}
 		owner[n] = c.identity
 		c.set(n)
-		b.problem(c.identity, what, fmt.Sprintf("%q is also the %s of %s; published as %q. Rename one of them to keep names stable", c.name, what, owner[c.name], n), false)
+		b.problem(c.identity, what, fmt.Sprintf("%q is also the %s of %s; published as %q. Rename one of them to keep names stable", c.name, what, owner[c.name], n))
 	}
 }

@@ -21,7 +21,7 @@ const (
 	// format.
 	JsonArrayFormat Format = "JsonArrayFormat" //nolint:revive // the documented value's spelling
 	// CatalogInfoYamlFormat is the legacy Backstage catalog-info YAML.
-	CatalogInfoYamlFormat Format = "CatalogInfoYamlFormat" //nolint:revive // the documented value's spelling
+	CatalogInfoYamlFormat Format = "CatalogInfoYamlFormat"
 )
 
 // ParseFormat reads a NORMALIZER_FORMAT value; "" means JsonArrayFormat.

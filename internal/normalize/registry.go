@@ -43,7 +43,7 @@ func (b *builder) uniqueRegistries(rs []RegistrySnapshot) []RegistrySnapshot {
 				cs[i].fp = fingerprint(cs[i].r)
 			}
 			sort.Slice(cs, func(i, j int) bool { return cs[i].fp < cs[j].fp })
-			b.problem(fmt.Sprintf("registry %q", n), "", fmt.Sprintf("%d snapshots share this name; only one is used. Give each registry a distinct name", len(cs)), false)
+			b.problem(fmt.Sprintf("registry %q", n), "", fmt.Sprintf("%d snapshots share this name; only one is used. Give each registry a distinct name", len(cs)))
 		}
 		out = append(out, cs[0].r)
 	}
@@ -72,9 +72,9 @@ func uniqueByID[T any](b *builder, object, kind string, xs []T, id func(*T) stri
 	for i, c := range cands {
 		switch {
 		case c.id == "":
-			b.problem(object, "", fmt.Sprintf("a %s without an id was listed; ignored", kind), false)
+			b.problem(object, "", fmt.Sprintf("a %s without an id was listed; ignored", kind))
 		case i > 0 && cands[i-1].id == c.id:
-			b.problem(object, "", fmt.Sprintf("%s id %s was listed more than once with different content; one copy is used", kind, c.id), false)
+			b.problem(object, "", fmt.Sprintf("%s id %s was listed more than once with different content; one copy is used", kind, c.id))
 		default:
 			out = append(out, c.x)
 		}
@@ -306,7 +306,7 @@ func (b *builder) pickServer(identity string, deps []nsName) *Server {
 		}
 		if other, used := b.serving[ref]; used {
 			// It is published, as the other version's server.
-			b.problem(identity, "", fmt.Sprintf("InferenceService %s is already the model server of %s; not used again for this version", ref, other), false)
+			b.problem(identity, "", fmt.Sprintf("InferenceService %s is already the model server of %s; not used again for this version", ref, other))
 			continue
 		}
 		chosen, chosenRef = b.byRef[ref], ref
@@ -410,7 +410,7 @@ func (b *builder) segment(identity, what, name, fallback string) (string, bool) 
 		b.skip(identity, "name", ReasonInvalidName, fmt.Sprintf("%s %q has no letter or digit Backstage accepts, and neither has its id; not published", what, name))
 		return "", false
 	}
-	b.problem(identity, "name", fmt.Sprintf("%s %q has no letter or digit Backstage accepts; using %q", what, name, s), false)
+	b.problem(identity, "name", fmt.Sprintf("%s %q has no letter or digit Backstage accepts; using %q", what, name, s))
 	return s, true
 }
 

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -29,7 +30,7 @@ var (
 
 func loadSchema(t testing.TB) map[string]any {
 	t.Helper()
-	dir := specsDir(t)
+	dir := testenv.SpecsDir(t, "model-catalog.schema.json")
 	schemaOnce.Do(func() {
 		data, err := os.ReadFile(filepath.Join(dir, "model-catalog.schema.json"))
 		if err != nil {
@@ -193,7 +194,7 @@ func TestSchemaValidatorRejectsViolations(t *testing.T) {
 // The upstream examples decode into modelcatalog.Document and re-encode
 // without losing or adding anything.
 func TestExamplesRoundTrip(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(specsDir(t), "model-catalog-example-*.json"))
+	files, err := filepath.Glob(filepath.Join(testenv.SpecsDir(t, "model-catalog.schema.json"), "model-catalog-example-*.json"))
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
 	for _, f := range files {

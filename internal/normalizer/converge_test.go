@@ -29,7 +29,7 @@ func TestStoredRecordsConvergeToTheSources(t *testing.T) {
 	ns := fmt.Sprintf("converge-%d", time.Now().UnixNano())
 	dp := startDataPlane(t, ns)
 	reg := startRegistry(t)
-	reg.model(t, "mnist", "v1", nil, openapi.ModelArtifact{Uri: strp("s3://models/mnist")})
+	reg.model(t, "mnist", nil, openapi.ModelArtifact{Uri: strp("s3://models/mnist")})
 	startNormalizer(t, dp, runOptions{registries: []string{reg.url}})
 	const mnist = "/mnist/v1/model-catalog.json"
 	eventually(t, "the model is published", func() bool { return hasURI(dp.uris(t), mnist) })

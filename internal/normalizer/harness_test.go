@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
 	"github.com/go-logr/logr/testr"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/require"
@@ -89,7 +88,7 @@ func startNormalizerOn(t *testing.T, cfg *rest.Config, dp *dataPlane, o runOptio
 	ctx, cancel := context.WithCancel(context.Background())
 	reg := prometheus.NewRegistry()
 	n := &normalizerRun{cancel: cancel, done: make(chan error, 1), metrics: freeAddr(t), reg: reg}
-	var log logr.Logger = testr.NewWithOptions(t, testr.Options{Verbosity: 0})
+	log := testr.NewWithOptions(t, testr.Options{Verbosity: 0})
 	ncfg := Config{
 		RestConfig:            cfg,
 		Namespace:             "default",
@@ -117,7 +116,7 @@ func (n *normalizerRun) stop() {
 	n.cancel()
 	n.cancel = nil
 	select {
-	case <-n.done:
+	case <-n.done: //nolint:errcheck // only waits for Run to return after cancel
 	case <-time.After(20 * time.Second):
 	}
 }
@@ -155,7 +154,7 @@ func getJSON(t testing.TB, url string, out any) int {
 	t.Helper()
 	resp, err := http.Get(url)
 	require.NoError(t, err)
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	if resp.StatusCode == http.StatusOK && out != nil {

@@ -60,10 +60,11 @@ func props(kv ...string) *map[string]openapi.MetadataValue {
 	return &m
 }
 
-// model registers a model with one version and artifact; it returns the
-// registered model id and the version id.
-func (r *registry) model(t testing.TB, name, version string, versionProps *map[string]openapi.MetadataValue, art openapi.ModelArtifact) (string, string) {
+// model registers a model with one version, v1, and artifact; it returns
+// the registered model id and the version id.
+func (r *registry) model(t testing.TB, name string, versionProps *map[string]openapi.MetadataValue, art openapi.ModelArtifact) (string, string) {
 	t.Helper()
+	const version = "v1"
 	rm, err := r.AddRegisteredModel(openapi.RegisteredModel{Name: name})
 	require.NoError(t, err)
 	mv, err := r.AddModelVersion(openapi.ModelVersion{Name: version, RegisteredModelId: *rm.Id, CustomProperties: versionProps})
@@ -133,7 +134,7 @@ func TestRegistryAndKServeEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	_, err = reg.AddCatalogModel("validated", registryserver.CatalogModel{Name: "ibm-granite/granite-8b", Readme: "# Granite 8B\n\nA model card."})
 	require.NoError(t, err)
-	graniteRM, _ := reg.model(t, "granite", "v1", nil, openapi.ModelArtifact{
+	graniteRM, _ := reg.model(t, "granite", nil, openapi.ModelArtifact{
 		Uri: strp("oci://quay.io/granite:1"), ModelSourceKind: strp("catalog"), ModelSourceClass: strp("validated"),
 		ModelSourceGroup: strp("ibm-granite"), ModelSourceName: strp("granite-8b"),
 	})
@@ -147,7 +148,7 @@ func TestRegistryAndKServeEndToEnd(t *testing.T) {
 	// A model deployed by an InferenceService linked through the registry.
 	env, err := reg.AddServingEnvironment(openapi.ServingEnvironment{Name: ns})
 	require.NoError(t, err)
-	rmID, mvID := reg.model(t, "mnist", "v1", props("Owner", "alice", "API Type", "openapi", "License", "apache-2.0"),
+	rmID, mvID := reg.model(t, "mnist", props("Owner", "alice", "API Type", "openapi", "License", "apache-2.0"),
 		openapi.ModelArtifact{Uri: strp("s3://models/mnist/1")})
 	deployed := openapi.INFERENCESERVICESTATE_DEPLOYED
 	ris, err := reg.AddInferenceService(openapi.InferenceService{Name: strp("mnist-server"), RegisteredModelId: rmID,
@@ -210,7 +211,7 @@ func TestRegistryAndKServeEndToEnd(t *testing.T) {
 		resp, err := http.Get(dp.locationURL + ann[modelcatalog.AnnotationTechDocsLower])
 		require.NoError(t, err)
 		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		assert.Equal(t, http.StatusOK, resp.StatusCode)
 		assert.Equal(t, "# Granite 8B\n\nA model card.", string(body))
 		etag := resp.Header.Get("ETag")
@@ -219,7 +220,7 @@ func TestRegistryAndKServeEndToEnd(t *testing.T) {
 		req.Header.Set("If-None-Match", etag)
 		resp, err = http.DefaultClient.Do(req)
 		require.NoError(t, err)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		assert.Equal(t, http.StatusNotModified, resp.StatusCode)
 	})
 
@@ -303,7 +304,7 @@ func TestRegistryAndKServeEndToEnd(t *testing.T) {
 func TestRegistryAppearingLater(t *testing.T) {
 	dp := startDataPlane(t, "it-later")
 	early := startRegistry(t)
-	early.model(t, "early", "v1", nil, openapi.ModelArtifact{Uri: strp("s3://early")})
+	early.model(t, "early", nil, openapi.ModelArtifact{Uri: strp("s3://early")})
 	lateAddr := freeAddr(t)
 
 	// A record the late registry published in an earlier run.
@@ -311,7 +312,7 @@ func TestRegistryAppearingLater(t *testing.T) {
 		strings.NewReader(`{"body":"eyJtb2RlbHMiOltdfQ==","lastUpdateTimeSinceEpoch":"1"}`))
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 
 	n := startNormalizer(t, dp, runOptions{registries: []string{early.url, "http://" + lateAddr}})
@@ -322,7 +323,7 @@ func TestRegistryAppearingLater(t *testing.T) {
 	assert.True(t, hasURI(dp.uris(t), "/late/v0/model-catalog.json"), "nothing is removed before every registry answered once")
 
 	late := startRegistryAt(t, lateAddr, registryserver.New(registryserver.Options{}))
-	late.model(t, "late", "v1", nil, openapi.ModelArtifact{Uri: strp("s3://late")})
+	late.model(t, "late", nil, openapi.ModelArtifact{Uri: strp("s3://late")})
 	eventually(t, "late model listed and the stale record removed", func() bool {
 		u := dp.uris(t)
 		return hasURI(u, "/late/v1/model-catalog.json") && !hasURI(u, "/late/v0/model-catalog.json")
@@ -343,7 +344,7 @@ func TestWaitsForTheKServeCRD(t *testing.T) {
 	bare := testenv.Start(t) // a second control plane, without the CRD
 	dp := startDataPlane(t, "it-crd")
 	reg := startRegistry(t)
-	reg.model(t, "solo", "v1", nil, openapi.ModelArtifact{Uri: strp("s3://solo")})
+	reg.model(t, "solo", nil, openapi.ModelArtifact{Uri: strp("s3://solo")})
 
 	n := startNormalizerOn(t, bare, dp, runOptions{registries: []string{reg.url}})
 	eventually(t, "registry model published without the CRD", func() bool {

@@ -57,7 +57,7 @@ func TestMetricsServerCutsOffSlowClients(t *testing.T) {
 	resp, err := http.Get("http://" + addr + "/metrics")
 	require.NoError(t, err)
 	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	assert.Contains(t, string(b), "rhoai_connector_normalizer_records_published", "the normalizer's own registry is served")
 
 	c, stop := httpservertest.SlowHeaders(t, addr)

@@ -193,7 +193,7 @@ func TestModelServerEndpointPerDeploymentMode(t *testing.T) {
 	// RawDeployment exposed by a Route, deployed from the model registry.
 	env, err := reg.AddServingEnvironment(openapi.ServingEnvironment{Name: ns})
 	require.NoError(t, err)
-	rmID, mvID := reg.model(t, "shapes-model", "v1", nil, openapi.ModelArtifact{Uri: strp("oci://quay.io/shapes:1")})
+	rmID, mvID := reg.model(t, "shapes-model", nil, openapi.ModelArtifact{Uri: strp("oci://quay.io/shapes:1")})
 	ris, err := reg.AddInferenceService(openapi.InferenceService{Name: strp("raw-routed"), RegisteredModelId: rmID,
 		ModelVersionId: &mvID, ServingEnvironmentId: *env.Id})
 	require.NoError(t, err)

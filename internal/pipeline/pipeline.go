@@ -97,7 +97,6 @@ type Pipeline struct {
 	digest     record.Digest
 	storedRead time.Time
 	problems   map[string]bool
-	lastResult Result
 }
 
 type sourceState struct {
@@ -176,13 +175,6 @@ func New(cfg Config) *Pipeline {
 	}
 }
 
-// LastResult is the result of the latest sync.
-func (p *Pipeline) LastResult() Result {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.lastResult
-}
-
 // Sync runs one sync. It returns an error only when nothing could be
 // published (storage-rest unreachable); source failures are logged,
 // counted and survived.
@@ -222,7 +214,6 @@ func (p *Pipeline) Sync(ctx context.Context) (Result, error) {
 	if err := p.readStored(ctx); err != nil {
 		res.Duration = p.cfg.Now().Sub(start)
 		p.cfg.Metrics.observeSync(res.Duration, "store_error")
-		p.lastResult = res
 		return res, err
 	}
 	plan := MakePlan(outputs, p.stored)
@@ -258,7 +249,6 @@ func (p *Pipeline) Sync(ctx context.Context) (Result, error) {
 		outcome = "degraded"
 	}
 	p.cfg.Metrics.observeSync(res.Duration, outcome)
-	p.lastResult = res
 	if res.Upserted > 0 || res.Removed > 0 || res.Failed > 0 {
 		log.Info("sync done", "desired", res.Desired, "upserted", res.Upserted, "removed", res.Removed,
 			"failed", res.Failed, "refused", res.Refused, "durationMs", res.Duration.Milliseconds(), "registryRequests", res.Requests)

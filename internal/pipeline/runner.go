@@ -20,7 +20,6 @@ type Runner struct {
 
 	trigger chan struct{}
 	ready   atomic.Bool
-	syncs   atomic.Int64
 }
 
 // NewRunner returns a runner; Start runs it.
@@ -49,9 +48,6 @@ func (r *Runner) Ready() error {
 	}
 	return nil
 }
-
-// Syncs is how many syncs ran.
-func (r *Runner) Syncs() int64 { return r.syncs.Load() }
 
 // Start runs until ctx ends (controller-runtime manager.Runnable).
 func (r *Runner) Start(ctx context.Context) error {
@@ -85,7 +81,6 @@ func (r *Runner) Start(ctx context.Context) error {
 
 func (r *Runner) run(ctx context.Context) {
 	err := r.Sync(ctx)
-	r.syncs.Add(1)
 	if err != nil {
 		if ctx.Err() == nil {
 			r.Log.Error(err, "sync failed; retrying at the next interval or event")

@@ -223,7 +223,7 @@ func TestErrorsNeverContainTheToken(t *testing.T) {
 			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				assert.Equal(t, "Bearer "+token, r.Header.Get("Authorization"))
 				w.WriteHeader(status)
-				fmt.Fprintf(w, `{"code":"x","message":"got header %s"`, r.Header.Get("Authorization"))
+				_, _ = fmt.Fprintf(w, `{"code":"x","message":"got header %s"`, r.Header.Get("Authorization"))
 			}))
 			defer ts.Close()
 			s, err := registryclient.New(ts.URL, registryclient.Options{Token: token}).Snapshot(context.Background())

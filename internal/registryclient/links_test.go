@@ -180,7 +180,9 @@ func (h *linkHarness) uncached(published []string) map[string][]openapi.ModelArt
 	return out
 }
 
-func (h *linkHarness) addModel(name string, artifacts int) (model, version string) {
+// addModel registers a model with one version, v1, and the given number of
+// artifacts; it returns the version id.
+func (h *linkHarness) addModel(name string, artifacts int) (version string) {
 	h.t.Helper()
 	rm, err := h.srv.AddRegisteredModel(openapi.RegisteredModel{Name: name})
 	require.NoError(h.t, err)
@@ -189,7 +191,7 @@ func (h *linkHarness) addModel(name string, artifacts int) (model, version strin
 	for i := range artifacts {
 		h.addArtifact(mv.GetId(), fmt.Sprintf("%s-artifact-%d", name, i))
 	}
-	return rm.GetId(), mv.GetId()
+	return mv.GetId()
 }
 
 func (h *linkHarness) addArtifact(version, name string) string {
@@ -215,14 +217,14 @@ func TestSnapshotRemembersArtifactLinksAcrossChanges(t *testing.T) {
 	h := newLinkHarness(t)
 	var versions []string
 	for i := range 5 {
-		_, v := h.addModel(fmt.Sprintf("model-%d", i), 1)
+		v := h.addModel(fmt.Sprintf("model-%d", i), 1)
 		versions = append(versions, v)
 	}
 	// Several artifacts (more than a page) on one version, and a version
 	// without any.
 	h.addArtifact(versions[0], "model-0-artifact-1")
 	h.addArtifact(versions[0], "model-0-artifact-2")
-	_, empty := h.addModel("model-empty", 0)
+	empty := h.addModel("model-empty", 0)
 	none := []string{}
 
 	first := h.check("first snapshot", nil)
@@ -233,7 +235,7 @@ func TestSnapshotRemembersArtifactLinksAcrossChanges(t *testing.T) {
 	steady := h.check("steady state", none)
 	assert.Equal(t, topRequests(steady), steady.Requests)
 
-	_, added := h.addModel("model-new", 1)
+	added := h.addModel("model-new", 1)
 	s := h.check("new model, version and artifact", []string{added})
 	require.Len(t, s.VersionArtifacts[added], 1)
 	h.check("steady after new model", none)
@@ -300,13 +302,13 @@ func TestFailedSnapshotKeepsTheRememberedLinks(t *testing.T) {
 	h := newLinkHarness(t)
 	var versions []string
 	for i := range 3 {
-		_, v := h.addModel(fmt.Sprintf("model-%d", i), 1)
+		v := h.addModel(fmt.Sprintf("model-%d", i), 1)
 		versions = append(versions, v)
 	}
 	h.check("first snapshot", nil)
 
 	// A nested list fails while a new version is read.
-	_, added := h.addModel("model-new", 1)
+	added := h.addModel("model-new", 1)
 	nested := registryserver.RegistryBasePath + "/model_versions/"
 	h.srv.InjectFault(registryserver.Fault{Mode: registryserver.FaultInternalError, PathPrefix: nested})
 	s, err := h.cached.Snapshot(context.Background())
@@ -344,7 +346,7 @@ func lastVersion(t *testing.T, h *linkHarness) string {
 // appear later are placed by reading the versions.
 func TestSnapshotWithoutArtifactsThenWithArtifacts(t *testing.T) {
 	h := newLinkHarness(t)
-	_, v1 := h.addModel("model-1", 0)
+	v1 := h.addModel("model-1", 0)
 	none := []string{}
 	h.check("no artifacts", none)
 	h.check("still none", none)

@@ -49,7 +49,7 @@ func BenchmarkListRegisteredModels10k(b *testing.B) {
 	get := func(query string) []byte {
 		resp, err := http.Get(hs.URL + rmPath + "?" + query)
 		require.NoError(b, err)
-		defer resp.Body.Close()
+		defer func() { _ = resp.Body.Close() }()
 		require.Equal(b, http.StatusOK, resp.StatusCode)
 		var raw json.RawMessage
 		require.NoError(b, json.NewDecoder(resp.Body).Decode(&raw))

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
 )
 
 func modelPath(source, name string) string {
@@ -90,7 +92,7 @@ func TestCatalogFromTestdata(t *testing.T) {
 }
 
 func TestCatalogFromSharedSpecSamples(t *testing.T) {
-	dir := specsDir(t)
+	dir := testenv.SpecsDir(t, upstreamSpecs...)
 	s, c := newTestServer(t, Options{})
 	require.NoError(t, s.LoadCatalogYAML(dir))
 	var sl listResponse[CatalogSource]

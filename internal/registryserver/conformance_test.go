@@ -21,6 +21,8 @@ import (
 	"github.com/kubeflow/model-registry/pkg/openapi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
 )
 
 // specServer is the host the specs' servers list names; requests are
@@ -94,7 +96,6 @@ type conformance struct {
 	c        *client
 	registry spec
 	catalog  spec
-	seen     map[string]map[int]bool // route -> statuses
 	s        *Server
 }
 
@@ -149,7 +150,7 @@ func (cf *conformance) run(ex exchange, noToken bool) {
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	respBody, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	require.NoError(t, err)
 
 	want := ex.status
@@ -207,7 +208,7 @@ func allMetadataTypes() *map[string]openapi.MetadataValue {
 // 2.25 ships, in shared/specs) and v0.3.8 (the newest release, in
 // shared/specs/v0.3.8). The catalog sample data is shared/specs' own.
 func specVersions(t *testing.T) [][2]string {
-	dir := specsDir(t)
+	dir := testenv.SpecsDir(t, upstreamSpecs...)
 	newest := filepath.Join(dir, "v0.3.8")
 	for _, f := range []string{"model-registry.openapi.yaml", "model-catalog.openapi.yaml"} {
 		_, err := os.Stat(filepath.Join(newest, f))
@@ -217,7 +218,7 @@ func specVersions(t *testing.T) [][2]string {
 }
 
 func TestResponsesConformToTheSpecs(t *testing.T) {
-	samples := specsDir(t)
+	samples := testenv.SpecsDir(t, upstreamSpecs...)
 	for _, v := range specVersions(t) {
 		t.Run(v[0], func(t *testing.T) { conformsTo(t, v[1], samples) })
 	}

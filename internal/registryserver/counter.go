@@ -31,7 +31,7 @@ func (c *requestCounter) snapshot() map[string]int64 {
 }
 
 func (c *requestCounter) reset() {
-	c.routes.Range(func(k, v any) bool {
+	c.routes.Range(func(k, _ any) bool {
 		c.routes.Delete(k)
 		return true
 	})

@@ -68,7 +68,7 @@ func TestFaultHangEndsWithTheClientOrClearFaults(t *testing.T) {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, c.base+rmPath, nil)
 		resp, err := http.DefaultClient.Do(req)
 		if err == nil {
-			resp.Body.Close()
+			_ = resp.Body.Close()
 		}
 		done <- err
 	}()
@@ -85,7 +85,7 @@ func TestFaultHangEndsWithTheClientOrClearFaults(t *testing.T) {
 	go func() {
 		resp := c.doCtx(context.Background(), http.MethodGet, rmPath, nil)
 		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		got <- resp.StatusCode
 	}()
 	require.Eventually(t, func() bool { return s.RequestCount() == 2 }, waitFor, tick)
@@ -109,7 +109,7 @@ func TestBearerToken(t *testing.T) {
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "Authorization %q", auth)
 		assert.Equal(t, "Unauthorized", errorBody(t, b).Code)
 		assert.Contains(t, resp.Header.Get("WWW-Authenticate"), "Bearer")

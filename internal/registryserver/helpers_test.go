@@ -7,16 +7,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/kubeflow/model-registry/pkg/openapi"
 	"github.com/stretchr/testify/require"
-
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
 )
 
 // fakeClock advances one millisecond per reading, so times are distinct and
@@ -53,7 +49,7 @@ func newTestServer(t testing.TB, opts Options) (*Server, *client) {
 func (c *client) do(method, path string, body any) (int, []byte) {
 	c.t.Helper()
 	resp := c.doCtx(context.Background(), method, path, body)
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(resp.Body)
 	require.NoError(c.t, err)
 	return resp.StatusCode, b
@@ -118,24 +114,9 @@ func mustVersion(t testing.TB, s *Server, rmID, name string) openapi.ModelVersio
 	return v
 }
 
-// specsDir is shared/specs beside the repository root (the directory with
-// go.mod). When it is missing the test is skipped, or fails under CI.
-func specsDir(t testing.TB) string {
-	t.Helper()
-	dir, err := testenv.RepoRoot()
-	require.NoError(t, err)
-	specs := filepath.Join(dir, "..", "shared", "specs")
-	for _, f := range []string{"model-registry.openapi.yaml", "model-catalog.openapi.yaml", "catalog-sample-dev-catalog-sources.yaml"} {
-		if _, err := os.Stat(filepath.Join(specs, f)); err != nil {
-			msg := "../shared/specs is missing (" + filepath.Join(specs, f) + " not found): the upstream specs must sit in shared/specs beside the repository"
-			if os.Getenv("CI") == "true" {
-				t.Fatal(msg)
-			}
-			t.Skip(msg)
-		}
-	}
-	return specs
-}
+// upstreamSpecs are the files of shared/specs (testenv.SpecsDir) the
+// registry test server is checked against.
+var upstreamSpecs = []string{"model-registry.openapi.yaml", "model-catalog.openapi.yaml", "catalog-sample-dev-catalog-sources.yaml"}
 
 func itoa(n int) string { return strconv.Itoa(n) }
 

@@ -386,10 +386,9 @@ func tail(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// waitFor polls cond until it is done and returns how long that took; it
-// fails the benchmark on timeout (saying cond's last status) or as soon as
-// a binary dies.
-func waitFor(b *testing.B, st *testenv.Stack, what string, timeout, every time.Duration, cond func() (bool, string)) time.Duration {
+// waitFor polls cond until it is done; it fails the benchmark on timeout
+// (saying cond's last status) or as soon as a binary dies.
+func waitFor(b *testing.B, st *testenv.Stack, what string, timeout, every time.Duration, cond func() (bool, string)) {
 	b.Helper()
 	start := time.Now()
 	last := ""
@@ -397,7 +396,7 @@ func waitFor(b *testing.B, st *testenv.Stack, what string, timeout, every time.D
 		checkAlive(b, st)
 		done, s := cond()
 		if done {
-			return time.Since(start)
+			return
 		}
 		last = s
 		if time.Since(start) > timeout {
@@ -554,7 +553,7 @@ func runLoad(workers int, d time.Duration, next func(rng *rand.Rand) string) loa
 				resp, err := c.Get(u)
 				if err == nil {
 					_, err = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
+					_ = resp.Body.Close()
 					if err == nil && resp.StatusCode != http.StatusOK {
 						err = fmt.Errorf("GET %s: HTTP %d", u, resp.StatusCode)
 					}

@@ -29,7 +29,7 @@ type logLines struct {
 }
 
 func (l *logLines) logger() logr.Logger {
-	return funcr.New(func(prefix, args string) {
+	return funcr.New(func(_, args string) {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		l.lines = append(l.lines, args)
@@ -144,7 +144,7 @@ func TestForwarderCatchesUpWhenLocationStarts(t *testing.T) {
 	ln, err = net.Listen("tcp", addr)
 	require.NoError(t, err)
 	srv := httptest.NewUnstartedServer(loc)
-	srv.Listener.Close()
+	_ = srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()
 	defer srv.Close()

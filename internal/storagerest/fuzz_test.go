@@ -45,15 +45,15 @@ func checkUnchanged(t *testing.T, what string, s *fakeStore, recs map[string]rec
 }
 
 func fuzzBodies() [][]byte {
-	enc := func(doc string) string { return base64.StdEncoding.EncodeToString([]byte(doc)) }
+	encMnist := base64.StdEncoding.EncodeToString([]byte(mnist))
 	return [][]byte{
 		[]byte(recordJSON(mnist, "1234")), []byte(recordJSON(mnist, 0)), []byte(recordJSON(mnist, -1)), []byte(recordJSON("models: []", 1)),
 		[]byte(recordJSON(mnist, "9223372036854775807")), []byte(recordJSON(mnist, "9223372036854775808")), []byte(recordJSON(mnist, 1.5)),
 		nil, []byte("  "), []byte("{}"), []byte("null"), []byte("[]"), []byte(`{"body":`), []byte(`{"body":"!!"}`),
-		[]byte(`{"body":"` + enc(mnist) + `","reconcilerType":"other"}`),
-		[]byte(`{"body":"` + enc(mnist) + `","modelCardKey":"a/b","modelCard":"x"}`),
-		[]byte(`{"body":"` + enc(mnist) + `","modelCardKey":"card__x","modelCard":"# x","locationTarget":"/evil"}`),
-		[]byte(`{"body":"` + enc(mnist) + `"}{}`), []byte("\xff\xfe"), bytes.Repeat([]byte("["), 10000),
+		[]byte(`{"body":"` + encMnist + `","reconcilerType":"other"}`),
+		[]byte(`{"body":"` + encMnist + `","modelCardKey":"a/b","modelCard":"x"}`),
+		[]byte(`{"body":"` + encMnist + `","modelCardKey":"card__x","modelCard":"# x","locationTarget":"/evil"}`),
+		[]byte(`{"body":"` + encMnist + `"}{}`), []byte("\xff\xfe"), bytes.Repeat([]byte("["), 10000),
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpcheck"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/storagerest"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/store"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
@@ -61,17 +62,6 @@ func do(h http.Handler, method, target, body string, remote ...string) *httptest
 func recordJSON(doc string, ts any) string {
 	b, _ := json.Marshal(map[string]any{"body": base64.StdEncoding.EncodeToString([]byte(doc)), "lastUpdateTimeSinceEpoch": ts})
 	return string(b)
-}
-
-func errorOf(t *testing.T, rec *httptest.ResponseRecorder) string {
-	t.Helper()
-	assert.Equal(t, "application/json", rec.Header().Get("Content-Type"))
-	var e struct {
-		Error string `json:"error"`
-	}
-	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &e), rec.Body.String())
-	require.NotEmpty(t, e.Error)
-	return e.Error
 }
 
 const mnist = `{"models":[{"name":"mnist","owner":"o","lifecycle":"l","description":"d"}]}`
@@ -166,7 +156,7 @@ func TestBadInputIsRefusedAndNothingChanges(t *testing.T) {
 			h, _ := newHandler(t, s, func(o *storagerest.Options) { o.MaxBodyBytes = 1024 })
 			res := do(h, c.method, c.target, c.body)
 			assert.Equal(t, c.code, res.Code, res.Body.String())
-			assert.Contains(t, errorOf(t, res), c.says)
+			assert.Contains(t, httpcheck.ErrorMessage(t, res), c.says)
 			assert.Equal(t, 0, s.writeCount(), "the store was not called")
 			assert.Equal(t, []string{"keep"}, s.Keys())
 		})
@@ -182,7 +172,7 @@ func TestBodyOverTheLimitWithoutContentLength(t *testing.T) {
 	res := httptest.NewRecorder()
 	h.ServeHTTP(res, req)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, res.Code)
-	assert.Contains(t, errorOf(t, res), "more than the 1024 bytes accepted")
+	assert.Contains(t, httpcheck.ErrorMessage(t, res), "more than the 1024 bytes accepted")
 	assert.Equal(t, 0, s.writeCount())
 }
 
@@ -210,7 +200,7 @@ func TestStoreErrorsMapToStatuses(t *testing.T) {
 		h, reg := newHandler(t, s)
 		res := do(h, http.MethodPost, "/upsert?key=a&type=kubeflow", recordJSON(mnist, 1))
 		assert.Equal(t, c.code, res.Code, c.err.Error())
-		assert.Contains(t, errorOf(t, res), c.err.Error())
+		assert.Contains(t, httpcheck.ErrorMessage(t, res), c.err.Error())
 		if c.code == http.StatusServiceUnavailable {
 			assert.NotEmpty(t, res.Header().Get("Retry-After"), c.err.Error())
 			if !errors.Is(c.err, store.ErrNotReady) && !errors.Is(c.err, store.ErrClosed) {
@@ -289,7 +279,7 @@ func TestReads(t *testing.T) {
 
 	res = do(h, http.MethodGet, "/fetch?key=zzz", "")
 	assert.Equal(t, http.StatusNotFound, res.Code)
-	assert.Contains(t, errorOf(t, res), "zzz")
+	assert.Contains(t, httpcheck.ErrorMessage(t, res), "zzz")
 
 	res = do(h, http.MethodGet, "/records", "")
 	require.Equal(t, http.StatusOK, res.Code)
@@ -311,7 +301,7 @@ func TestNotReady(t *testing.T) {
 	for _, path := range []string{"/readyz", "/list", "/records", "/fetch?key=a"} {
 		res := do(h, http.MethodGet, path, "")
 		assert.Equal(t, http.StatusServiceUnavailable, res.Code, path)
-		assert.Contains(t, errorOf(t, res), "loading", path)
+		assert.Contains(t, httpcheck.ErrorMessage(t, res), "loading", path)
 	}
 	assert.Equal(t, http.StatusOK, do(h, http.MethodGet, "/healthz", "").Code)
 }
@@ -321,7 +311,7 @@ func TestAccessRules(t *testing.T) {
 	open, _ := newHandler(t, s)
 	res := do(open, http.MethodPost, "/upsert?key=a&type=kubeflow", recordJSON(mnist, 1), "10.1.2.3:5555")
 	assert.Equal(t, http.StatusForbidden, res.Code, "no token: only loopback")
-	assert.Contains(t, errorOf(t, res), "loopback")
+	assert.Contains(t, httpcheck.ErrorMessage(t, res), "loopback")
 	res = do(open, http.MethodGet, "/list", "", "10.1.2.3:5555")
 	assert.Equal(t, http.StatusForbidden, res.Code, "reads follow the same rule")
 

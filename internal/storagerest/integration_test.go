@@ -8,14 +8,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -37,17 +35,6 @@ func TestMain(m *testing.M) {
 		apiServer = cfg
 		return nil
 	}))
-}
-
-var nsCount atomic.Int64
-
-func namespace(t *testing.T) string {
-	t.Helper()
-	name := fmt.Sprintf("storagerest-%d-%d", time.Now().UnixNano()%1e6, nsCount.Add(1))
-	_, err := kubeClient(t).CoreV1().Namespaces().Create(context.Background(),
-		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
-	require.NoError(t, err)
-	return name
 }
 
 func kubeClient(t *testing.T) kubernetes.Interface {
@@ -122,7 +109,7 @@ func storedInConfigMap(t *testing.T, ns, key string) (record.Record, bool) {
 }
 
 func TestChangesReachLocationAndCatchUpAfterAnOutage(t *testing.T) {
-	ns := namespace(t)
+	ns := testenv.NewNamespace(t, apiServer, "storagerest")
 	loc := newFakeLocation()
 	locSrv := httptest.NewServer(loc)
 	defer locSrv.Close()
@@ -162,7 +149,7 @@ func TestChangesReachLocationAndCatchUpAfterAnOutage(t *testing.T) {
 }
 
 func TestRestartServesEverythingAndLocationReloads(t *testing.T) {
-	ns := namespace(t)
+	ns := testenv.NewNamespace(t, apiServer, "storagerest")
 	first := startStack(t, ns, "http://127.0.0.1:1") // location never answers
 	ctx := context.Background()
 	for i := range 30 {
@@ -195,7 +182,7 @@ func TestRestartServesEverythingAndLocationReloads(t *testing.T) {
 }
 
 func TestHTTPErrorsAgainstTheRealStore(t *testing.T) {
-	ns := namespace(t)
+	ns := testenv.NewNamespace(t, apiServer, "storagerest")
 	s := startStack(t, ns, "http://127.0.0.1:1")
 	ctx := context.Background()
 	_, err := s.client.Upsert(ctx, "m", record.TypeKubeflow, &record.Record{Body: modelDoc("v2"), LastUpdateTimeSinceEpoch: 10})

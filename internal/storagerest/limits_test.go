@@ -15,6 +15,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpcheck"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver/httpservertest"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/storagerest"
@@ -48,10 +49,10 @@ func TestOversizedWritesWrittenBeforeReadingGet413(t *testing.T) {
 		for _, mib := range []int{8, 16, 64} {
 			for _, chunked := range []bool{false, true} {
 				t.Run(fmt.Sprintf("%s %s/%dMiB/chunked=%v", req[0], req[1], mib, chunked), func(t *testing.T) {
-					resp, body, err := httpservertest.WriteThenRead(addr, req[0], req[1], mib<<20, chunked)
+					status, header, body, err := httpservertest.WriteThenRead(addr, req[0], req[1], mib<<20, chunked)
 					require.NoError(t, err)
-					assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode, body)
-					assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+					assert.Equal(t, http.StatusRequestEntityTooLarge, status, body)
+					assert.Equal(t, "application/json", header.Get("Content-Type"))
 					var e httpserver.ErrorBody
 					require.NoError(t, json.Unmarshal([]byte(body), &e), body)
 					assert.Contains(t, e.Error, fmt.Sprintf("more than the %d bytes accepted", storagerest.DefaultMaxBodyBytes))
@@ -119,7 +120,7 @@ func TestAHangingStoreGets503BeforeTheWriteTimeout(t *testing.T) {
 		require.NoError(t, err, req.target)
 		var e httpserver.ErrorBody
 		require.NoError(t, json.NewDecoder(resp.Body).Decode(&e))
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		assert.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, req.target)
 		assert.Equal(t, "5", resp.Header.Get("Retry-After"), req.target)
 		assert.Contains(t, e.Error, "did not finish within 200ms", req.target)
@@ -143,7 +144,7 @@ func TestForbiddenNamesTheMissingVerb(t *testing.T) {
 			res := do(h, req[0], req[1], req[2])
 			assert.Equal(t, http.StatusServiceUnavailable, res.Code, res.Body.String())
 			assert.NotEmpty(t, res.Header().Get("Retry-After"))
-			msg := errorOf(t, res)
+			msg := httpcheck.ErrorMessage(t, res)
 			assert.Contains(t, msg, "may not "+verb+" configmaps")
 			assert.Contains(t, msg, `add the verb "`+verb+`" on configmaps`)
 			assert.NotContains(t, msg, `\u0026`, "not HTML-escaped")

@@ -48,7 +48,7 @@ func TestForgedForwardingHeadersDoNotOpenTheAPI(t *testing.T) {
 					want = http.StatusUnauthorized
 				}
 				assert.Equal(t, want, w.Code, "token %q: %s %s from %s", token, tc.method, tc.target, addr)
-				errorOf(t, w)
+				httpcheck.ErrorMessage(t, w)
 				assert.NotContains(t, w.Body.String(), "a__v1", "nothing stored leaks")
 			}
 		}
@@ -119,10 +119,10 @@ func TestBodyOneByteOverTheLimit(t *testing.T) {
 		recs, writes := s.state()
 		w := send("/upsert?key=n&type=kubeflow", atLimit+" ")
 		assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code, "chunked %v", chunked)
-		errorOf(t, w)
+		httpcheck.ErrorMessage(t, w)
 		w = send("/currentkeyset", `[`+strings.Repeat(`"m",`, int(limit)/4)+`"m"]`)
 		assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code, "chunked %v", chunked)
-		errorOf(t, w)
+		httpcheck.ErrorMessage(t, w)
 		checkUnchanged(t, "bodies over the limit", s, recs, writes)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/store"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
 )
 
 // The benchmarks report ConfigMap API requests per upsert ("apicalls/op")
@@ -17,7 +18,7 @@ import (
 
 func benchStore(b *testing.B) *running {
 	b.Helper()
-	s := startStore(b, newNamespace(b))
+	s := startStore(b, testenv.NewNamespace(b, apiServer, "store"))
 	for i := range 100 {
 		_, err := s.Upsert(context.Background(), fmt.Sprintf("seed-%d", i), rec(doc("seed", 2000), 1))
 		require.NoError(b, err)

@@ -3,10 +3,8 @@ package store_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,8 +33,6 @@ func TestMain(m *testing.M) {
 	}))
 }
 
-var nsCounter atomic.Int64
-
 // kube returns a plain JSON client, independent of the store's, to look at
 // what the API server really holds.
 func kube(t testing.TB) kubernetes.Interface {
@@ -44,15 +40,6 @@ func kube(t testing.TB) kubernetes.Interface {
 	cs, err := kubernetes.NewForConfig(apiServer)
 	require.NoError(t, err)
 	return cs
-}
-
-func newNamespace(t testing.TB) string {
-	t.Helper()
-	name := fmt.Sprintf("store-%d-%d", time.Now().UnixNano()%1e6, nsCounter.Add(1))
-	_, err := kube(t).CoreV1().Namespaces().Create(context.Background(),
-		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{})
-	require.NoError(t, err)
-	return name
 }
 
 // running is a started Store and the means to stop it like a process exit.
@@ -85,19 +72,16 @@ func (c *changeLog) get(key string) (*record.Record, bool) {
 	return r, ok
 }
 
-func startStore(t testing.TB, ns string, mod ...func(*store.Options)) *running {
+func startStore(t testing.TB, ns string) *running {
 	t.Helper()
 	client, err := store.NewClient(apiServer)
 	require.NoError(t, err)
 	cl := &changeLog{}
-	var log logr.Logger = logr.Discard()
+	log := logr.Discard()
 	if tt, ok := t.(*testing.T); ok && testing.Verbose() {
 		log = testr.New(tt)
 	}
 	o := store.Options{Client: client, Namespace: ns, Log: log, OnChange: cl.hear}
-	for _, m := range mod {
-		m(&o)
-	}
 	s, err := store.New(o)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())

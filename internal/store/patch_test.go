@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/store"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
 )
 
 // applyPatches sends the patches that bring base to set/del, as the Store
@@ -35,7 +36,7 @@ func applyPatches(t *testing.T, ns string, base *corev1.ConfigMap, set map[strin
 // The per-key preconditions of the Store's patches, against the real API
 // server: a write conflicts only with a concurrent write of the same entry.
 func TestPatchConflictsOnlyOnTheSameRecord(t *testing.T) {
-	ns := newNamespace(t)
+	ns := testenv.NewNamespace(t, apiServer, "store")
 	ctx := context.Background()
 	cms := kube(t).CoreV1().ConfigMaps(ns)
 	base, err := cms.Create(ctx, &corev1.ConfigMap{
@@ -80,7 +81,7 @@ func TestPatchConflictsOnlyOnTheSameRecord(t *testing.T) {
 }
 
 func TestPatchCreatesBinaryDataAndLabelsOnlyIfStillAbsent(t *testing.T) {
-	ns := newNamespace(t)
+	ns := testenv.NewNamespace(t, apiServer, "store")
 	ctx := context.Background()
 	cms := kube(t).CoreV1().ConfigMaps(ns)
 	base, err := cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "cm"}}, metav1.CreateOptions{})

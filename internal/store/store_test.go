@@ -20,6 +20,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/store"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
@@ -30,7 +31,7 @@ func doc(name string, pad int) string {
 const eventually = 30 * time.Second
 
 func TestCreatesThePrimaryConfigMapWhenMissing(t *testing.T) {
-	ns := newNamespace(t)
+	ns := testenv.NewNamespace(t, apiServer, "store")
 	startStore(t, ns)
 	cm, err := kube(t).CoreV1().ConfigMaps(ns).Get(context.Background(), store.DefaultName, metav1.GetOptions{})
 	require.NoError(t, err)
@@ -40,7 +41,7 @@ func TestCreatesThePrimaryConfigMapWhenMissing(t *testing.T) {
 }
 
 func TestRestartLosesNothing(t *testing.T) {
-	ns := newNamespace(t)
+	ns := testenv.NewNamespace(t, apiServer, "store")
 	first := startStore(t, ns)
 	ctx := context.Background()
 	want := map[string]record.Record{}
@@ -84,7 +85,7 @@ func TestRestartLosesNothing(t *testing.T) {
 }
 
 func TestConcurrentUpsertsAllSurvive(t *testing.T) {
-	ns := newNamespace(t)
+	ns := testenv.NewNamespace(t, apiServer, "store")
 	s := startStore(t, ns)
 	ctx := context.Background()
 	var wg sync.WaitGroup
@@ -119,7 +120,7 @@ func TestConcurrentUpsertsAllSurvive(t *testing.T) {
 }
 
 func TestTwoStoresOnTheSameConfigMapLoseNothing(t *testing.T) {
-	ns := newNamespace(t)
+	ns := testenv.NewNamespace(t, apiServer, "store")
 	a, b := startStore(t, ns), startStore(t, ns)
 	stores := []*running{a, b}
 	ctx := context.Background()
@@ -162,7 +163,7 @@ func TestTwoStoresOnTheSameConfigMapLoseNothing(t *testing.T) {
 }
 
 func TestStaleRecordIsRefused(t *testing.T) {
-	ns := newNamespace(t)
+	ns := testenv.NewNamespace(t, apiServer, "store")
 	s := startStore(t, ns)
 	ctx := context.Background()
 	_, err := s.Upsert(ctx, "m", rec(doc("v2", 1), 200))
@@ -186,7 +187,7 @@ func TestStaleRecordIsRefused(t *testing.T) {
 }
 
 func TestIdenticalUpsertMakesNoAPICalls(t *testing.T) {
-	ns := newNamespace(t)
+	ns := testenv.NewNamespace(t, apiServer, "store")
 	s := startStore(t, ns)
 	ctx := context.Background()
 	r := rec(doc("m", 10), 1)
@@ -217,7 +218,7 @@ func TestIdenticalUpsertMakesNoAPICalls(t *testing.T) {
 }
 
 func TestSpillPastOneMiBAndBack(t *testing.T) {
-	ns := newNamespace(t)
+	ns := testenv.NewNamespace(t, apiServer, "store")
 	s := startStore(t, ns)
 	ctx := context.Background()
 	want := map[string]string{}
@@ -308,7 +309,7 @@ func checkRecords(t *testing.T, ns string, want map[string]string) {
 }
 
 func TestGrownRecordMovesWithoutLosingIt(t *testing.T) {
-	ns := newNamespace(t)
+	ns := testenv.NewNamespace(t, apiServer, "store")
 	s := startStore(t, ns)
 	ctx := context.Background()
 	for i := range 7 {
@@ -327,7 +328,7 @@ func TestGrownRecordMovesWithoutLosingIt(t *testing.T) {
 }
 
 func TestTooLargeRecordIsRefused(t *testing.T) {
-	ns := newNamespace(t)
+	ns := testenv.NewNamespace(t, apiServer, "store")
 	s := startStore(t, ns)
 	ctx := context.Background()
 	before := s.APICalls()
@@ -354,7 +355,7 @@ func TestTooLargeRecordIsRefused(t *testing.T) {
 }
 
 func TestDuplicateKeysResolveToTheNewestOnLoad(t *testing.T) {
-	ns := newNamespace(t)
+	ns := testenv.NewNamespace(t, apiServer, "store")
 	ctx := context.Background()
 	k := kube(t).CoreV1().ConfigMaps(ns)
 	enc := func(body string, ts int64) []byte {
@@ -391,7 +392,7 @@ func TestDuplicateKeysResolveToTheNewestOnLoad(t *testing.T) {
 }
 
 func TestEntriesThatAreNotRecordsAreKept(t *testing.T) {
-	ns := newNamespace(t)
+	ns := testenv.NewNamespace(t, apiServer, "store")
 	ctx := context.Background()
 	_, err := kube(t).CoreV1().ConfigMaps(ns).Create(ctx, &corev1.ConfigMap{
 		ObjectMeta: metav1.ObjectMeta{Name: store.DefaultName},
@@ -415,7 +416,7 @@ func TestEntriesThatAreNotRecordsAreKept(t *testing.T) {
 }
 
 func TestInvalidKeysAreRefused(t *testing.T) {
-	s := startStore(t, newNamespace(t))
+	s := startStore(t, testenv.NewNamespace(t, apiServer, "store"))
 	ctx := context.Background()
 	for _, key := range []string{"", "a/b", "..", "a b", "a..b", "-x", "x__", strings.Repeat("a", 254)} {
 		_, err := s.Upsert(ctx, key, rec("{}", 1))
@@ -427,7 +428,7 @@ func TestInvalidKeysAreRefused(t *testing.T) {
 }
 
 func TestRemove(t *testing.T) {
-	s := startStore(t, newNamespace(t))
+	s := startStore(t, testenv.NewNamespace(t, apiServer, "store"))
 	ctx := context.Background()
 	_, err := s.Upsert(ctx, "a", rec("{}", 1))
 	require.NoError(t, err)
@@ -450,7 +451,7 @@ const documentedFilter = `.binaryData | to_entries[] | "=== \(.key) ===\n" + (.v
 // `oc get configmap bac-import-model -o json | jq -r ...` to the ConfigMap
 // as the API server returns it: in Go, and with jq itself.
 func TestDocumentedInspectionCommand(t *testing.T) {
-	ns := newNamespace(t)
+	ns := testenv.NewNamespace(t, apiServer, "store")
 	s := startStore(t, ns)
 	ctx := context.Background()
 	docs := map[string]string{

@@ -46,7 +46,7 @@ func RunWithCluster(m *testing.M, c *Cluster, o ClusterOptions) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }()
 	crd, err := KServeCRD()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -59,10 +59,14 @@ func NewStack(t testing.TB, opts StackOptions) *Stack {
 	return &Stack{t: t, opts: opts, StorageAddr: FreeAddr(t), LocationAddr: FreeAddr(t), MetricsAddr: FreeAddr(t)}
 }
 
-// StorageURL and LocationURL are the base URLs of the two services.
-func (s *Stack) StorageURL() string  { return "http://" + s.StorageAddr }
+// StorageURL is the base URL of storage-rest.
+func (s *Stack) StorageURL() string { return "http://" + s.StorageAddr }
+
+// LocationURL is the base URL of location.
 func (s *Stack) LocationURL() string { return "http://" + s.LocationAddr }
-func (s *Stack) MetricsURL() string  { return "http://" + s.MetricsAddr }
+
+// MetricsURL is the base URL of the normalizer's metrics server.
+func (s *Stack) MetricsURL() string { return "http://" + s.MetricsAddr }
 
 // StartAll starts storage-rest, location and the normalizer, in the order of
 // the pod's containers; only storage-rest is waited for.
@@ -141,7 +145,7 @@ func ScrapeMetric(url, name string, want ...string) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return 0, err
@@ -184,7 +188,7 @@ func GetJSON(url string, out any) error {
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return fmt.Errorf("GET %s: reading body: %w", url, err)
@@ -202,7 +206,7 @@ func Status(url string) int {
 		return 0
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
+	_ = resp.Body.Close()
 	return resp.StatusCode
 }
 

@@ -155,7 +155,7 @@ func RunMain(m *testing.M, setup func(env *envtest.Environment, cfg *rest.Config
 // a graceful shutdown that can outlast a minute while clients hold watches.
 func KillAPIServer(env *envtest.Environment) error {
 	api := env.ControlPlane.APIServer
-	port := api.SecureServing.Port
+	port := api.Port
 	pid, err := findProcess(api.Path, "--secure-port="+port)
 	if err != nil {
 		return err
@@ -165,7 +165,7 @@ func KillAPIServer(env *envtest.Environment) error {
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		c, err := net.DialTimeout("tcp", net.JoinHostPort(api.SecureServing.Address, port), time.Second)
+		c, err := net.DialTimeout("tcp", net.JoinHostPort(api.Address, port), time.Second)
 		if err != nil {
 			return nil
 		}

@@ -24,7 +24,7 @@ type KeyList struct {
 
 // RecordSet answers storage-rest's GET /records: every record by key, so
 // that location loads everything with one request on start.
-type RecordSet struct {
+type RecordSet struct { //nolint:revive // published name of pkg/record; record.Set would break importers
 	Records map[string]Record `json:"records"`
 }
 

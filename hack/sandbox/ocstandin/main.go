@@ -16,6 +16,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -123,7 +124,8 @@ func run(args []string) error {
 		cmd := exec.Command(f.rest[0], f.rest[1:]...)
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 		if err := cmd.Run(); err != nil {
-			if ee, ok := err.(*exec.ExitError); ok {
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
 				os.Exit(ee.ExitCode())
 			}
 			return err
@@ -189,13 +191,13 @@ func get(f flags) error {
 	if single {
 		o, err := ri.Get(ctx, f.args[2], metav1.GetOptions{})
 		if err != nil {
-			return fmt.Errorf("Error from server: %w", err)
+			return fromServer(err)
 		}
 		items = []unstructured.Unstructured{*o}
 	} else {
 		l, err := ri.List(ctx, metav1.ListOptions{LabelSelector: f.selector})
 		if err != nil {
-			return fmt.Errorf("Error from server: %w", err)
+			return fromServer(err)
 		}
 		items = l.Items
 		if len(items) == 0 && (f.output == "" || f.output == "name") {
@@ -272,4 +274,9 @@ func printJSONPath(obj any, tmpl string) error {
 	}
 	fmt.Print(string(b))
 	return nil
+}
+
+// fromServer words an API error as oc does.
+func fromServer(err error) error {
+	return fmt.Errorf("Error from server: %w", err) //nolint:staticcheck // ST1005: oc's own wording, which the documented commands' output shows
 }

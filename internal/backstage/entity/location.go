@@ -48,12 +48,12 @@ func writeScalar(b *bytes.Buffer, s string) {
 }
 
 func plainSafe(s string) bool {
-	if s == "" || !(s[0] == '.' && len(s) > 1 && s[1] == '/') && !startsWithLetter(s) {
+	if s == "" || (s[0] != '.' || len(s) <= 1 || s[1] != '/') && !startsWithLetter(s) {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '/') {
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (c < '0' || c > '9') && c != '-' && c != '_' && c != '.' && c != '/' {
 			return false
 		}
 	}

@@ -17,33 +17,36 @@ import (
 
 // WriteThenRead is a rude client: it writes the whole request, a body of
 // size bytes included (chunked or with a Content-Length), over a raw
-// connection, and only then reads the answer, as Python's urllib does. An
+// connection, and only then reads the answer, as Python's urllib does. It
+// returns the answer's status, headers and body, read to the end. An
 // error means the client could not write its request or read an answer
 // (a connection reset, for instance).
-func WriteThenRead(addr, method, target string, size int, chunked bool, header ...string) (*http.Response, string, error) {
+func WriteThenRead(addr, method, target string, size int, chunked bool, header ...string) (status int, answerHeader http.Header, body string, err error) {
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
-		return nil, "", err
+		return 0, nil, "", err
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	bw := bufio.NewWriterSize(c, 1<<20)
-	fmt.Fprintf(bw, "%s %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n", method, target)
+	// A bufio.Writer keeps its first error and Flush returns it: the writes
+	// below need no check of their own.
+	_, _ = fmt.Fprintf(bw, "%s %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n", method, target)
 	for i := 0; i+1 < len(header); i += 2 {
-		fmt.Fprintf(bw, "%s: %s\r\n", header[i], header[i+1])
+		_, _ = fmt.Fprintf(bw, "%s: %s\r\n", header[i], header[i+1])
 	}
 	if chunked {
 		_, _ = bw.WriteString("Transfer-Encoding: chunked\r\n\r\n")
 	} else {
-		fmt.Fprintf(bw, "Content-Length: %d\r\n\r\n", size)
+		_, _ = fmt.Fprintf(bw, "Content-Length: %d\r\n\r\n", size)
 	}
 	chunk := []byte(strings.Repeat("x", 64<<10))
 	for left := size; left > 0; left -= len(chunk) {
 		p := chunk[:min(len(chunk), left)]
 		if chunked {
-			fmt.Fprintf(bw, "%x\r\n", len(p))
+			_, _ = fmt.Fprintf(bw, "%x\r\n", len(p))
 		}
 		if _, err := bw.Write(p); err != nil {
-			return nil, "", fmt.Errorf("writing the body: %w", err)
+			return 0, nil, "", fmt.Errorf("writing the body: %w", err)
 		}
 		if chunked {
 			_, _ = bw.WriteString("\r\n")
@@ -53,18 +56,18 @@ func WriteThenRead(addr, method, target string, size int, chunked bool, header .
 		_, _ = bw.WriteString("0\r\n\r\n")
 	}
 	if err := bw.Flush(); err != nil {
-		return nil, "", fmt.Errorf("writing the body: %w", err)
+		return 0, nil, "", fmt.Errorf("writing the body: %w", err)
 	}
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 	if err != nil {
-		return nil, "", fmt.Errorf("reading the answer: %w", err)
+		return 0, nil, "", fmt.Errorf("reading the answer: %w", err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return resp, string(b), fmt.Errorf("reading the answer's body: %w", err)
+		return resp.StatusCode, resp.Header, string(b), fmt.Errorf("reading the answer's body: %w", err)
 	}
-	return resp, string(b), nil
+	return resp.StatusCode, resp.Header, string(b), nil
 }
 
 // Trickle writes p (a byte, or a small chunk) every 20 ms until stopped or
@@ -114,7 +117,7 @@ func SlowHeaders(t testing.TB, addr string) (c net.Conn, stop func()) {
 		t.Fatal(err)
 	}
 	s := Trickle(c, "x")
-	return c, func() { s(); c.Close() }
+	return c, func() { s(); _ = c.Close() }
 }
 
 // SlowBody opens a connection to addr and sends a POST whose body comes a
@@ -129,5 +132,5 @@ func SlowBody(t testing.TB, addr, target string) (c net.Conn, stop func()) {
 		t.Fatal(err)
 	}
 	s := Trickle(c, "x")
-	return c, func() { s(); c.Close() }
+	return c, func() { s(); _ = c.Close() }
 }

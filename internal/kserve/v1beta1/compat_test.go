@@ -266,14 +266,14 @@ func TestUpstreamDecodesWhatTheSandboxWrites(t *testing.T) {
 	assert.Equal(t, fromLocal(in), fromUpstream(&up))
 
 	// What the sandbox writes for a minimal registry deployment.
-	min := &v1beta1.InferenceService{
+	minimal := &v1beta1.InferenceService{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "n", Name: "m"},
 		Spec:       v1beta1.InferenceServiceSpec{Predictor: v1beta1.PredictorSpec{Model: &v1beta1.ModelSpec{ModelFormat: v1beta1.ModelFormat{Name: "onnx"}}}},
 	}
-	b, err = json.Marshal(min)
+	b, err = json.Marshal(minimal)
 	require.NoError(t, err)
 	assert.JSONEq(t, `{"metadata":{"name":"m","namespace":"n"},"spec":{"predictor":{"model":{"modelFormat":{"name":"onnx"}}}},"status":{}}`, string(b))
 	up = upstream.InferenceService{}
 	require.NoError(t, json.Unmarshal(b, &up))
-	assert.Equal(t, fromLocal(min), fromUpstream(&up))
+	assert.Equal(t, fromLocal(minimal), fromUpstream(&up))
 }

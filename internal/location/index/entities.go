@@ -76,7 +76,7 @@ func checkEntities(body []byte) (*modelcatalog.Document, error) {
 		return nil, errors.New("the document has no model and no model server")
 	}
 	if err := entity.ValidateAll(ents); err != nil {
-		return nil, fmt.Errorf("Backstage would reject its entities: %w", err)
+		return nil, fmt.Errorf("Backstage would reject its entities: %w", err) //nolint:staticcheck // ST1005: "Backstage" is a proper noun
 	}
 	return &doc, nil
 }

@@ -52,7 +52,7 @@ func loadFrom(recs map[string]record.Record) func(context.Context) (map[string]r
 
 func TestParseFormat(t *testing.T) {
 	for in, want := range map[string]Format{
-		"": JSONArray, "JsonArrayFormat": JSONArray, " jsonarrayformat ": JSONArray,
+		"": JSONArray, "JsonArrayFormat": JSONArray, " jsonarrayformat ": JSONArray, //nolint:gocritic // mapKey: the spaces are the input under test
 		"CatalogInfoYamlFormat": CatalogInfoYAML,
 	} {
 		got, err := ParseFormat(in)

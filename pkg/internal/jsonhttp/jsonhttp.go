@@ -57,7 +57,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body []byte, out a
 	if err != nil {
 		return fmt.Errorf("%s at %s: %w", c.Service, c.Base, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
 		return fmt.Errorf("reading %s answer to %s %s: %w", c.Service, method, path, err)
