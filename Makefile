@@ -32,11 +32,11 @@ COMMIT       ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 VERSION_PKG  := github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/version
 
 # The first build on a machine downloads and compiles every dependency
-# (Kubernetes client, controller-runtime, KServe types): about 10 minutes on
+# (Kubernetes client, controller-runtime): about 8 to 11 minutes on
 # 2 cores, with a line every 30 s; later builds take seconds.
 build: ## Build static binaries into bin/ (VERSION and COMMIT from git).
 	@mkdir -p $(BIN)
-	@( n=0; while sleep 30; do n=$$((n+30)); echo "build: still compiling, $$n s so far (the first build on a machine takes about 10 minutes; later ones seconds)"; done ) & hb=$$!; \
+	@( n=0; while sleep 30; do n=$$((n+30)); echo "build: still compiling, $$n s so far (the first build on a machine takes about 8 to 11 minutes on 2 cores; later ones seconds)"; done ) & hb=$$!; \
 	trap 'kill $$hb 2>/dev/null' EXIT; \
 	for b in $(BINARIES); do \
 	  if [ -d cmd/$$b ]; then \
