@@ -1,0 +1,284 @@
+// The writer goroutine: it takes queued operations in batches, plans them
+// (plan.go), writes the plans and re-plans on conflicts, and runs upkeep
+// (upkeep.go) in between. Only this goroutine writes to the API server
+// after the first load.
+
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+)
+
+// Tuning of the writer.
+const (
+	maxBatch       = 256
+	maxAttempts    = 20
+	callTimeout    = 30 * time.Second
+	maintainPeriod = 30 * time.Second
+	maxBackoff     = time.Second
+	maxMaintDelay  = time.Minute
+)
+
+// writeLoop carries out queued writes in batches, and upkeep in between.
+func (s *Store) writeLoop(ctx context.Context) {
+	tick := time.NewTicker(maintainPeriod)
+	defer tick.Stop()
+	for {
+		for {
+			batch := s.takeBatch()
+			if len(batch) == 0 {
+				break
+			}
+			s.runBatch(ctx, batch)
+		}
+		s.maintain(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.wake:
+		case <-tick.C:
+		}
+	}
+}
+
+// takeBatch takes queued ops, at most one per key (a later op on the same
+// key waits for the next batch, keeping the order of writes).
+func (s *Store) takeBatch() []*op {
+	s.qmu.Lock()
+	defer s.qmu.Unlock()
+	keys := map[string]struct{}{}
+	var batch, rest []*op
+	for _, o := range s.queue {
+		if err := o.ctx.Err(); err != nil {
+			o.finish(result{err: err})
+			continue
+		}
+		if _, dup := keys[o.key]; dup || len(batch) >= maxBatch {
+			rest = append(rest, o)
+			continue
+		}
+		keys[o.key] = struct{}{}
+		batch = append(batch, o)
+	}
+	s.queue = rest
+	return batch
+}
+
+// runBatch plans and writes until every op of the batch is finished.
+func (s *Store) runBatch(ctx context.Context, pending []*op) {
+	for attempt := 0; ; attempt++ {
+		s.mu.RLock()
+		p := newPlan(s.st, s.limit)
+		var next []*op
+		for _, o := range pending {
+			var r result
+			var done bool
+			if o.kind == opUpsert {
+				r, done = p.upsert(o)
+			} else {
+				r, done = p.remove(o)
+			}
+			if done {
+				s.finished(o, r)
+			} else {
+				next = append(next, o)
+			}
+		}
+		s.mu.RUnlock()
+		pending = next
+		if len(pending) == 0 {
+			return
+		}
+		s.log.V(1).Info("writing", "plan", p.String(), "ops", len(pending), "attempt", attempt)
+		written, err := s.execute(ctx, p)
+		for _, o := range pending {
+			if _, ok := written[o.key]; ok {
+				o.wrote = true
+			}
+		}
+		if err == nil {
+			s.metrics.writes.WithLabelValues("move").Add(float64(p.moves))
+			// The records are stored; a spill that stays behind empty is
+			// upkeep's business, not the callers'.
+			if err := s.dropEmpty(ctx, p); err != nil {
+				s.dropFailed(err)
+			}
+			continue
+		}
+		if ctx.Err() != nil {
+			err = ErrClosed
+		}
+		if !retriable(err) {
+			s.log.Error(err, "writing records failed; the callers get an error and may retry", "ops", len(pending))
+			for _, o := range pending {
+				s.finished(o, result{err: fmt.Errorf("storing %s in ConfigMaps of namespace %s: %w", o.key, s.ns, err)})
+			}
+			return
+		}
+		// Someone else wrote one of the same records, or the state moved:
+		// plan again from what is stored now. A conflict means another
+		// writer made progress, so this never gives up on its own; an op
+		// ends when its caller stops waiting (storage-rest then answers 503
+		// with Retry-After).
+		s.metrics.conflicts.Inc()
+		log := s.log.V(1)
+		if attempt > 0 && attempt%20 == 0 {
+			log = s.log
+		}
+		log.Info("write conflict; re-reading and planning again", "error", err.Error(), "attempt", attempt, "ops", len(pending))
+		var ce *cmError
+		if errors.As(err, &ce) {
+			s.refresh(ctx, ce.name)
+		}
+		if !sleep(ctx, backoff(attempt)) {
+			for _, o := range pending {
+				s.finished(o, result{err: ErrClosed})
+			}
+			return
+		}
+		pending = waiting(pending)
+		if len(pending) == 0 {
+			return
+		}
+	}
+}
+
+// waiting drops the ops whose callers stopped waiting.
+func waiting(ops []*op) []*op {
+	out := ops[:0]
+	for _, o := range ops {
+		if err := o.ctx.Err(); err != nil {
+			o.finish(result{err: err})
+			continue
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+func (s *Store) finished(o *op, r result) {
+	if r.err == nil {
+		switch {
+		case o.kind == opRemove && r.removed:
+			s.metrics.writes.WithLabelValues("remove").Inc()
+		case r.status == statusCreated:
+			s.metrics.writes.WithLabelValues("create").Inc()
+		case r.status == statusUpdated:
+			s.metrics.writes.WithLabelValues("update").Inc()
+		}
+	}
+	o.finish(r)
+}
+
+// execute writes phases 1 and 2 of a plan in order (phase 3 is dropEmpty).
+// It returns the keys whose new values were written, also when it fails
+// part way.
+func (s *Store) execute(ctx context.Context, p *plan) (map[string]struct{}, error) {
+	written := map[string]struct{}{}
+	latest := map[string]*corev1.ConfigMap{}
+	for _, phase := range []map[string]*change{p.phase1, p.phase2} {
+		for _, name := range p.names(phase) {
+			ch := phase[name]
+			base := latest[name]
+			if base == nil {
+				base = p.base[name]
+			}
+			if base == nil {
+				if len(ch.set) == 0 {
+					continue
+				}
+				obj := s.newConfigMap(name)
+				for k, v := range ch.set {
+					obj.BinaryData[k] = v
+				}
+				if n := configMapSize(obj); n > s.limit {
+					return written, &cmError{name: name, verb: "writing", err: fmt.Errorf("%w: it would hold %d bytes", errReplan, n)}
+				}
+				res, err := s.create(ctx, obj)
+				if err != nil {
+					return written, err
+				}
+				s.mu.Lock()
+				s.applyLocked(res)
+				s.mu.Unlock()
+				latest[name] = res
+				for k := range ch.set {
+					written[k] = struct{}{}
+				}
+				continue
+			}
+			if n := sizeAfter(base, ch); n > s.limit {
+				return written, &cmError{name: name, verb: "writing", err: fmt.Errorf("%w: it would hold %d bytes", errReplan, n)}
+			}
+			bodies, keys, err := patchBodies(base, ch, s.labels())
+			if err != nil {
+				return written, &cmError{name: name, verb: "writing", err: err}
+			}
+			for i, body := range bodies {
+				res, err := s.patch(ctx, name, body)
+				if err != nil {
+					return written, err
+				}
+				s.mu.Lock()
+				s.applyLocked(res)
+				s.mu.Unlock()
+				latest[name] = res
+				for _, k := range keys[i] {
+					written[k] = struct{}{}
+				}
+			}
+		}
+	}
+	return written, nil
+}
+
+// sizeAfter is the size base will have once ch is applied to it.
+func sizeAfter(base *corev1.ConfigMap, ch *change) int {
+	n := configMapSize(base)
+	for k := range ch.del {
+		if v, ok := base.BinaryData[k]; ok {
+			n -= len(k) + len(v)
+		}
+	}
+	for k, v := range ch.set {
+		if cur, ok := base.BinaryData[k]; ok {
+			n -= len(k) + len(cur)
+		}
+		n += len(k) + len(v)
+	}
+	return n
+}
+
+// retriable reports whether planning again may succeed: another writer got
+// there first, the state moved, or the API server is briefly overloaded.
+func retriable(err error) bool {
+	return errors.Is(err, errReplan) ||
+		apierrors.IsConflict(err) || apierrors.IsAlreadyExists(err) || apierrors.IsNotFound(err) ||
+		apierrors.IsServerTimeout(err) || apierrors.IsTooManyRequests(err) || apierrors.IsTimeout(err) ||
+		apierrors.IsServiceUnavailable(err)
+}
+
+// backoff is exponential with full jitter, so that replicas that collided
+// do not collide again in lockstep.
+func backoff(attempt int) time.Duration {
+	d := min(5*time.Millisecond<<min(attempt, 10), maxBackoff)
+	return d/2 + rand.N(d/2+1)
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
