@@ -10,10 +10,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strconv"
 	"syscall"
 	"time"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/config"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/location"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/location/index"
@@ -27,9 +27,6 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return
-		}
 		fmt.Fprintln(os.Stderr, "location:", err)
 		os.Exit(1)
 	}
@@ -56,40 +53,10 @@ type options struct {
 	version         bool
 }
 
-// parseOptions reads flags; each defaults to its environment variable, if
-// set, and then to the built-in default.
+// parseOptions reads the flags and their variables (internal/config: a
+// flag on the command line wins, then the variable, then the default).
 func parseOptions(args []string, getenv func(string) string, out io.Writer) (options, error) {
 	var o options
-	var errs []error
-	env := func(name, def string) string {
-		if v := getenv(name); v != "" {
-			return v
-		}
-		return def
-	}
-	envDuration := func(name string, def time.Duration) time.Duration {
-		v := getenv(name)
-		if v == "" {
-			return def
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("environment variable %s=%q: use a Go duration such as 30s or 5m", name, v))
-		}
-		return d
-	}
-	envInt64 := func(name string, def int64) int64 {
-		v := getenv(name)
-		if v == "" {
-			return def
-		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("environment variable %s=%q: use a whole number", name, v))
-		}
-		return n
-	}
-
 	fs := flag.NewFlagSet("location", flag.ContinueOnError)
 	fs.SetOutput(out)
 	fs.Usage = func() {
@@ -99,32 +66,28 @@ Serves RHDH the AI model metadata held by storage-rest: GET /list, the
 documents it names (also as /models/{key-or-uri}), GET /modelcard?key=K,
 and the write API storage-rest forwards changes to (POST /upsert?key=K,
 DELETE /remove?key=K; loopback, or a bearer token when one is set).
-Every flag defaults to the environment variable named in its help.
+Every flag defaults to the environment variable named in its help; a flag
+on the command line wins.
 
 Flags:
 `)
 		fs.PrintDefaults()
 	}
 	var format string
-	fs.StringVar(&o.address, "address", env("LOCATION_ADDRESS", ":9090"), "listen address: host:port, :port or a bare port (env LOCATION_ADDRESS)")
-	fs.StringVar(&o.storageURL, "storage-url", env("STORAGE_URL", storageclient.DefaultURL), "storage-rest base URL to load records from (env STORAGE_URL)")
-	fs.StringVar(&o.storageToken, "storage-token", env("STORAGE_TOKEN", ""), "bearer token for storage-rest, needed only when it is not reached over loopback (env STORAGE_TOKEN)")
-	fs.StringVar(&format, "format", env("NORMALIZER_FORMAT", string(index.JSONArray)), "document format: JsonArrayFormat or CatalogInfoYamlFormat (env NORMALIZER_FORMAT)")
-	fs.StringVar(&o.token, "token", env("LOCATION_TOKEN", ""), "bearer token that lets non-loopback callers use the write API; empty: loopback only (env LOCATION_TOKEN)")
-	fs.DurationVar(&o.reloadInterval, "reload-interval", envDuration("RELOAD_INTERVAL", location.DefaultReloadInterval), "period of the full re-load from storage-rest that heals missed forwards; 0 disables it (env RELOAD_INTERVAL)")
-	fs.DurationVar(&o.removedGrace, "removed-grace", envDuration("REMOVED_GRACE", location.DefaultRemovedGrace), "how long a removed document stays retrievable, unlisted, for a poll that listed it; 0 disables it (env REMOVED_GRACE)")
-	fs.StringVar(&o.logLevel, "log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (env LOG_LEVEL)")
-	fs.DurationVar(&o.shutdownTimeout, "shutdown-timeout", envDuration("SHUTDOWN_TIMEOUT", 20*time.Second), "how long in-flight requests may take to finish on SIGTERM (env SHUTDOWN_TIMEOUT)")
-	fs.Int64Var(&o.maxBodyBytes, "max-body-bytes", envInt64("MAX_BODY_BYTES", location.DefaultMaxBodyBytes), "largest upsert body accepted (env MAX_BODY_BYTES)")
-	fs.BoolVar(&o.version, "version", false, "print the version, commit and Go version, and exit")
-	if err := errors.Join(errs...); err != nil {
+	f := config.New(fs, getenv)
+	f.StringVar(&o.address, "address", "LOCATION_ADDRESS", ":9090", "listen address: host:port, :port or a bare port")
+	f.StringVar(&o.storageURL, "storage-url", "STORAGE_URL", storageclient.DefaultURL, "storage-rest base URL to load records from")
+	f.StringVar(&o.storageToken, "storage-token", "STORAGE_TOKEN", "", "bearer token for storage-rest, needed only when it is not reached over loopback")
+	f.StringVar(&format, "format", "NORMALIZER_FORMAT", string(index.JSONArray), "document format: JsonArrayFormat or CatalogInfoYamlFormat")
+	f.StringVar(&o.token, "token", "LOCATION_TOKEN", "", "bearer token that lets non-loopback callers use the write API; empty: loopback only")
+	f.DurationVar(&o.reloadInterval, "reload-interval", "RELOAD_INTERVAL", location.DefaultReloadInterval, "period of the full re-load from storage-rest that heals missed forwards; 0 disables it")
+	f.DurationVar(&o.removedGrace, "removed-grace", "REMOVED_GRACE", location.DefaultRemovedGrace, "how long a removed document stays retrievable, unlisted, for a poll that listed it; 0 disables it")
+	f.StringVar(&o.logLevel, "log-level", "LOG_LEVEL", "info", "debug, info, warn or error")
+	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", "SHUTDOWN_TIMEOUT", 20*time.Second, "how long in-flight requests may take to finish on SIGTERM")
+	f.Int64Var(&o.maxBodyBytes, "max-body-bytes", "MAX_BODY_BYTES", location.DefaultMaxBodyBytes, "largest upsert body accepted")
+	f.BoolVar(&o.version, "version", "", false, "print the version, commit and Go version, and exit")
+	if err := f.Parse(args); err != nil {
 		return o, err
-	}
-	if err := fs.Parse(args); err != nil {
-		return o, err
-	}
-	if fs.NArg() > 0 {
-		return o, fmt.Errorf("unexpected arguments %q: location takes flags only (see --help)", fs.Args())
 	}
 	if o.version {
 		return o, nil
@@ -138,13 +101,13 @@ Flags:
 	}
 	switch {
 	case o.reloadInterval < 0:
-		return o, fmt.Errorf("--reload-interval %s is negative: use 0 to disable the periodic reload", o.reloadInterval)
+		return o, fmt.Errorf("%s %s is negative: use 0 to disable the periodic reload", f.Setting("reload-interval"), o.reloadInterval)
 	case o.removedGrace < 0:
-		return o, fmt.Errorf("--removed-grace %s is negative: use 0 to disable it", o.removedGrace)
+		return o, fmt.Errorf("%s %s is negative: use 0 to disable it", f.Setting("removed-grace"), o.removedGrace)
 	case o.shutdownTimeout <= 0:
-		return o, fmt.Errorf("--shutdown-timeout %s must be positive", o.shutdownTimeout)
+		return o, fmt.Errorf("%s %s must be positive", f.Setting("shutdown-timeout"), o.shutdownTimeout)
 	case o.maxBodyBytes <= 0:
-		return o, fmt.Errorf("--max-body-bytes %d must be positive", o.maxBodyBytes)
+		return o, fmt.Errorf("%s %d must be positive", f.Setting("max-body-bytes"), o.maxBodyBytes)
 	}
 	return o, nil
 }
@@ -152,6 +115,9 @@ Flags:
 // run runs location until ctx ends (SIGTERM in main).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	o, err := parseOptions(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -61,6 +61,29 @@ func TestEnvironmentSetsDefaultsAndFlagsWin(t *testing.T) {
 	assert.EqualValues(t, 2000, o.maxBodyBytes)
 }
 
+// A flag on the command line wins over its variable, even a variable whose
+// value would not parse: it is not read at all.
+func TestFlagBeatsBadVariable(t *testing.T) {
+	e := env(map[string]string{"RELOAD_INTERVAL": "often", "MAX_BODY_BYTES": "lots", "SHUTDOWN_TIMEOUT": "soon", "LOCATION_ADDRESS": "nope"})
+	o, err := parseOptions([]string{"--reload-interval=1m", "--max-body-bytes=10", "--shutdown-timeout=3s", "--address=9999"}, e, &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Equal(t, time.Minute, o.reloadInterval)
+	assert.EqualValues(t, 10, o.maxBodyBytes)
+	assert.Equal(t, 3*time.Second, o.shutdownTimeout)
+	assert.Equal(t, ":9999", o.address)
+}
+
+// SHUTDOWN_TIMEOUT sets --shutdown-timeout (trimmed), which run hands to
+// the HTTP server's drain.
+func TestShutdownTimeoutVariable(t *testing.T) {
+	o, err := parseOptions(nil, env(map[string]string{"SHUTDOWN_TIMEOUT": " 3s "}), &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Equal(t, 3*time.Second, o.shutdownTimeout)
+	_, err = parseOptions(nil, env(map[string]string{"SHUTDOWN_TIMEOUT": "0s"}), &bytes.Buffer{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "--shutdown-timeout or SHUTDOWN_TIMEOUT")
+}
+
 func TestBadSettingsAreClearStartUpErrors(t *testing.T) {
 	for name, tc := range map[string]struct {
 		args []string
@@ -70,6 +93,7 @@ func TestBadSettingsAreClearStartUpErrors(t *testing.T) {
 		"unknown format":  {nil, map[string]string{"NORMALIZER_FORMAT": "Yaml"}, "CatalogInfoYamlFormat"},
 		"bad env":         {nil, map[string]string{"RELOAD_INTERVAL": "often"}, "RELOAD_INTERVAL"},
 		"bad env number":  {nil, map[string]string{"MAX_BODY_BYTES": "lots"}, "MAX_BODY_BYTES"},
+		"negative env":    {nil, map[string]string{"REMOVED_GRACE": "-1s"}, "REMOVED_GRACE"},
 		"bad address":     {[]string{"--address=nope"}, nil, "listen address"},
 		"negative reload": {[]string{"--reload-interval=-1s"}, nil, "--reload-interval"},
 		"zero body cap":   {[]string{"--max-body-bytes=0"}, nil, "--max-body-bytes"},

@@ -21,13 +21,12 @@ func TestCheckDashboardURL(t *testing.T) {
 // A bad dashboard URL stops the start with a message naming the flag and
 // the variable; the flag wins over the variable.
 func TestDashboardURLFlagAndVariable(t *testing.T) {
-	t.Setenv("RHOAI_DASHBOARD_URL", "not a url")
-	err := run(context.Background(), []string{"--metrics-address", "0"}, io.Discard, io.Discard)
+	err := run(context.Background(), []string{"--metrics-address", "0"}, env(map[string]string{"RHOAI_DASHBOARD_URL": "not a url"}), io.Discard, io.Discard)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `RHOAI_DASHBOARD_URL="not a url"`)
 
-	t.Setenv("RHOAI_DASHBOARD_URL", "https://dashboard.example.com")
-	err = run(context.Background(), []string{"--metrics-address", "0", "--dashboard-url", "dashboard.example.com"}, io.Discard, io.Discard)
+	err = run(context.Background(), []string{"--metrics-address", "0", "--dashboard-url", "dashboard.example.com"},
+		env(map[string]string{"RHOAI_DASHBOARD_URL": "https://dashboard.example.com"}), io.Discard, io.Discard)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `"dashboard.example.com"`)
 }

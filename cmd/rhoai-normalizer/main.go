@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -23,6 +22,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/config"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kubeconfig"
@@ -36,7 +36,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "rhoai-normalizer:", err)
@@ -47,47 +47,25 @@ func main() {
 // metricsSetting names what sets the metrics address, for a bind error.
 const metricsSetting = "--metrics-address or METRICS_ADDRESS"
 
-func env(name, def string) string {
-	if v := strings.TrimSpace(os.Getenv(name)); v != "" {
-		return v
-	}
-	return def
+// options are the flags and variables, parsed.
+type options struct {
+	metricsAddr, kubeconfig, logLevel                  string
+	storageURL, storageToken, format, owner, lifecycle string
+	locationURL, dashboardURL, registryToken           string
+	registryCA                                         string
+	insecureK8s, insecureReg, leaderElect, version     bool
+	polling, debounce, regTimeout, shutdown            time.Duration
+	leaseDuration, renewDeadline, retryPeriod          time.Duration
+	storeResync                                        time.Duration
+	pageSize, emptyConfirm                             int
+	fmtv                                               normalize.Format
 }
 
-// defaultPollingInterval is --polling-interval's default.
-const defaultPollingInterval = 30 * time.Second
-
-// envPollingInterval reads POLLING_INTERVAL, defaultPollingInterval when
-// unset.
-func envPollingInterval() (time.Duration, error) {
-	const name = "POLLING_INTERVAL"
-	v := env(name, "")
-	if v == "" {
-		return defaultPollingInterval, nil
-	}
-	d, err := time.ParseDuration(v)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("%s=%q is not a positive Go duration (e.g. 30s, 2m)", name, v)
-	}
-	return d, nil
-}
-
-func envBool(name string, def bool) (bool, error) {
-	v := env(name, "")
-	if v == "" {
-		return def, nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return false, fmt.Errorf("%s=%q is not a boolean", name, v)
-	}
-	return b, nil
-}
-
-// run runs the normalizer until ctx ends (SIGTERM in main).
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// parseOptions reads the flags and their variables (internal/config: a
+// flag on the command line wins, then the variable, then the default).
+func parseOptions(args []string, getenv func(string) string, out io.Writer) (*options, error) {
 	fs := flag.NewFlagSet("rhoai-normalizer", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(out)
 	fs.Usage = func() {
 		_, _ = fmt.Fprintf(fs.Output(), `Usage: rhoai-normalizer [flags]
 
@@ -101,52 +79,70 @@ Flags:
 `)
 		fs.PrintDefaults()
 	}
-	polling, err := envPollingInterval()
+	o := &options{}
+	f := config.New(fs, getenv)
+	f.StringVar(&o.metricsAddr, "metrics-address", "METRICS_ADDRESS", ":8081", "address of /metrics, /healthz and /readyz")
+	f.StringVar(&o.kubeconfig, "kubeconfig", "", "", "kubeconfig file for local runs (else token/ca.crt variables, in-cluster files, KUBECONFIG, ~/.kube/config)")
+	f.BoolVar(&o.insecureK8s, "insecure-skip-tls-verify", "", false, "do not verify the Kubernetes API server's certificate (never needed in a pod)")
+	f.StringVar(&o.logLevel, "log-level", "LOG_LEVEL", "info", "debug, info, warn or error")
+	f.DurationVar(&o.polling, "polling-interval", "POLLING_INTERVAL", 30*time.Second, "how often the registries are read")
+	f.DurationVar(&o.debounce, "debounce", "", time.Second, "quiet time after an InferenceService event before a sync")
+	f.StringVar(&o.storageURL, "storage-url", "STORAGE_URL", storageclient.DefaultURL, "storage-rest base URL")
+	f.StringVar(&o.storageToken, "storage-token", "STORAGE_TOKEN", "", "bearer token for storage-rest when it is opened beyond loopback")
+	f.StringVar(&o.format, "format", "NORMALIZER_FORMAT", string(normalize.JsonArrayFormat), "JsonArrayFormat or CatalogInfoYamlFormat")
+	f.StringVar(&o.owner, "default-owner", "DEFAULT_OWNER", normalize.DefaultOwner, "owner when no property names one")
+	f.StringVar(&o.lifecycle, "default-lifecycle", "DEFAULT_LIFECYCLE", normalize.DefaultLifecycle, "lifecycle when no property names one")
+	f.StringVar(&o.locationURL, "location-url", "LOCATION_URL", locationclient.DefaultURL, "base URL RHDH uses for location, in model card links")
+	f.StringVar(&o.dashboardURL, "dashboard-url", discovery.EnvDashboardURL, "", "https URL of the OpenShift AI dashboard that models and model servers link to; default: the host of its Route (rhods-dashboard in redhat-ods-applications, odh-dashboard in opendatahub)")
+	f.StringVar(&o.registryToken, "registry-token", "KFMR_TOKEN", "", "bearer token for the registries and the catalog; default: the Kubernetes token")
+	f.StringVar(&o.registryCA, "registry-ca-file", "REGISTRY_CA_FILE", "", "PEM bundle trusted for registry TLS, besides the system roots and ca.crt")
+	f.BoolVar(&o.insecureReg, "registry-insecure-skip-tls-verify", "", false, "do not verify registry certificates")
+	f.DurationVar(&o.regTimeout, "registry-timeout", "", 30*time.Second, "timeout of each registry or catalog request")
+	f.IntVar(&o.pageSize, "registry-page-size", "", 100, "pageSize of registry list requests")
+	f.BoolVar(&o.leaderElect, "leader-elect", "LEADER_ELECT", false, "elect a leader among replicas; off: one replica runs in the RHDH pod")
+	f.DurationVar(&o.shutdown, "shutdown-timeout", "SHUTDOWN_TIMEOUT", 20*time.Second, "how long to wait for running work on SIGTERM")
+	f.IntVar(&o.emptyConfirm, "empty-confirmations", "", 3, "syncs in a row a registry that held models must answer with none before they are removed")
+	f.BoolVar(&o.version, "version", "", false, "print the version, commit and Go version, and exit")
+	f.DurationVar(&o.leaseDuration, "leader-elect-lease-duration", "", 15*time.Second, "with --leader-elect: how long a leader's lease lasts; a standby takes over at most this long (plus --leader-elect-retry-period) after the leader died")
+	f.DurationVar(&o.renewDeadline, "leader-elect-renew-deadline", "", 10*time.Second, "with --leader-elect: how long the leader keeps trying to renew before it steps down (less than the lease duration)")
+	f.DurationVar(&o.retryPeriod, "leader-elect-retry-period", "", 2*time.Second, "with --leader-elect: how often candidates try to take or renew the lease")
+	f.DurationVar(&o.storeResync, "store-resync", "", 10*time.Minute, "how often every record storage-rest holds is read again even when its digest (compared every sync) says nothing changed")
+	if err := f.Parse(args); err != nil {
+		return nil, err
+	}
+	if o.version {
+		return o, nil
+	}
+	switch {
+	case o.polling <= 0:
+		return nil, fmt.Errorf("%s %s is not a positive Go duration (e.g. 30s, 2m)", f.Setting("polling-interval"), o.polling)
+	case o.shutdown <= 0:
+		return nil, fmt.Errorf("%s %s must be positive", f.Setting("shutdown-timeout"), o.shutdown)
+	}
+	if err := checkDashboardURL(o.dashboardURL); err != nil {
+		return nil, err
+	}
+	var err error
+	if o.fmtv, err = normalize.ParseFormat(o.format); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// runNormalizer runs the wired normalizer; tests replace it to see what
+// run hands it.
+var runNormalizer = normalizer.Run
+
+// run runs the normalizer until ctx ends (SIGTERM in main).
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	o, err := parseOptions(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	leader, err := envBool("LEADER_ELECT", false)
-	if err != nil {
-		return err
-	}
-	var (
-		metricsAddr   = fs.String("metrics-address", env("METRICS_ADDRESS", ":8081"), "address of /metrics, /healthz and /readyz (METRICS_ADDRESS)")
-		kubeconfigF   = fs.String("kubeconfig", "", "kubeconfig file for local runs (else token/ca.crt variables, in-cluster files, KUBECONFIG, ~/.kube/config)")
-		insecureK8s   = fs.Bool("insecure-skip-tls-verify", false, "do not verify the Kubernetes API server's certificate (never needed in a pod)")
-		logLevel      = fs.String("log-level", env("LOG_LEVEL", "info"), "debug, info, warn or error (LOG_LEVEL)")
-		pollingF      = fs.Duration("polling-interval", polling, "how often the registries are read (POLLING_INTERVAL)")
-		debounce      = fs.Duration("debounce", time.Second, "quiet time after an InferenceService event before a sync")
-		storageURL    = fs.String("storage-url", env("STORAGE_URL", storageclient.DefaultURL), "storage-rest base URL (STORAGE_URL)")
-		storageToken  = fs.String("storage-token", env("STORAGE_TOKEN", ""), "bearer token for storage-rest when it is opened beyond loopback (STORAGE_TOKEN)")
-		format        = fs.String("format", env("NORMALIZER_FORMAT", string(normalize.JsonArrayFormat)), "JsonArrayFormat or CatalogInfoYamlFormat (NORMALIZER_FORMAT)")
-		owner         = fs.String("default-owner", env("DEFAULT_OWNER", normalize.DefaultOwner), "owner when no property names one (DEFAULT_OWNER)")
-		lifecycle     = fs.String("default-lifecycle", env("DEFAULT_LIFECYCLE", normalize.DefaultLifecycle), "lifecycle when no property names one (DEFAULT_LIFECYCLE)")
-		locationURL   = fs.String("location-url", env("LOCATION_URL", locationclient.DefaultURL), "base URL RHDH uses for location, in model card links (LOCATION_URL)")
-		dashboardURL  = fs.String("dashboard-url", env(discovery.EnvDashboardURL, ""), "https URL of the OpenShift AI dashboard that models and model servers link to; default: the host of its Route (rhods-dashboard in redhat-ods-applications, odh-dashboard in opendatahub) ("+discovery.EnvDashboardURL+")")
-		registryToken = fs.String("registry-token", env("KFMR_TOKEN", ""), "bearer token for the registries and the catalog; default: the Kubernetes token (KFMR_TOKEN)")
-		registryCA    = fs.String("registry-ca-file", env("REGISTRY_CA_FILE", ""), "PEM bundle trusted for registry TLS, besides the system roots and ca.crt (REGISTRY_CA_FILE)")
-		insecureReg   = fs.Bool("registry-insecure-skip-tls-verify", false, "do not verify registry certificates")
-		regTimeout    = fs.Duration("registry-timeout", 30*time.Second, "timeout of each registry or catalog request")
-		pageSize      = fs.Int("registry-page-size", 100, "pageSize of registry list requests")
-		leaderElect   = fs.Bool("leader-elect", leader, "elect a leader among replicas (LEADER_ELECT); off: one replica runs in the RHDH pod")
-		shutdown      = fs.Duration("shutdown-timeout", 20*time.Second, "how long to wait for running work on SIGTERM")
-		emptyConfirm  = fs.Int("empty-confirmations", 3, "syncs in a row a registry that held models must answer with none before they are removed")
-		showVersion   = fs.Bool("version", false, "print the version, commit and Go version, and exit")
-		leaseDuration = fs.Duration("leader-elect-lease-duration", 15*time.Second, "with --leader-elect: how long a leader's lease lasts; a standby takes over at most this long (plus --leader-elect-retry-period) after the leader died")
-		renewDeadline = fs.Duration("leader-elect-renew-deadline", 10*time.Second, "with --leader-elect: how long the leader keeps trying to renew before it steps down (less than the lease duration)")
-		retryPeriod   = fs.Duration("leader-elect-retry-period", 2*time.Second, "with --leader-elect: how often candidates try to take or renew the lease")
-		storeResync   = fs.Duration("store-resync", 10*time.Minute, "how often every record storage-rest holds is read again even when its digest (compared every sync) says nothing changed")
-	)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q: rhoai-normalizer takes flags only (see --help)", fs.Args())
-	}
-	if *showVersion {
+	if o.version {
 		_, err := fmt.Fprintln(stdout, version.String("rhoai-normalizer"))
 		return err
 	}
@@ -154,7 +150,7 @@ Flags:
 	// before the controller manager starts anything that would then be
 	// stopped noisily. The normalizer serves it with the same limits on
 	// slow clients as the other two binaries.
-	metricsAddress := *metricsAddr
+	metricsAddress := o.metricsAddr
 	var metricsListener net.Listener
 	if metricsAddress != "0" { // "0" turns the server off
 		if metricsAddress, err = httpserver.ListenAddress(metricsAddress); err != nil {
@@ -165,7 +161,7 @@ Flags:
 		}
 		defer func() { _ = metricsListener.Close() }()
 	}
-	log, flush, err := logging.New(*logLevel)
+	log, flush, err := logging.New(o.logLevel)
 	if err != nil {
 		return err
 	}
@@ -180,23 +176,16 @@ Flags:
 		return fmt.Errorf("registering the build_info metric: %w", err)
 	}
 
-	fmtv, err := normalize.ParseFormat(*format)
+	disc, err := discovery.ConfigFromEnv(getenv)
 	if err != nil {
 		return err
 	}
-	disc, err := discovery.ConfigFromEnv(os.Getenv)
-	if err != nil {
-		return err
-	}
-	if err := checkDashboardURL(*dashboardURL); err != nil {
-		return err
-	}
-	kc, err := kubeconfig.Load(kubeconfig.Options{Kubeconfig: *kubeconfigF, InsecureSkipTLSVerify: *insecureK8s})
+	kc, err := kubeconfig.Load(kubeconfig.Options{Kubeconfig: o.kubeconfig, InsecureSkipTLSVerify: o.insecureK8s, Getenv: getenv})
 	if err != nil {
 		return err
 	}
 	log.Info("kubernetes client configured", "source", kc.Source, "namespace", kc.Namespace)
-	token := *registryToken
+	token := o.registryToken
 	if token == "" {
 		token = kc.Token
 	}
@@ -205,45 +194,45 @@ Flags:
 	// service-account-token Secret the sidecars get through envFrom.
 	var ca []byte
 	for _, v := range []string{"ca.crt", "service-ca.crt"} {
-		if pem := strings.TrimSpace(os.Getenv(v)); pem != "" {
+		if pem := strings.TrimSpace(getenv(v)); pem != "" {
 			ca = append(append(ca, pem...), '\n')
 		}
 	}
-	if *registryCA != "" {
-		b, err := os.ReadFile(*registryCA)
+	if o.registryCA != "" {
+		b, err := os.ReadFile(o.registryCA)
 		if err != nil {
 			return fmt.Errorf("reading --registry-ca-file: %w", err)
 		}
 		ca = append(ca, b...)
 	}
 
-	return normalizer.Run(ctx, normalizer.Config{
+	return runNormalizer(ctx, normalizer.Config{
 		RestConfig:          kc.Config,
 		Namespace:           kc.Namespace,
 		MetricsAddress:      metricsAddress,
 		MetricsListener:     metricsListener,
-		LeaderElection:      *leaderElect,
+		LeaderElection:      o.leaderElect,
 		Log:                 log,
 		Discovery:           disc,
-		DashboardURL:        strings.TrimSpace(*dashboardURL),
-		PollingInterval:     *pollingF,
-		Debounce:            *debounce,
+		DashboardURL:        o.dashboardURL,
+		PollingInterval:     o.polling,
+		Debounce:            o.debounce,
 		RegistryToken:       token,
 		RegistryCAPEM:       ca,
-		RegistryInsecureTLS: *insecureReg,
-		RegistryTimeout:     *regTimeout,
-		RegistryPageSize:    *pageSize,
-		StorageURL:          *storageURL,
-		StorageToken:        *storageToken,
+		RegistryInsecureTLS: o.insecureReg,
+		RegistryTimeout:     o.regTimeout,
+		RegistryPageSize:    o.pageSize,
+		StorageURL:          o.storageURL,
+		StorageToken:        o.storageToken,
 		Mapping: normalize.Options{
-			DefaultOwner: *owner, DefaultLifecycle: *lifecycle, Format: fmtv, LocationBaseURL: *locationURL,
+			DefaultOwner: o.owner, DefaultLifecycle: o.lifecycle, Format: o.fmtv, LocationBaseURL: o.locationURL,
 		},
-		GracefulShutdownDelay: *shutdown,
-		EmptyConfirmations:    *emptyConfirm,
-		StoreResync:           *storeResync,
-		LeaseDuration:         *leaseDuration,
-		RenewDeadline:         *renewDeadline,
-		RetryPeriod:           *retryPeriod,
+		GracefulShutdownDelay: o.shutdown,
+		EmptyConfirmations:    o.emptyConfirm,
+		StoreResync:           o.storeResync,
+		LeaseDuration:         o.leaseDuration,
+		RenewDeadline:         o.renewDeadline,
+		RetryPeriod:           o.retryPeriod,
 	})
 }
 

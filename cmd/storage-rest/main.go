@@ -13,13 +13,13 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
 
 	"k8s.io/klog/v2"
 
+	settings "github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/config"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kubeconfig"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/logging"
@@ -31,10 +31,9 @@ import (
 )
 
 func main() {
-	err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return
-	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "storage-rest:", err)
 		os.Exit(1)
@@ -72,36 +71,29 @@ const (
 	formatYAML = "CatalogInfoYamlFormat"
 )
 
-// parseConfig reads flags, with environment variables as their defaults
-// (a flag on the command line wins).
+// parseConfig reads the flags and their variables (internal/config: a
+// flag on the command line wins, then the variable, then the default).
 func parseConfig(args []string, getenv func(string) string, out io.Writer) (*config, error) {
 	c := &config{}
 	fs := flag.NewFlagSet("storage-rest", flag.ContinueOnError)
 	fs.SetOutput(out)
-	env := map[string]string{}
-	str := func(p *string, name, envName, def, usage string) {
-		env[name] = envName
-		fs.StringVar(p, name, def, usage+" (env "+envName+")")
-	}
-	str(&c.address, "address", "STORAGE_ADDRESS", "127.0.0.1:7070", "listen address: host:port, :port or a bare port; anything but loopback requires --token")
-	str(&c.token, "token", "STORAGE_TOKEN", "", "bearer token that callers outside the pod must send; required when --address is not loopback")
-	str(&c.storageType, "storage-type", "STORAGE_TYPE", "ConfigMap", "storage backend; only ConfigMap is supported")
-	str(&c.bridgeURL, "bridge-url", "BRIDGE_URL", locationclient.DefaultURL, "URL of the location service that every change is forwarded to")
-	str(&c.bridgeToken, "bridge-token", "BRIDGE_TOKEN", "", "bearer token sent to location, if it requires one")
-	str(&c.namespace, "namespace", "POD_NAMESPACE", "", "namespace of the ConfigMaps (default: the 'namespace' variable, the in-cluster namespace, then the kubeconfig's)")
-	str(&c.configMapName, "configmap-name", "CONFIGMAP_NAME", store.DefaultName, "name of the primary ConfigMap; spills are named <name>-1, <name>-2, ...")
-	fs.StringVar(&c.kubeconfig, "kubeconfig", "", "kubeconfig file for runs outside the cluster (default: KUBECONFIG, then ~/.kube/config; "+
+	f := settings.New(fs, getenv)
+	f.StringVar(&c.address, "address", "STORAGE_ADDRESS", "127.0.0.1:7070", "listen address: host:port, :port or a bare port; anything but loopback requires --token")
+	f.StringVar(&c.token, "token", "STORAGE_TOKEN", "", "bearer token that callers outside the pod must send; required when --address is not loopback")
+	f.StringVar(&c.storageType, "storage-type", "STORAGE_TYPE", "ConfigMap", "storage backend; only ConfigMap is supported")
+	f.StringVar(&c.bridgeURL, "bridge-url", "BRIDGE_URL", locationclient.DefaultURL, "URL of the location service that every change is forwarded to")
+	f.StringVar(&c.bridgeToken, "bridge-token", "BRIDGE_TOKEN", "", "bearer token sent to location, if it requires one")
+	f.StringVar(&c.namespace, "namespace", "POD_NAMESPACE", "", "namespace of the ConfigMaps (default: the 'namespace' variable, the in-cluster namespace, then the kubeconfig's)")
+	f.StringVar(&c.configMapName, "configmap-name", "CONFIGMAP_NAME", store.DefaultName, "name of the primary ConfigMap; spills are named <name>-1, <name>-2, ...")
+	f.StringVar(&c.kubeconfig, "kubeconfig", "", "", "kubeconfig file for runs outside the cluster (default: KUBECONFIG, then ~/.kube/config; "+
 		"in the pod the 'token' and 'ca.crt' variables are used)")
-	str(&c.logLevel, "log-level", "LOG_LEVEL", "info", "log level: debug, info, warn or error")
+	f.StringVar(&c.logLevel, "log-level", "LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	format := ""
-	str(&format, "normalizer-format", "NORMALIZER_FORMAT", formatJSON, "document format the normalizer sends: "+formatJSON+" or "+formatYAML+"; sets each record's locationTarget")
-	env["insecure-skip-tls-verify"] = "INSECURE_SKIP_TLS_VERIFY"
-	fs.BoolVar(&c.insecure, "insecure-skip-tls-verify", false, "do not verify the API server's certificate (env INSECURE_SKIP_TLS_VERIFY)")
-	env["shutdown-timeout"] = "SHUTDOWN_TIMEOUT"
-	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 20*time.Second, "how long to drain in-flight requests on SIGTERM (env SHUTDOWN_TIMEOUT)")
-	env["max-body-bytes"] = "MAX_BODY_BYTES"
-	fs.Int64Var(&c.maxBodyBytes, "max-body-bytes", storagerest.DefaultMaxBodyBytes, "largest request body accepted (env MAX_BODY_BYTES)")
-	fs.BoolVar(&c.version, "version", false, "print the version, commit and Go version, and exit")
+	f.StringVar(&format, "normalizer-format", "NORMALIZER_FORMAT", formatJSON, "document format the normalizer sends: "+formatJSON+" or "+formatYAML+"; sets each record's locationTarget")
+	f.BoolVar(&c.insecure, "insecure-skip-tls-verify", "INSECURE_SKIP_TLS_VERIFY", false, "do not verify the API server's certificate")
+	f.DurationVar(&c.shutdownTimeout, "shutdown-timeout", "SHUTDOWN_TIMEOUT", 20*time.Second, "how long to drain in-flight requests on SIGTERM")
+	f.Int64Var(&c.maxBodyBytes, "max-body-bytes", "MAX_BODY_BYTES", storagerest.DefaultMaxBodyBytes, "largest request body accepted")
+	f.BoolVar(&c.version, "version", "", false, "print the version, commit and Go version, and exit")
 	fs.Usage = func() {
 		_, _ = fmt.Fprintf(out, "Usage: storage-rest [flags]\n\n"+
 			"Keeps the connector's records in the ConfigMap bac-import-model of the pod's namespace\n"+
@@ -109,31 +101,11 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 			"named in its description; a flag on the command line wins.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := f.Parse(args); err != nil {
 		return nil, err
-	}
-	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected arguments %q: storage-rest takes flags only (see --help)", fs.Args())
 	}
 	if c.version {
 		return c, nil
-	}
-	onCommandLine := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { onCommandLine[f.Name] = true })
-	names := make([]string, 0, len(env))
-	for name := range env {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		if onCommandLine[name] {
-			continue
-		}
-		if v := strings.TrimSpace(getenv(env[name])); v != "" {
-			if err := fs.Set(name, v); err != nil {
-				return nil, fmt.Errorf("variable %s=%q: %w", env[name], v, err)
-			}
-		}
 	}
 	return c, c.validate(format)
 }
@@ -175,8 +147,12 @@ func (c *config) validate(format string) error {
 	return nil
 }
 
+// run runs storage-rest until ctx ends (SIGTERM in main).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	c, err := parseConfig(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -239,8 +215,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	log.Info("starting storage-rest", append(version.KeysAndValues(), "address", srv.Addr(), "namespace", ns, "configMap", c.configMapName,
 		"kubernetes", kube.Source, "location", c.bridgeURL, "tokenRequired", c.token != "", "documentFile", c.documentFile)...)
 
-	sigCtx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
 	// The store and the forwarder outlive the signal: in-flight requests
 	// drain first, then the queue to location gets a moment to flush.
 	bg, cancel := context.WithCancel(context.Background())
@@ -253,7 +227,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fwd.Run(bg)
 	}()
 
-	serveErr := srv.Serve(sigCtx)
+	serveErr := srv.Serve(ctx)
 	fctx, fcancel := context.WithTimeout(context.Background(), min(5*time.Second, c.shutdownTimeout))
 	if left := fwd.Flush(fctx); left > 0 {
 		log.Info("stopping with changes not yet handed to location; location reloads every record from GET /records when it starts", "left", left)

@@ -65,6 +65,21 @@ func TestVariablesAreDefaultsAndFlagsWin(t *testing.T) {
 	assert.Equal(t, record.FileYAML, c.documentFile)
 }
 
+// A flag on the command line wins over its variable, even one that would
+// not parse; SHUTDOWN_TIMEOUT is trimmed like every variable.
+func TestFlagBeatsBadVariable(t *testing.T) {
+	env := envOf(map[string]string{"SHUTDOWN_TIMEOUT": "soon", "MAX_BODY_BYTES": "lots", "INSECURE_SKIP_TLS_VERIFY": "maybe"})
+	c, err := parseConfig([]string{"--shutdown-timeout=4s", "--max-body-bytes=10", "--insecure-skip-tls-verify=false"}, env, &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Equal(t, 4*time.Second, c.shutdownTimeout)
+	assert.Equal(t, int64(10), c.maxBodyBytes)
+	assert.False(t, c.insecure)
+
+	c, err = parseConfig(nil, envOf(map[string]string{"SHUTDOWN_TIMEOUT": " 5s\n"}), &bytes.Buffer{})
+	require.NoError(t, err)
+	assert.Equal(t, 5*time.Second, c.shutdownTimeout)
+}
+
 func TestStartUpErrors(t *testing.T) {
 	cases := []struct {
 		args []string
