@@ -107,7 +107,7 @@ func Run(ctx context.Context, cfg Config) error {
 
 	var runner *pipeline.Runner
 	var elected <-chan struct{}
-	ready := func(*http.Request) error {
+	ready := healthz.Checker(func(*http.Request) error {
 		if runner == nil || elected == nil {
 			return errors.New("starting")
 		}
@@ -121,7 +121,15 @@ func Run(ctx context.Context, cfg Config) error {
 			}
 		}
 		return runner.Ready()
+	})
+	probes := newProbes()
+	if err := probes.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return err
 	}
+	if err := probes.AddReadyzCheck("sync", ready); err != nil {
+		return err
+	}
+	healthzHandler, readyzHandler := checksHandler(probes.healthz), checksHandler(probes.readyz)
 	mgr, err := ctrl.NewManager(cfg.RestConfig, ctrl.Options{
 		Scheme: scheme,
 		Logger: cfg.Log,
@@ -135,8 +143,8 @@ func Run(ctx context.Context, cfg Config) error {
 		Metrics: metricsserver.Options{
 			BindAddress: metricsBindAddress(cfg),
 			ExtraHandlers: map[string]http.Handler{
-				"/healthz": probeHandler(healthz.Ping),
-				"/readyz":  probeHandler(ready),
+				"/healthz": healthzHandler,
+				"/readyz":  readyzHandler,
 			},
 		},
 		HealthProbeBindAddress:  "0",
@@ -243,8 +251,8 @@ func Run(ctx context.Context, cfg Config) error {
 			gatherer = g
 		}
 		mux.Handle("/metrics", promhttp.HandlerFor(gatherer, promhttp.HandlerOpts{}))
-		mux.Handle("/healthz", probeHandler(healthz.Ping))
-		mux.Handle("/readyz", probeHandler(ready))
+		mux.Handle("/healthz", healthzHandler)
+		mux.Handle("/readyz", readyzHandler)
 		srv := httpserver.NewServer(cfg.MetricsListener, mux, httpserver.Options{
 			Log: cfg.Log.WithName("metrics"), ShutdownTimeout: 5 * time.Second, Limits: cfg.HTTPLimits,
 		})
@@ -271,18 +279,6 @@ func metricsBindAddress(cfg Config) string {
 		return "0"
 	}
 	return cfg.MetricsAddress
-}
-
-func probeHandler(check func(*http.Request) error) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if err := check(r); err != nil {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = fmt.Fprintf(w, "{\"error\":%q}\n", "not ready: "+err.Error())
-			return
-		}
-		_, _ = w.Write([]byte("{\"status\":\"ok\"}\n"))
-	})
 }
 
 func validateCA(pem []byte) error {
