@@ -23,7 +23,8 @@ import (
 	"github.com/kubeflow/model-registry/pkg/openapi"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryclient/httpjson"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient/prommetrics"
 )
 
 // APIPath is the REST API prefix under the catalog's base URL.
@@ -36,11 +37,11 @@ const (
 )
 
 // Metrics receives one observation per request (endpoint, outcome).
-type Metrics = httpjson.Metrics
+type Metrics = jsonclient.Metrics
 
 // PrometheusMetrics counts requests into vec, whose remaining labels are
-// endpoint and outcome (see httpjson.NewRequestCounter).
-func PrometheusMetrics(vec *prometheus.CounterVec) Metrics { return httpjson.CounterMetrics(vec) }
+// endpoint and outcome (see prommetrics.NewRequestCounter).
+func PrometheusMetrics(vec *prometheus.CounterVec) Metrics { return prommetrics.Counter(vec) }
 
 // Options configure a Client; they mean what registryclient.Options mean.
 type Options struct {
@@ -56,7 +57,7 @@ type Options struct {
 
 // Client reads one model catalog.
 type Client struct {
-	api      *httpjson.Client
+	api      *jsonclient.Client
 	pageSize int
 }
 
@@ -64,16 +65,16 @@ type Client struct {
 // is reported by every call.
 func New(baseURL string, opts Options) *Client {
 	return &Client{
-		api: httpjson.New("model catalog", baseURL, httpjson.Options{
+		api: jsonclient.New("model catalog", baseURL, jsonclient.Options{
 			Token:                 opts.Token,
 			CAPEM:                 opts.CAPEM,
 			InsecureSkipTLSVerify: opts.InsecureSkipTLSVerify,
-			Timeout:               opts.Timeout,
+			Timeout:               max(opts.Timeout, 0), // negative means the default here, as zero does
 			HTTPClient:            opts.HTTPClient,
 			Metrics:               opts.Metrics,
 			Logger:                opts.Logger,
 		}),
-		pageSize: httpjson.ClampPageSize(opts.PageSize),
+		pageSize: jsonclient.ClampPageSize(opts.PageSize),
 	}
 }
 
@@ -145,7 +146,7 @@ func IsNotFound(err error) bool {
 
 // Sources lists every catalog source, following the pages.
 func (c *Client) Sources(ctx context.Context) ([]Source, error) {
-	srcs, err := httpjson.ListAll(ctx, c.api, httpjson.List{
+	srcs, err := jsonclient.ListAll(ctx, c.api, jsonclient.List{
 		Endpoint: EndpointSources,
 		Path:     APIPath + "/sources",
 		Query:    url.Values{"orderBy": {"ID"}, "sortOrder": {"ASC"}},
@@ -170,7 +171,7 @@ func (c *Client) Model(ctx context.Context, sourceID, modelName string) (*Model,
 	}
 	var m Model
 	if err := c.api.Get(ctx, EndpointModel, p, nil, &m); err != nil {
-		var he *httpjson.Error
+		var he *jsonclient.Error
 		if errors.As(err, &he) && he.NotFound() {
 			return nil, &NotFoundError{CatalogURL: c.URL(), SourceID: sourceID, ModelName: modelName}
 		}

@@ -17,7 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/catalogclient"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryclient/httpjson"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryserver"
 )
 
@@ -178,9 +178,9 @@ func TestModelTimeout(t *testing.T) {
 	defer srv.ClearFaults()
 	_, err := catalogclient.New(ts.URL, catalogclient.Options{Token: token, Timeout: 50 * time.Millisecond}).Model(context.Background(), source, granite)
 	require.Error(t, err)
-	var he *httpjson.Error
+	var he *jsonclient.Error
 	require.ErrorAs(t, err, &he)
-	assert.Equal(t, httpjson.OutcomeTimeout, he.Outcome)
+	assert.Equal(t, jsonclient.OutcomeTimeout, he.Outcome)
 	assert.False(t, catalogclient.IsNotFound(err))
 }
 
@@ -200,7 +200,7 @@ type countingMetrics struct {
 	n  map[string]int
 }
 
-func (m *countingMetrics) ObserveRequest(endpoint string, outcome httpjson.Outcome) {
+func (m *countingMetrics) ObserveRequest(endpoint string, outcome jsonclient.Outcome) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.n == nil {

@@ -66,7 +66,8 @@ import (
 	"github.com/kubeflow/model-registry/pkg/openapi"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryclient/httpjson"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient/prommetrics"
 )
 
 // APIPath is the REST API prefix under a registry's base URL.
@@ -90,11 +91,11 @@ const (
 )
 
 // Metrics receives one observation per request (endpoint, outcome).
-type Metrics = httpjson.Metrics
+type Metrics = jsonclient.Metrics
 
 // PrometheusMetrics counts requests into vec, whose remaining labels are
-// endpoint and outcome (see httpjson.NewRequestCounter).
-func PrometheusMetrics(vec *prometheus.CounterVec) Metrics { return httpjson.CounterMetrics(vec) }
+// endpoint and outcome (see prommetrics.NewRequestCounter).
+func PrometheusMetrics(vec *prometheus.CounterVec) Metrics { return prommetrics.Counter(vec) }
 
 // Options configure a Client.
 type Options struct {
@@ -129,7 +130,7 @@ type Options struct {
 // concurrent Snapshots do not share their work, and the last to finish
 // leaves the links the next one starts from.
 type Client struct {
-	api         *httpjson.Client
+	api         *jsonclient.Client
 	pageSize    int
 	concurrency int
 	refresh     time.Duration
@@ -145,16 +146,16 @@ type Client struct {
 // http://127.0.0.1:8080). A bad URL or CA bundle is reported by Snapshot.
 func New(baseURL string, opts Options) *Client {
 	c := &Client{
-		api: httpjson.New("model registry", baseURL, httpjson.Options{
+		api: jsonclient.New("model registry", baseURL, jsonclient.Options{
 			Token:                 opts.Token,
 			CAPEM:                 opts.CAPEM,
 			InsecureSkipTLSVerify: opts.InsecureSkipTLSVerify,
-			Timeout:               opts.Timeout,
+			Timeout:               max(opts.Timeout, 0), // negative means the default here, as zero does
 			HTTPClient:            opts.HTTPClient,
 			Metrics:               opts.Metrics,
 			Logger:                opts.Logger,
 		}),
-		pageSize:    httpjson.ClampPageSize(opts.PageSize),
+		pageSize:    jsonclient.ClampPageSize(opts.PageSize),
 		concurrency: opts.Concurrency,
 		refresh:     opts.ArtifactRefresh,
 		now:         time.Now,
@@ -321,7 +322,7 @@ func (c *Client) readVersionLists(ctx context.Context, versions []string, read m
 }
 
 func (c *Client) versionArtifactIDs(ctx context.Context, versionID string, count func()) ([]string, error) {
-	items, err := httpjson.ListAll(ctx, c.api, httpjson.List{
+	items, err := jsonclient.ListAll(ctx, c.api, jsonclient.List{
 		Endpoint: EndpointVersionArtifacts,
 		Path:     APIPath + "/model_versions/" + url.PathEscape(versionID) + "/artifacts",
 		Query: url.Values{
@@ -366,7 +367,7 @@ func PublishedVersions(models []openapi.RegisteredModel, versions []openapi.Mode
 }
 
 func listTop[T any](ctx context.Context, c *Client, endpoint string, count func(), id func(*T) string) ([]T, error) {
-	items, err := httpjson.ListAll(ctx, c.api, httpjson.List{
+	items, err := jsonclient.ListAll(ctx, c.api, jsonclient.List{
 		Endpoint:  endpoint,
 		Path:      APIPath + "/" + endpoint,
 		Query:     url.Values{"orderBy": {"ID"}, "sortOrder": {"ASC"}},

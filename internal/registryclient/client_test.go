@@ -27,8 +27,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient/prommetrics"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryclient"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryclient/httpjson"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryserver"
 )
 
@@ -77,7 +78,7 @@ type recordingMetrics struct {
 	counts map[string]int
 }
 
-func (m *recordingMetrics) ObserveRequest(endpoint string, outcome httpjson.Outcome) {
+func (m *recordingMetrics) ObserveRequest(endpoint string, outcome jsonclient.Outcome) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.counts == nil {
@@ -295,9 +296,9 @@ func TestSnapshotTimeout(t *testing.T) {
 	s, err := c.Snapshot(context.Background())
 	require.Error(t, err)
 	assert.Nil(t, s)
-	var he *httpjson.Error
+	var he *jsonclient.Error
 	require.ErrorAs(t, err, &he)
-	assert.Equal(t, httpjson.OutcomeTimeout, he.Outcome)
+	assert.Equal(t, jsonclient.OutcomeTimeout, he.Outcome)
 	assert.Contains(t, err.Error(), ts.URL+": GET "+registryserver.RegistryBasePath+"/"+he.Endpoint)
 	assert.Contains(t, err.Error(), "no complete answer within 50ms")
 	assert.GreaterOrEqual(t, metrics.get(he.Endpoint+" timeout"), 1)
@@ -306,11 +307,11 @@ func TestSnapshotTimeout(t *testing.T) {
 func TestSnapshotFailsWholeOnAnyBadPage(t *testing.T) {
 	cases := map[string]struct {
 		fault   registryserver.FaultMode
-		outcome httpjson.Outcome
+		outcome jsonclient.Outcome
 		text    string
 	}{
-		"internal error": {registryserver.FaultInternalError, httpjson.OutcomeHTTPError, "HTTP 500"},
-		"malformed json": {registryserver.FaultMalformedJSON, httpjson.OutcomeDecodeError, "not the expected JSON"},
+		"internal error": {registryserver.FaultInternalError, jsonclient.OutcomeHTTPError, "HTTP 500"},
+		"malformed json": {registryserver.FaultMalformedJSON, jsonclient.OutcomeDecodeError, "not the expected JSON"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -321,7 +322,7 @@ func TestSnapshotFailsWholeOnAnyBadPage(t *testing.T) {
 			s, err := registryclient.New(ts.URL, registryclient.Options{PageSize: 10}).Snapshot(context.Background())
 			require.Error(t, err)
 			assert.Nil(t, s, "no partial snapshot")
-			var he *httpjson.Error
+			var he *jsonclient.Error
 			require.ErrorAs(t, err, &he)
 			assert.Equal(t, tc.outcome, he.Outcome)
 			assert.Contains(t, err.Error(), ts.URL)
@@ -429,7 +430,7 @@ func TestSnapshotReportsBadURL(t *testing.T) {
 func TestPrometheusMetrics(t *testing.T) {
 	srv, ts := newServer(t, registryserver.Options{})
 	seed(t, srv, 3, true)
-	vec := httpjson.NewRequestCounter("test_registry_requests_total", "test")
+	vec := prommetrics.NewRequestCounter("test_registry_requests_total", "test")
 	_, err := registryclient.New(ts.URL, registryclient.Options{Metrics: registryclient.PrometheusMetrics(vec)}).Snapshot(context.Background())
 	require.NoError(t, err)
 	assert.InDelta(t, 1, testutil.ToFloat64(vec.WithLabelValues("registered_models", "ok")), 0)

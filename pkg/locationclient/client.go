@@ -8,10 +8,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/internal/jsonhttp"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
@@ -19,29 +18,41 @@ import (
 const DefaultURL = "http://localhost:9090"
 
 // StatusError is a non-2xx answer; Message is the service's JSON error.
-type StatusError = jsonhttp.StatusError
+type StatusError = jsonclient.StatusError
 
 // Client calls location.
 type Client struct {
-	c jsonhttp.Client
+	c *jsonclient.Client
 }
 
 // Option configures a Client.
-type Option func(*jsonhttp.Client)
+type Option func(*jsonclient.Options)
 
 // WithToken sends "Authorization: Bearer <token>".
-func WithToken(token string) Option { return func(c *jsonhttp.Client) { c.Token = token } }
+func WithToken(token string) Option { return func(o *jsonclient.Options) { o.Token = token } }
 
-// WithHTTPClient replaces the default client (10s timeout).
-func WithHTTPClient(h *http.Client) Option { return func(c *jsonhttp.Client) { c.HTTP = h } }
+// WithHTTPClient replaces the default client (10s timeout); nil keeps it.
+func WithHTTPClient(h *http.Client) Option {
+	return func(o *jsonclient.Options) {
+		if h != nil {
+			o.HTTPClient = h
+		}
+	}
+}
 
 // New returns a client for the location service at baseURL.
 func New(baseURL string, opts ...Option) *Client {
-	c := &Client{c: jsonhttp.Client{Service: "location", Base: strings.TrimRight(baseURL, "/"), HTTP: &http.Client{Timeout: 10 * time.Second}}}
-	for _, o := range opts {
-		o(&c.c)
+	// The http.Client's Timeout bounds each request (WithHTTPClient
+	// replaces it) and answers are read whole.
+	o := jsonclient.Options{
+		HTTPClient:   &http.Client{Timeout: 10 * time.Second},
+		Timeout:      jsonclient.NoTimeout,
+		MaxBodyBytes: jsonclient.NoBodyLimit,
 	}
-	return c
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return &Client{c: jsonclient.New("location", baseURL, o)}
 }
 
 // Upsert hands location the current record of key.

@@ -7,10 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/internal/jsonhttp"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
@@ -19,9 +18,9 @@ const DefaultURL = "http://localhost:7070"
 
 // Client calls storage-rest.
 type Client struct {
-	base  string
 	http  *http.Client
 	token string
+	api   *jsonclient.Client
 }
 
 // Option configures a Client.
@@ -31,8 +30,14 @@ type Option func(*Client)
 // storage-rest is opened beyond loopback).
 func WithToken(token string) Option { return func(c *Client) { c.token = token } }
 
-// WithHTTPClient replaces the default client (30s timeout).
-func WithHTTPClient(h *http.Client) Option { return func(c *Client) { c.http = h } }
+// WithHTTPClient replaces the default client (30s timeout); nil keeps it.
+func WithHTTPClient(h *http.Client) Option {
+	return func(c *Client) {
+		if h != nil {
+			c.http = h
+		}
+	}
+}
 
 // New returns a client for the storage-rest at baseURL.
 func New(baseURL string, opts ...Option) *Client {
@@ -41,15 +46,24 @@ func New(baseURL string, opts ...Option) *Client {
 	// rather than net/http's default of 2 idle per host.
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 128
-	c := &Client{base: strings.TrimRight(baseURL, "/"), http: &http.Client{Timeout: 30 * time.Second, Transport: t}}
+	c := &Client{http: &http.Client{Timeout: 30 * time.Second, Transport: t}}
 	for _, o := range opts {
 		o(c)
 	}
+	// The http.Client's Timeout bounds each request (WithHTTPClient
+	// replaces it) and answers are read whole: Records grows with the
+	// number of models.
+	c.api = jsonclient.New("storage-rest", baseURL, jsonclient.Options{
+		Token:        c.token,
+		HTTPClient:   c.http,
+		Timeout:      jsonclient.NoTimeout,
+		MaxBodyBytes: jsonclient.NoBodyLimit,
+	})
 	return c
 }
 
 // StatusError is a non-2xx answer; Message is the service's JSON error.
-type StatusError = jsonhttp.StatusError
+type StatusError = jsonclient.StatusError
 
 // Upsert stores rec under key; typ is record.TypeKubeflow or TypeKServe.
 func (c *Client) Upsert(ctx context.Context, key, typ string, rec *record.Record) (*record.UpsertResult, error) {
@@ -132,5 +146,5 @@ func (c *Client) Digest(ctx context.Context) (string, error) {
 }
 
 func (c *Client) do(ctx context.Context, method, path string, body []byte, out any) error {
-	return (&jsonhttp.Client{Service: "storage-rest", Base: c.base, HTTP: c.http, Token: c.token}).Do(ctx, method, path, body, out)
+	return c.api.Do(ctx, method, path, body, out)
 }

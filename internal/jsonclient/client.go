@@ -1,12 +1,29 @@
-// Package httpjson is the read side shared by the model registry and model
-// catalog clients: GET a JSON document from an RHOAI REST API with a bearer
-// token, TLS verified against the system roots plus an optional CA bundle,
-// a per-request timeout, request metrics and errors that name the server and
-// endpoint but never the token. It also pages through the list endpoints both
-// APIs share (pageSize / nextPageToken).
-package httpjson
+// Package jsonclient is the one HTTP client helper of the connector: it
+// sends a request to a JSON-over-HTTP API and decodes the JSON answer, with
+// an optional bearer token, TLS verified against the system roots plus an
+// optional CA bundle, a per-request timeout, a cap on the answer's size and
+// errors that name the server but never the token.
+//
+// It has two entry points, one per kind of server:
+//
+//   - Get reads the RHOAI REST APIs (model registry, model catalog; used by
+//     internal/registryclient and internal/catalogclient): GET only, counted
+//     per endpoint and outcome in Metrics, failures as *Error with a hint
+//     for the platform engineer. ListAll pages through their list
+//     endpoints (pageSize / nextPageToken).
+//   - Do calls the connector's own services (storage-rest, location; used
+//     by pkg/storageclient and pkg/locationclient): any method with an
+//     optional JSON body, a non-2xx answer as *StatusError.
+//
+// It lives in internal/ at the module root rather than in pkg/internal/ so
+// that both internal/ and pkg/ may import it (Go only lets code under pkg/
+// import pkg/internal/). It imports nothing beyond the standard library and
+// logr, so programs that import pkg/storageclient stay light; the Prometheus
+// adapter for Metrics is the subpackage prommetrics.
+package jsonclient
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -26,10 +43,18 @@ import (
 // Options.Timeout is zero.
 const DefaultTimeout = 30 * time.Second
 
+// NoTimeout as Options.Timeout sets no per-request deadline: the caller's
+// context and the http.Client's own Timeout are the only bounds.
+const NoTimeout time.Duration = -1
+
 // DefaultMaxBodyBytes caps one response body. A page of 100 registry entities
 // or one catalog model card is far below it; anything larger is a
 // misconfigured URL (or a hostile server), not data we want in memory.
 const DefaultMaxBodyBytes = 64 << 20
+
+// NoBodyLimit as Options.MaxBodyBytes reads answers of any size (our own
+// services, whose record sets grow with the number of models).
+const NoBodyLimit int64 = -1
 
 // Options configure a Client.
 type Options struct {
@@ -40,20 +65,23 @@ type Options struct {
 	// InsecureSkipTLSVerify turns TLS verification off; only an explicit
 	// setting may do so, never a missing CA.
 	InsecureSkipTLSVerify bool
-	// Timeout bounds each request; DefaultTimeout when zero.
+	// Timeout bounds each request, the reading of the answer included;
+	// DefaultTimeout when zero, none when negative (NoTimeout).
 	Timeout time.Duration
 	// HTTPClient replaces the client built from CAPEM and
 	// InsecureSkipTLSVerify (tests, or a caller-managed transport).
 	HTTPClient *http.Client
-	// Metrics counts requests by endpoint and outcome; nil counts nothing.
+	// Metrics counts Get requests by endpoint and outcome; nil counts
+	// nothing.
 	Metrics Metrics
-	// Logger receives debug lines (V(1)) per request.
+	// Logger receives a debug line (V(1)) per Get request.
 	Logger logr.Logger
-	// MaxBodyBytes caps a response body; DefaultMaxBodyBytes when zero.
+	// MaxBodyBytes caps a response body; DefaultMaxBodyBytes when zero,
+	// no cap when negative (NoBodyLimit).
 	MaxBodyBytes int64
 }
 
-// Client GETs JSON from one server.
+// Client sends JSON requests to one server. It is safe for concurrent use.
 type Client struct {
 	service string
 	base    string
@@ -70,7 +98,8 @@ type Client struct {
 }
 
 // New returns a client for baseURL (scheme://host[:port][/prefix]); service
-// names the kind of server in errors ("model registry", "model catalog").
+// names the kind of server in errors ("model registry", "model catalog",
+// "storage-rest", "location").
 // Configuration errors are reported by every request rather than here so
 // that a constructor can be used in wiring code without error plumbing.
 func New(service, baseURL string, opts Options) *Client {
@@ -83,10 +112,10 @@ func New(service, baseURL string, opts Options) *Client {
 		log:     opts.Logger,
 		maxBody: opts.MaxBodyBytes,
 	}
-	if c.timeout <= 0 {
+	if c.timeout == 0 {
 		c.timeout = DefaultTimeout
 	}
-	if c.maxBody <= 0 {
+	if c.maxBody == 0 {
 		c.maxBody = DefaultMaxBodyBytes
 	}
 	if c.metrics == nil {
@@ -168,49 +197,100 @@ func (c *Client) Get(ctx context.Context, endpoint, path string, query url.Value
 }
 
 func (c *Client) get(ctx context.Context, endpoint, path string, query url.Values, out any) (Outcome, error) {
-	ctx, cancel := context.WithTimeout(ctx, c.timeout)
-	defer cancel()
 	target := c.base + path
 	if len(query) > 0 {
 		target += "?" + query.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-	if err != nil {
-		return OutcomeTransportError, c.fail(endpoint, path, OutcomeTransportError, 0, "building the request", err)
+	ans, f := c.exchange(ctx, http.MethodGet, target, nil, true)
+	if f != nil {
+		return f.outcome, c.fail(endpoint, path, f.outcome, f.status, f.step, f.err)
 	}
-	req.Header.Set("Accept", "application/json")
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
+	if ans.status < 200 || ans.status > 299 {
+		return OutcomeHTTPError, c.fail(endpoint, path, OutcomeHTTPError, ans.status, errorMessage(ans.data), nil)
 	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		o := classify(err)
-		return o, c.fail(endpoint, path, o, 0, "", err)
-	}
-	defer func() {
-		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
-		_ = resp.Body.Close()
-	}()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
-	if err != nil {
-		o := classify(err)
-		return o, c.fail(endpoint, path, o, resp.StatusCode, "reading the response body", err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return OutcomeHTTPError, c.fail(endpoint, path, OutcomeHTTPError, resp.StatusCode, errorMessage(data), nil)
-	}
-	if int64(len(data)) > c.maxBody {
-		return OutcomeDecodeError, c.fail(endpoint, path, OutcomeDecodeError, resp.StatusCode,
+	if ans.tooLarge {
+		return OutcomeDecodeError, c.fail(endpoint, path, OutcomeDecodeError, ans.status,
 			fmt.Sprintf("response larger than %d bytes", c.maxBody), nil)
 	}
 	if out == nil {
 		return OutcomeOK, nil
 	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return OutcomeDecodeError, c.fail(endpoint, path, OutcomeDecodeError, resp.StatusCode,
-			"the response is not the expected JSON ("+snippet(data)+")", err)
+	if err := json.Unmarshal(ans.data, out); err != nil {
+		return OutcomeDecodeError, c.fail(endpoint, path, OutcomeDecodeError, ans.status,
+			"the response is not the expected JSON ("+snippet(ans.data)+")", err)
 	}
 	return OutcomeOK, nil
+}
+
+// answer is a response read within the body cap.
+type answer struct {
+	status int
+	data   []byte
+	// tooLarge says the body exceeded the cap; data holds its first
+	// maxBody+1 bytes.
+	tooLarge bool
+}
+
+// The steps of a failure other than sending the request.
+const (
+	stepBuild = "building the request"
+	stepRead  = "reading the response body"
+)
+
+// failure is a request that brought no complete answer.
+type failure struct {
+	outcome Outcome
+	status  int    // the HTTP status when headers came, else 0
+	step    string // what failed when it was not sending the request
+	err     error
+}
+
+// exchange sends one request (body nil for none, sent as JSON otherwise)
+// and reads the answer, both within the per-request timeout.
+func (c *Client) exchange(ctx context.Context, method, target string, body []byte, acceptJSON bool) (*answer, *failure) {
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
+	if err != nil {
+		return nil, &failure{outcome: OutcomeTransportError, step: stepBuild, err: err}
+	}
+	if acceptJSON {
+		req.Header.Set("Accept", "application/json")
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, &failure{outcome: classify(err), err: err}
+	}
+	defer func() {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+		_ = resp.Body.Close()
+	}()
+	var r io.Reader = resp.Body
+	if c.maxBody > 0 {
+		r = io.LimitReader(resp.Body, c.maxBody+1)
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, &failure{outcome: classify(err), status: resp.StatusCode, step: stepRead, err: err}
+	}
+	return &answer{
+		status:   resp.StatusCode,
+		data:     data,
+		tooLarge: c.maxBody > 0 && int64(len(data)) > c.maxBody,
+	}, nil
 }
 
 // DecodeError reports a 2xx answer whose JSON is well-formed but does not

@@ -1,4 +1,4 @@
-package httpjson
+package jsonclient
 
 import (
 	"crypto/x509"
@@ -27,7 +27,7 @@ type Error struct {
 	Detail string
 	// Page is the 1-based page of a paged list, 0 for a single GET.
 	Page int
-	// Timeout is the per-request timeout that applied.
+	// Timeout is the per-request timeout that applied, 0 or less for none.
 	Timeout time.Duration
 	// Err is the underlying transport or decoding error, if any.
 	Err error
@@ -49,7 +49,11 @@ func (e *Error) Error() string {
 		}
 		return msg
 	case OutcomeTimeout:
-		return fmt.Sprintf("%s: no complete answer within %s (check that the server is reachable from the connector's pod and healthy, or raise the timeout)", where, e.Timeout)
+		within := "in time"
+		if e.Timeout > 0 {
+			within = "within " + e.Timeout.String()
+		}
+		return fmt.Sprintf("%s: no complete answer %s (check that the server is reachable from the connector's pod and healthy, or raise the timeout)", where, within)
 	case OutcomeDecodeError:
 		msg := where + ": " + e.Detail
 		if e.Err == nil {
