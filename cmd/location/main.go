@@ -16,9 +16,9 @@ import (
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/config"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/location"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/location/index"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/logging"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/version"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/storageclient"
 )
 
@@ -43,7 +43,7 @@ type options struct {
 	address         string
 	storageURL      string
 	storageToken    string
-	format          index.Format
+	format          record.Format
 	token           string
 	reloadInterval  time.Duration
 	removedGrace    time.Duration
@@ -78,7 +78,7 @@ Flags:
 	f.StringVar(&o.address, "address", "LOCATION_ADDRESS", ":9090", "listen address: host:port, :port or a bare port")
 	f.StringVar(&o.storageURL, "storage-url", "STORAGE_URL", storageclient.DefaultURL, "storage-rest base URL to load records from")
 	f.StringVar(&o.storageToken, "storage-token", "STORAGE_TOKEN", "", "bearer token for storage-rest, needed only when it is not reached over loopback")
-	f.StringVar(&format, "format", "NORMALIZER_FORMAT", string(index.JSONArray), "document format: JsonArrayFormat or CatalogInfoYamlFormat")
+	f.StringVar(&format, "format", "NORMALIZER_FORMAT", string(record.JSONArrayFormat), "document format: "+record.FormatChoices)
 	f.StringVar(&o.token, "token", "LOCATION_TOKEN", "", "bearer token that lets non-loopback callers use the write API; empty: loopback only")
 	f.DurationVar(&o.reloadInterval, "reload-interval", "RELOAD_INTERVAL", location.DefaultReloadInterval, "period of the full re-load from storage-rest that heals missed forwards; 0 disables it")
 	f.DurationVar(&o.removedGrace, "removed-grace", "REMOVED_GRACE", location.DefaultRemovedGrace, "how long a removed document stays retrievable, unlisted, for a poll that listed it; 0 disables it")
@@ -96,7 +96,7 @@ Flags:
 	if o.address, err = httpserver.ListenAddress(o.address); err != nil {
 		return o, err
 	}
-	if o.format, err = index.ParseFormat(format); err != nil {
+	if o.format, err = record.ParseFormat(format); err != nil {
 		return o, err
 	}
 	switch {

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/location/index"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
 func env(m map[string]string) func(string) string {
@@ -23,7 +23,7 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, options{
 		address:         ":9090",
 		storageURL:      "http://localhost:7070",
-		format:          index.JSONArray,
+		format:          record.JSONArrayFormat,
 		reloadInterval:  5 * time.Minute,
 		removedGrace:    2 * time.Minute,
 		logLevel:        "info",
@@ -36,7 +36,7 @@ func TestEnvironmentSetsDefaultsAndFlagsWin(t *testing.T) {
 	e := env(map[string]string{
 		"LOCATION_ADDRESS":  "9191",
 		"STORAGE_URL":       "http://storage:7070",
-		"NORMALIZER_FORMAT": "CatalogInfoYamlFormat",
+		"NORMALIZER_FORMAT": string(record.CatalogInfoYAMLFormat),
 		"LOCATION_TOKEN":    "from-env",
 		"RELOAD_INTERVAL":   "1m",
 		"MAX_BODY_BYTES":    "1000",
@@ -46,18 +46,18 @@ func TestEnvironmentSetsDefaultsAndFlagsWin(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, ":9191", o.address, "a bare port is accepted")
 	assert.Equal(t, "http://storage:7070", o.storageURL)
-	assert.Equal(t, index.CatalogInfoYAML, o.format)
+	assert.Equal(t, record.CatalogInfoYAMLFormat, o.format)
 	assert.Equal(t, "from-env", o.token)
 	assert.Equal(t, time.Minute, o.reloadInterval)
 	assert.EqualValues(t, 1000, o.maxBodyBytes)
 	assert.Equal(t, "debug", o.logLevel)
 
-	o, err = parseOptions([]string{"--address=127.0.0.1:9999", "--token", "from-flag", "--reload-interval=0", "--format=JsonArrayFormat", "--max-body-bytes=2000"}, e, &bytes.Buffer{})
+	o, err = parseOptions([]string{"--address=127.0.0.1:9999", "--token", "from-flag", "--reload-interval=0", "--format=" + string(record.JSONArrayFormat), "--max-body-bytes=2000"}, e, &bytes.Buffer{})
 	require.NoError(t, err)
 	assert.Equal(t, "127.0.0.1:9999", o.address)
 	assert.Equal(t, "from-flag", o.token)
 	assert.Zero(t, o.reloadInterval)
-	assert.Equal(t, index.JSONArray, o.format)
+	assert.Equal(t, record.JSONArrayFormat, o.format)
 	assert.EqualValues(t, 2000, o.maxBodyBytes)
 }
 
@@ -90,7 +90,7 @@ func TestBadSettingsAreClearStartUpErrors(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		"unknown format":  {nil, map[string]string{"NORMALIZER_FORMAT": "Yaml"}, "CatalogInfoYamlFormat"},
+		"unknown format":  {nil, map[string]string{"NORMALIZER_FORMAT": "Yaml"}, string(record.CatalogInfoYAMLFormat)},
 		"bad env":         {nil, map[string]string{"RELOAD_INTERVAL": "often"}, "RELOAD_INTERVAL"},
 		"bad env number":  {nil, map[string]string{"MAX_BODY_BYTES": "lots"}, "MAX_BODY_BYTES"},
 		"negative env":    {nil, map[string]string{"REMOVED_GRACE": "-1s"}, "REMOVED_GRACE"},

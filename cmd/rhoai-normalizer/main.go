@@ -31,6 +31,7 @@ import (
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalizer"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/version"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/locationclient"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/storageclient"
 )
 
@@ -58,7 +59,7 @@ type options struct {
 	leaseDuration, renewDeadline, retryPeriod          time.Duration
 	storeResync                                        time.Duration
 	pageSize, emptyConfirm                             int
-	fmtv                                               normalize.Format
+	fmtv                                               record.Format
 }
 
 // parseOptions reads the flags and their variables (internal/config: a
@@ -89,7 +90,7 @@ Flags:
 	f.DurationVar(&o.debounce, "debounce", "", time.Second, "quiet time after an InferenceService event before a sync")
 	f.StringVar(&o.storageURL, "storage-url", "STORAGE_URL", storageclient.DefaultURL, "storage-rest base URL")
 	f.StringVar(&o.storageToken, "storage-token", "STORAGE_TOKEN", "", "bearer token for storage-rest when it is opened beyond loopback")
-	f.StringVar(&o.format, "format", "NORMALIZER_FORMAT", string(normalize.JsonArrayFormat), "JsonArrayFormat or CatalogInfoYamlFormat")
+	f.StringVar(&o.format, "format", "NORMALIZER_FORMAT", string(record.JSONArrayFormat), "document format: "+record.FormatChoices)
 	f.StringVar(&o.owner, "default-owner", "DEFAULT_OWNER", normalize.DefaultOwner, "owner when no property names one")
 	f.StringVar(&o.lifecycle, "default-lifecycle", "DEFAULT_LIFECYCLE", normalize.DefaultLifecycle, "lifecycle when no property names one")
 	f.StringVar(&o.locationURL, "location-url", "LOCATION_URL", locationclient.DefaultURL, "base URL RHDH uses for location, in model card links")
@@ -123,7 +124,7 @@ Flags:
 		return nil, err
 	}
 	var err error
-	if o.fmtv, err = normalize.ParseFormat(o.format); err != nil {
+	if o.fmtv, err = record.ParseFormat(o.format); err != nil {
 		return nil, err
 	}
 	return o, nil

@@ -12,9 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalize"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalizer"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
 func env(m map[string]string) func(string) string {
@@ -29,18 +29,18 @@ func TestDefaults(t *testing.T) {
 	assert.Equal(t, 20*time.Second, o.shutdown)
 	assert.False(t, o.leaderElect)
 	assert.Equal(t, "info", o.logLevel)
-	assert.Equal(t, normalize.JsonArrayFormat, o.fmtv)
+	assert.Equal(t, record.JSONArrayFormat, o.fmtv)
 }
 
 func TestEnvironmentValues(t *testing.T) {
 	o, err := parseOptions(nil, env(map[string]string{"POLLING_INTERVAL": "2m", "LEADER_ELECT": "true", "SHUTDOWN_TIMEOUT": " 7s ",
-		"METRICS_ADDRESS": "9999", "NORMALIZER_FORMAT": "CatalogInfoYamlFormat"}), io.Discard)
+		"METRICS_ADDRESS": "9999", "NORMALIZER_FORMAT": string(record.CatalogInfoYAMLFormat)}), io.Discard)
 	require.NoError(t, err)
 	assert.Equal(t, 2*time.Minute, o.polling)
 	assert.True(t, o.leaderElect)
 	assert.Equal(t, 7*time.Second, o.shutdown)
 	assert.Equal(t, "9999", o.metricsAddr)
-	assert.Equal(t, normalize.CatalogInfoYamlFormat, o.fmtv)
+	assert.Equal(t, record.CatalogInfoYAMLFormat, o.fmtv)
 
 	for _, bad := range []string{"120", "-1s", "0s", "soon"} {
 		_, err = parseOptions(nil, env(map[string]string{"POLLING_INTERVAL": bad}), io.Discard)

@@ -64,13 +64,6 @@ type config struct {
 	version         bool
 }
 
-// Normalizer output formats (NORMALIZER_FORMAT) and the document file each
-// record's URI ends in.
-const (
-	formatJSON = "JsonArrayFormat"
-	formatYAML = "CatalogInfoYamlFormat"
-)
-
 // parseConfig reads the flags and their variables (internal/config: a
 // flag on the command line wins, then the variable, then the default).
 func parseConfig(args []string, getenv func(string) string, out io.Writer) (*config, error) {
@@ -89,7 +82,7 @@ func parseConfig(args []string, getenv func(string) string, out io.Writer) (*con
 		"in the pod the 'token' and 'ca.crt' variables are used)")
 	f.StringVar(&c.logLevel, "log-level", "LOG_LEVEL", "info", "log level: debug, info, warn or error")
 	format := ""
-	f.StringVar(&format, "normalizer-format", "NORMALIZER_FORMAT", formatJSON, "document format the normalizer sends: "+formatJSON+" or "+formatYAML+"; sets each record's locationTarget")
+	f.StringVar(&format, "normalizer-format", "NORMALIZER_FORMAT", string(record.JSONArrayFormat), "document format the normalizer sends: "+record.FormatChoices+"; sets each record's locationTarget")
 	f.BoolVar(&c.insecure, "insecure-skip-tls-verify", "INSECURE_SKIP_TLS_VERIFY", false, "do not verify the API server's certificate")
 	f.DurationVar(&c.shutdownTimeout, "shutdown-timeout", "SHUTDOWN_TIMEOUT", 20*time.Second, "how long to drain in-flight requests on SIGTERM")
 	f.Int64Var(&c.maxBodyBytes, "max-body-bytes", "MAX_BODY_BYTES", storagerest.DefaultMaxBodyBytes, "largest request body accepted")
@@ -127,14 +120,11 @@ func (c *config) validate(format string) error {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("BRIDGE_URL=%q is not an http(s) URL such as %s", c.bridgeURL, locationclient.DefaultURL)
 	}
-	switch format {
-	case formatJSON, "":
-		c.documentFile = record.FileJSON
-	case formatYAML:
-		c.documentFile = record.FileYAML
-	default:
-		return fmt.Errorf("NORMALIZER_FORMAT=%q: use %s or %s", format, formatJSON, formatYAML)
+	f, err := record.ParseFormat(format)
+	if err != nil {
+		return err
 	}
+	c.documentFile = f.File()
 	if err := store.ValidateName(c.configMapName); err != nil {
 		return fmt.Errorf("--configmap-name: %w", err)
 	}

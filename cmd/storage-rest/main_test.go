@@ -52,7 +52,7 @@ func TestDefaults(t *testing.T) {
 func TestVariablesAreDefaultsAndFlagsWin(t *testing.T) {
 	env := envOf(map[string]string{
 		"STORAGE_TYPE": "ConfigMap", "BRIDGE_URL": "http://127.0.0.1:9191", "POD_NAMESPACE": "rhdh",
-		"SHUTDOWN_TIMEOUT": "3s", "MAX_BODY_BYTES": "1000", "NORMALIZER_FORMAT": "CatalogInfoYamlFormat",
+		"SHUTDOWN_TIMEOUT": "3s", "MAX_BODY_BYTES": "1000", "NORMALIZER_FORMAT": string(record.CatalogInfoYAMLFormat),
 		"STORAGE_ADDRESS": "127.0.0.1:7777",
 	})
 	c, err := parseConfig([]string{"--max-body-bytes", "2000", "--address", "7071", "--token", "t"}, env, &bytes.Buffer{})
@@ -62,6 +62,12 @@ func TestVariablesAreDefaultsAndFlagsWin(t *testing.T) {
 	assert.Equal(t, 3*time.Second, c.shutdownTimeout)
 	assert.Equal(t, int64(2000), c.maxBodyBytes, "the flag wins")
 	assert.Equal(t, ":7071", c.address, "a bare port is accepted")
+	assert.Equal(t, record.FileYAML, c.documentFile)
+
+	// NORMALIZER_FORMAT is read by record.ParseFormat, as in the other two
+	// binaries: case and surrounding spaces do not matter.
+	c, err = parseConfig(nil, envOf(map[string]string{"NORMALIZER_FORMAT": " catalogInfoYAMLformat "}), &bytes.Buffer{})
+	require.NoError(t, err)
 	assert.Equal(t, record.FileYAML, c.documentFile)
 }
 

@@ -18,6 +18,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/yaml"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
 const (
@@ -266,7 +268,7 @@ func TestSidecars(t *testing.T) {
 			for _, e := range c.Env {
 				env[e.Name] = e
 			}
-			assert.Equal(t, "JsonArrayFormat", env["NORMALIZER_FORMAT"].Value)
+			assert.Equal(t, string(record.JSONArrayFormat), env["NORMALIZER_FORMAT"].Value)
 			require.NotNil(t, env["POD_IP"].ValueFrom)
 			assert.Equal(t, "status.podIP", env["POD_IP"].ValueFrom.FieldRef.FieldPath)
 			require.NotNil(t, env["POD_NAMESPACE"].ValueFrom)

@@ -19,7 +19,6 @@ import (
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/backstage/entity"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpcheck"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/location/index"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
@@ -159,11 +158,11 @@ func TestRecordEntitiesInJSONFormat(t *testing.T) {
 
 func TestRecordEntitiesInYAMLFormatAreTheStoredDocuments(t *testing.T) {
 	doc := servedDoc()
-	body, err := entity.YAML(doc) // what the normalizer writes in CatalogInfoYamlFormat
+	body, err := entity.YAML(doc) // what the normalizer writes in record.CatalogInfoYAMLFormat
 	require.NoError(t, err)
 	ts := newTestService(t, newFakeStorage(map[string]record.Record{
 		"granite__v1": {Body: body, LastUpdateTimeSinceEpoch: 1},
-	}), func(c *Config) { c.Format = index.CatalogInfoYAML })
+	}), func(c *Config) { c.Format = record.CatalogInfoYAMLFormat })
 	ts.load(t)
 	assert.Equal(t, []string{"/granite/v1/catalog-info.yaml"}, ts.list(t))
 	w := ts.do(http.MethodGet, "/granite/v1/catalog-info.yaml", nil)

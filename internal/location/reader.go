@@ -127,7 +127,7 @@ func (rd *reader) modelCard(w http.ResponseWriter, r *http.Request) {
 	serve(w, r, &c.Representation)
 }
 
-func (rd *reader) notFound(w http.ResponseWriter, what string, f index.Format) {
+func (rd *reader) notFound(w http.ResponseWriter, what string, f record.Format) {
 	_, file, err := record.KeyFromURI(what)
 	if err == nil && file == record.FileYAML {
 		httpserver.WriteError(w, http.StatusNotFound, "no catalog-info YAML at %q: no such record; GET %s targets every record's", what, index.LocationURI)

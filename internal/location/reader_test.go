@@ -12,7 +12,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpcheck"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/location/index"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
@@ -179,7 +178,7 @@ func TestKeysNamedLikeRoutes(t *testing.T) {
 func TestYAMLFormat(t *testing.T) {
 	yaml := record.Record{Body: []byte("apiVersion: backstage.io/v1alpha1\nkind: Resource\nmetadata:\n  name: mnist-v1\n"), LastUpdateTimeSinceEpoch: 1}
 	ts := newTestService(t, newFakeStorage(map[string]record.Record{"mnist__v1": yaml}), func(c *Config) {
-		c.Format = index.CatalogInfoYAML
+		c.Format = record.CatalogInfoYAMLFormat
 	})
 	ts.load(t)
 	assert.Equal(t, []string{"/mnist/v1/catalog-info.yaml"}, ts.list(t))
@@ -191,7 +190,7 @@ func TestYAMLFormat(t *testing.T) {
 	}
 	w := ts.do(http.MethodGet, "/mnist/v1/model-catalog.json", nil)
 	assert.Equal(t, http.StatusNotFound, w.Code)
-	assert.Contains(t, httpcheck.ErrorMessage(t, w), "CatalogInfoYamlFormat")
+	assert.Contains(t, httpcheck.ErrorMessage(t, w), string(record.CatalogInfoYAMLFormat))
 	assert.Equal(t, "application/json", ts.do(http.MethodGet, "/list", nil).Header().Get("Content-Type"))
 }
 

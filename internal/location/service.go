@@ -18,6 +18,7 @@ import (
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/location/index"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
 // Defaults for Config fields left zero, and for the binary's flags.
@@ -35,7 +36,9 @@ const (
 
 // Config configures a Service.
 type Config struct {
-	Format index.Format
+	// Format is the document format (NORMALIZER_FORMAT); empty means
+	// record.JSONArrayFormat.
+	Format record.Format
 	// Storage is where records are loaded from; StorageURL names it in
 	// logs and errors.
 	Storage    RecordSource
@@ -74,10 +77,10 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Storage == nil {
 		return nil, errors.New("location: Config.Storage is required")
 	}
-	if cfg.Format == "" {
-		cfg.Format = index.JSONArray
-	}
-	if _, err := index.ParseFormat(string(cfg.Format)); err != nil {
+	// Empty means JSONArrayFormat; any accepted spelling is made the
+	// documented one, which File and MediaType compare against.
+	var err error
+	if cfg.Format, err = record.ParseFormat(string(cfg.Format)); err != nil {
 		return nil, err
 	}
 	cfg.ReloadInterval = orDefault(cfg.ReloadInterval, DefaultReloadInterval)

@@ -50,7 +50,7 @@ func (n nsName) String() string { return n.namespace + "/" + n.name }
 // builder holds the state of one Build call.
 type builder struct {
 	owner, lifecycle string
-	format           Format
+	format           record.Format
 	baseURL          string
 	// dashboard is the OpenShift AI dashboard's base URL, "" for none.
 	dashboard string
@@ -119,14 +119,11 @@ func newBuilder(in Inputs, opts Options) *builder {
 			b.problem("options", "DEFAULT_LIFECYCLE", fmt.Sprintf("%q holds control characters; using %q", opts.DefaultLifecycle, DefaultLifecycle))
 		}
 	}
-	switch opts.Format {
-	case "", JsonArrayFormat:
-		b.format = JsonArrayFormat
-	case CatalogInfoYamlFormat:
-		b.format = CatalogInfoYamlFormat
-	default:
-		b.format = JsonArrayFormat
-		b.problem("options", "NORMALIZER_FORMAT", fmt.Sprintf("unknown format %q; using %s", opts.Format, JsonArrayFormat))
+	if f, err := record.ParseFormat(string(opts.Format)); err == nil {
+		b.format = f
+	} else {
+		b.format = record.JSONArrayFormat
+		b.problem("options", "NORMALIZER_FORMAT", fmt.Sprintf("unknown format %q; using %s", opts.Format, record.JSONArrayFormat))
 	}
 	b.baseURL = strings.TrimRight(strings.TrimSpace(opts.LocationBaseURL), "/")
 	if b.baseURL == "" {

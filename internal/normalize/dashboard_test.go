@@ -5,6 +5,7 @@ import (
 
 	"github.com/kubeflow/model-registry/pkg/openapi"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 	"github.com/stretchr/testify/require"
 )
 
@@ -127,7 +128,7 @@ func TestDashboardURLIsReadOncePerBuild(t *testing.T) {
 
 func TestDashboardLinkInCatalogInfoYAML(t *testing.T) {
 	// Whatever renders the YAML, the annotation travels with the entities.
-	out, _ := buildOne(t, newFixture().inputs(), Options{Format: CatalogInfoYamlFormat, DashboardURL: dashboardAt(testDashboard)})
+	out, _ := buildOne(t, newFixture().inputs(), Options{Format: record.CatalogInfoYAMLFormat, DashboardURL: dashboardAt(testDashboard)})
 	body := string(out.Body)
 	for _, u := range []string{
 		testDashboard + "/modelServing/team-a/metrics/granite-v1",

@@ -245,10 +245,10 @@
 //
 // # Encoding
 //
-// JsonArrayFormat: json.Marshal of the document (tags and models sorted, map
-// keys sorted by encoding/json, no timestamps), so equal inputs in any order
-// give byte-identical bodies. CatalogInfoYamlFormat: multi-document Backstage
-// YAML with a Component (type model-server) and an API per model server and
-// a Resource (type ai-model) per model; a TechDocs annotation also becomes
-// backstage.io/techdocs-ref: url:<value>.
+// record.JSONArrayFormat: json.Marshal of the document (tags and models
+// sorted, map keys sorted by encoding/json, no timestamps), so equal inputs
+// in any order give byte-identical bodies. record.CatalogInfoYAMLFormat:
+// multi-document Backstage YAML with a Component (type model-server) and an
+// API per model server and a Resource (type ai-model) per model; a TechDocs
+// annotation also becomes backstage.io/techdocs-ref: url:<value>.
 package normalize

@@ -7,6 +7,7 @@ import (
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/backstage/entity"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
 // encodeAll finishes each draft (model card links need the final key),
@@ -63,8 +64,8 @@ func cloneMap(m map[string]string) map[string]string {
 
 // encode renders doc in format. encoding/json sorts map keys, and tags and
 // models are sorted before, so equal documents give equal bytes.
-func encode(doc modelcatalog.Document, format Format) ([]byte, error) {
-	if format == CatalogInfoYamlFormat {
+func encode(doc modelcatalog.Document, format record.Format) ([]byte, error) {
+	if format == record.CatalogInfoYAMLFormat {
 		return catalogInfoYAML(doc)
 	}
 	return json.Marshal(doc)

@@ -9,6 +9,7 @@ import (
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/backstage"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kserve/v1beta1"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
 // The model server's URLs for each shape KServe deployments take on
@@ -215,7 +216,7 @@ func TestKubernetesAnnotationsAndFactTags(t *testing.T) {
 	t.Run("the catalog-info YAML Component carries them", func(t *testing.T) {
 		f := newFixture()
 		withFacts(f.isvc, "onnx", "", "Serverless")
-		out, _ := buildOne(t, f.inputs(), Options{Format: CatalogInfoYamlFormat})
+		out, _ := buildOne(t, f.inputs(), Options{Format: record.CatalogInfoYAMLFormat})
 		assert.Contains(t, string(out.Body), "backstage.io/kubernetes-label-selector: serving.kserve.io/inferenceservice=granite-v1")
 		assert.Contains(t, string(out.Body), "backstage.io/kubernetes-namespace: team-a")
 	})

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/kubeflow/model-registry/pkg/openapi"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
 // FuzzBuildRegistry feeds arbitrary names, properties and labels through the
@@ -28,7 +30,7 @@ func FuzzBuildRegistry(f *testing.F) {
 		in.Registries[0].RegisteredModels = append(in.Registries[0].RegisteredModels, openapi.RegisteredModel{Id: ptr("50"), Name: rmName + " "})
 		in.Registries[0].ModelVersions = append(in.Registries[0].ModelVersions, openapi.ModelVersion{Id: ptr("51"), Name: vName, RegisteredModelId: "50"})
 		in.Servers = append(in.Servers, Server{InferenceService: isvc(isName, ns, nil, map[string]string{"rhdh.io/model-" + label: value}, true)})
-		for _, format := range []Format{JsonArrayFormat, CatalogInfoYamlFormat} {
+		for _, format := range []record.Format{record.JSONArrayFormat, record.CatalogInfoYAMLFormat} {
 			outs, _ := build(t, in, Options{Format: format, DefaultOwner: owner, DefaultLifecycle: label})
 			again, _ := Build(in, Options{Format: format, DefaultOwner: owner, DefaultLifecycle: label})
 			if len(outs) != len(again) {
@@ -57,7 +59,7 @@ func FuzzBuildKServe(f *testing.F) {
 		}, true)
 		twin := isvc(name, ns, nil, map[string]string{annKey: modelValue}, true)
 		in := Inputs{Servers: []Server{{InferenceService: i, RouteURL: route}, {InferenceService: twin, ServiceURL: route}}}
-		for _, format := range []Format{JsonArrayFormat, CatalogInfoYamlFormat} {
+		for _, format := range []record.Format{record.JSONArrayFormat, record.CatalogInfoYAMLFormat} {
 			build(t, in, Options{Format: format, LocationBaseURL: route})
 		}
 	})

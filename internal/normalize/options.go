@@ -1,8 +1,7 @@
 package normalize
 
 import (
-	"fmt"
-	"strings"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
 // Defaults applied when Options leave a field empty (and when the configured
@@ -13,28 +12,6 @@ const (
 	DefaultLocationBaseURL = "http://localhost:9090"
 )
 
-// Format is the encoding of Output.Body (the NORMALIZER_FORMAT variable).
-type Format string
-
-const (
-	// JsonArrayFormat is the model-catalog JSON document, the documented
-	// format.
-	JsonArrayFormat Format = "JsonArrayFormat" //nolint:revive // the documented value's spelling
-	// CatalogInfoYamlFormat is the legacy Backstage catalog-info YAML.
-	CatalogInfoYamlFormat Format = "CatalogInfoYamlFormat"
-)
-
-// ParseFormat reads a NORMALIZER_FORMAT value; "" means JsonArrayFormat.
-func ParseFormat(s string) (Format, error) {
-	switch strings.TrimSpace(s) {
-	case "", string(JsonArrayFormat):
-		return JsonArrayFormat, nil
-	case string(CatalogInfoYamlFormat):
-		return CatalogInfoYamlFormat, nil
-	}
-	return "", fmt.Errorf("unknown output format %q: set NORMALIZER_FORMAT to %s or %s", s, JsonArrayFormat, CatalogInfoYamlFormat)
-}
-
 // Options tune Build. The zero value uses the defaults.
 type Options struct {
 	// DefaultOwner is the owner when no property, annotation or registered
@@ -43,8 +20,10 @@ type Options struct {
 	// DefaultLifecycle is the lifecycle when no property or annotation names
 	// one (DEFAULT_LIFECYCLE).
 	DefaultLifecycle string
-	// Format selects the encoding of Output.Body.
-	Format Format
+	// Format selects the encoding of Output.Body (NORMALIZER_FORMAT; read
+	// it with record.ParseFormat). Empty means record.JSONArrayFormat; a
+	// value record.ParseFormat refuses is a problem, and JSON is written.
+	Format record.Format
 	// LocationBaseURL is where the 0.7.x plugin reaches the location service;
 	// model card links are <LocationBaseURL>/modelcard?key=<key>.
 	LocationBaseURL string

@@ -42,7 +42,7 @@ func TestStorageRestAndLocationAgreeOnWhatIsAValidRecord(t *testing.T) {
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
 		stored := w.Code == http.StatusOK
-		served := index.Validate(index.JSONArray, "m__v1", &rec) == nil
+		served := index.Validate(record.JSONArrayFormat, "m__v1", &rec) == nil
 		assert.Equal(t, stored, served, "%s: storage-rest stores it: %v (%d %s), location serves it: %v", name, stored, w.Code, w.Body, served)
 	}
 }

@@ -78,8 +78,9 @@ type Options struct {
 	// MaxBodyBytes caps request bodies; DefaultMaxBodyBytes when 0.
 	MaxBodyBytes int64
 	// DocumentFile is the file name that ends each record's URI, kept in
-	// the record as locationTarget: record.FileJSON (the default, the
-	// JsonArrayFormat) or record.FileYAML (CatalogInfoYamlFormat).
+	// the record as locationTarget: the File of the NORMALIZER_FORMAT,
+	// record.FileJSON (the default, record.JSONArrayFormat) or
+	// record.FileYAML (record.CatalogInfoYAMLFormat).
 	DocumentFile string
 	// Now stamps records sent without a timestamp; time.Now when nil.
 	Now func() time.Time

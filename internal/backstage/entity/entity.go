@@ -2,8 +2,8 @@
 // the model-catalog entity provider builds from it: a Component (type
 // model-server) and an API for the model server, and a Resource (type
 // ai-model) per model, with their relations, links and TechDocs reference.
-// It is the one place that shape is defined: the normalizer's
-// CatalogInfoYamlFormat writes it, and location serves it as catalog-info
+// It is the one place that shape is defined: the normalizer writes it in
+// record.CatalogInfoYAMLFormat, and location serves it as catalog-info
 // YAML for any Backstage, whatever the format.
 //
 // Names are the document's own (model server name for the Component and

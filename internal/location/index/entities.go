@@ -12,10 +12,6 @@ import (
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
-// YAMLContentType is what catalog-info YAML is served as: the entities of
-// a record, the root Location, and the documents of CatalogInfoYAML.
-const YAMLContentType = "application/yaml"
-
 // LocationName is the metadata.name of the root Location entity served at
 // LocationURI, whose targets are the catalog-info YAML of every record.
 const LocationName = "rhoai-model-catalog"
@@ -28,8 +24,9 @@ const locationDescription = "AI models registered and served on OpenShift AI, pu
 // entities is a record's Backstage entities as catalog-info YAML, served
 // at uri (the record's directory plus /catalog-info.yaml). It is checked
 // when a body is stored (once per body, shared by every snapshot holding
-// it) and, in JSONArray, rendered when first asked for: a location that
-// only RHDH's plugin reads never pays for the YAML.
+// it) and, in record.JSONArrayFormat, rendered when first asked for: a
+// location that only RHDH's plugin reads never pays for the YAML. It is
+// served as record.MediaTypeYAML, like the root Location.
 type entities struct {
 	uri string
 	// err says why the record has no entities to serve (a body that is not
@@ -44,15 +41,16 @@ type entities struct {
 }
 
 // newEntities checks the entities of key's body in format f. In
-// CatalogInfoYAML the body already is that YAML, served as stored.
-func newEntities(f Format, key string, body []byte, doc *Representation) *entities {
+// record.CatalogInfoYAMLFormat the body already is that YAML, served as
+// stored.
+func newEntities(f record.Format, key string, body []byte, doc *Representation) *entities {
 	uri, err := record.URI(key, record.FileYAML)
 	if err != nil {
 		// Unreachable: the key was validated before.
 		panic("index: key validated but has no URI: " + err.Error())
 	}
 	e := &entities{uri: uri}
-	if f == CatalogInfoYAML {
+	if f == record.CatalogInfoYAMLFormat {
 		e.rep = *doc
 		e.once.Do(func() {})
 		return e
@@ -98,13 +96,13 @@ func (d *Document) Entities() (*Representation, error) {
 			// Unreachable: the body was checked and is never modified.
 			panic("index: rendering checked entities: " + err.Error())
 		}
-		e.rep = newRepresentation(y, YAMLContentType)
+		e.rep = newRepresentation(y, record.MediaTypeYAML)
 	})
 	return &e.rep, nil
 }
 
 // EntitiesURI is the URI of the record's catalog-info YAML: its directory
-// plus /catalog-info.yaml (its own URI in CatalogInfoYAML).
+// plus /catalog-info.yaml (its own URI in record.CatalogInfoYAMLFormat).
 func (d *Document) EntitiesURI() string { return d.ents.uri }
 
 // EntitiesDocument returns the document whose catalog-info YAML is at uri
@@ -152,6 +150,6 @@ func (s *Snapshot) renderLocation() {
 		}
 		slices.Sort(targets)
 		body := entity.MarshalLocation(LocationName, locationDescription, targets)
-		s.loc.targets, s.loc.rep = targets, newRepresentation(body, YAMLContentType)
+		s.loc.targets, s.loc.rep = targets, newRepresentation(body, record.MediaTypeYAML)
 	})
 }

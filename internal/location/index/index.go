@@ -48,7 +48,10 @@ type LoadResult struct {
 
 // Options configures an Index.
 type Options struct {
-	Format Format
+	// Format is the document format (NORMALIZER_FORMAT): the file name
+	// ending each URI and the media type documents are served as. Empty
+	// means record.JSONArrayFormat.
+	Format record.Format
 	// RemovedGrace is how long a removed document stays retrievable (but
 	// unlisted), so that a reader that listed it just before its removal
 	// does not get a 404 that would fail its whole poll. Zero disables it.
@@ -81,7 +84,7 @@ type expiry struct {
 // New returns an empty index, not loaded yet.
 func New(o Options) *Index {
 	if o.Format == "" {
-		o.Format = JSONArray
+		o.Format = record.JSONArrayFormat
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -171,7 +174,7 @@ func (ix *Index) Load(ctx context.Context, fetch func(context.Context) (map[stri
 				invalid[key] = struct{}{}
 				continue
 			}
-			if ix.opts.Format != JSONArray {
+			if ix.opts.Format != record.JSONArrayFormat {
 				continue
 			}
 			if held, ok := cur.docs.get(key); ok && bytes.Equal(held.rec.Body, rec.Body) {

@@ -50,21 +50,6 @@ func loadFrom(recs map[string]record.Record) func(context.Context) (map[string]r
 	return func(context.Context) (map[string]record.Record, error) { return recs, nil }
 }
 
-func TestParseFormat(t *testing.T) {
-	for in, want := range map[string]Format{
-		"": JSONArray, "JsonArrayFormat": JSONArray, " jsonarrayformat ": JSONArray, //nolint:gocritic // mapKey: the spaces are the input under test
-		"CatalogInfoYamlFormat": CatalogInfoYAML,
-	} {
-		got, err := ParseFormat(in)
-		require.NoError(t, err, in)
-		assert.Equal(t, want, got, in)
-	}
-	_, err := ParseFormat("yaml")
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "JsonArrayFormat")
-	assert.Contains(t, err.Error(), "CatalogInfoYamlFormat")
-}
-
 func TestKeysAndURIsMapBothWays(t *testing.T) {
 	ix, _ := newIndex(t, Options{})
 	keys := map[string]string{
@@ -93,7 +78,7 @@ func TestKeysAndURIsMapBothWays(t *testing.T) {
 }
 
 func TestYAMLFormatServesYAMLURIs(t *testing.T) {
-	ix, _ := newIndex(t, Options{Format: CatalogInfoYAML})
+	ix, _ := newIndex(t, Options{Format: record.CatalogInfoYAMLFormat})
 	upsert(t, ix, "mnist__v1", record.Record{Body: []byte("apiVersion: backstage.io/v1alpha1\nkind: Component\n"), LastUpdateTimeSinceEpoch: 1})
 	s := ix.Snapshot()
 	assert.Equal(t, []string{"/mnist/v1/catalog-info.yaml"}, s.URIs())

@@ -15,7 +15,7 @@ import (
 // snapshot and answers from it alone, so /list and the documents it names
 // always agree.
 type Snapshot struct {
-	format Format
+	format record.Format
 	loaded bool
 	now    func() time.Time
 
@@ -31,13 +31,13 @@ type Snapshot struct {
 }
 
 // jsonContentType is shared by every /list response; never modified.
-var jsonContentType = []string{"application/json"}
+var jsonContentType = []string{record.MediaTypeJSON}
 
 // Loaded reports whether the first load from storage-rest has succeeded.
 func (s *Snapshot) Loaded() bool { return s.loaded }
 
 // Format is the document format of the index.
-func (s *Snapshot) Format() Format { return s.format }
+func (s *Snapshot) Format() record.Format { return s.format }
 
 // Len is the number of records listed.
 func (s *Snapshot) Len() int { return s.docs.len() }

@@ -64,7 +64,7 @@ func (t *txn) put(key string, rec record.Record, force bool) UpsertResult {
 			panic("index: key validated but has no URI: " + err.Error())
 		}
 		d.URI = uri
-		d.Representation = newRepresentation(rec.Body, t.ix.opts.Format.ContentType())
+		d.Representation = newRepresentation(rec.Body, t.ix.opts.Format.MediaType())
 		if e, ok := t.rendered[key]; ok && bytes.Equal(e.body, rec.Body) {
 			d.ents = e.ents
 		} else {

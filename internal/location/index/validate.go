@@ -12,6 +12,6 @@ var ErrInvalidRecord = record.ErrInvalidRecord
 // rule storage-rest applies before it stores a record (record.Validate). A
 // document that RHDH cannot parse would fail its whole poll, so such a
 // record is refused rather than listed.
-func Validate(f Format, key string, rec *record.Record) error {
+func Validate(f record.Format, key string, rec *record.Record) error {
 	return record.Validate(key, f.File(), rec)
 }
