@@ -41,22 +41,10 @@ func (b *builder) dashboardBase(opts Options) string {
 	return base
 }
 
-// registryNameInDashboard is the name the dashboard knows a registry by:
-// the ModelRegistry resource's name. Discovery names a registry after its
-// Route, which the model registry operator calls <registry>-https, or
-// after its Service, called <registry>; an explicit URL is named by its
-// host, <registry>-rest.<domain> for the operator's Route.
-func registryNameInDashboard(name string) string {
-	if i := strings.IndexAny(name, ".:"); i >= 0 {
-		name = strings.TrimSuffix(name[:i], "-rest")
-	}
-	return strings.TrimSuffix(name, "-https")
-}
-
 // versionDashboardURL is the dashboard page of a registered model version,
 // "" without a dashboard.
 func (b *builder) versionDashboardURL(registry, rmID, mvID string) string {
-	reg := registryNameInDashboard(registry)
+	reg := registryResourceName(registry)
 	if b.dashboard == "" || reg == "" || rmID == "" || mvID == "" {
 		return ""
 	}

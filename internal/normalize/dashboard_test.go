@@ -60,7 +60,7 @@ func TestDashboardRegistryNameFromDiscoveredName(t *testing.T) {
 		"modelregistry-public.rhoai-model-registries.svc": "modelregistry-public", // MODEL_REGISTRY_URL, the Service's host
 		"localhost:8080":                                  "localhost",
 	} {
-		require.Equal(t, want, registryNameInDashboard(name), name)
+		require.Equal(t, want, registryResourceName(name), name)
 	}
 }
 

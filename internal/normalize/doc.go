@@ -23,7 +23,9 @@
 //     environment's namespace, or when it is in the namespace named by the
 //     inference service's serving environment and has the inference
 //     service's name. A modelregistry.opendatahub.io/name label, when set,
-//     must name the registry. When several InferenceServices deploy one
+//     must name the registry: the ModelRegistry's name (what the dashboard
+//     writes), or the name discovery gave it (its Route <name>-https, its
+//     Service, or the host of MODEL_REGISTRY_URL). When several InferenceServices deploy one
 //     version, the first by namespace/name is the model server and the
 //     others are reported. An UNDEPLOYED or vanished (absent or being
 //     deleted) server leaves the model published without modelServer.

@@ -37,8 +37,10 @@ type Inputs struct {
 
 // RegistrySnapshot is what one model registry returned in one poll.
 type RegistrySnapshot struct {
-	// Name identifies the registry (its Route or Service name); it is
-	// compared with the LabelRegistryName label of InferenceServices.
+	// Name identifies the registry (its Route or Service name, or the host
+	// of an explicit URL); the LabelRegistryName label of an
+	// InferenceService names it by this or by the ModelRegistry's own name
+	// (registryResourceName).
 	Name             string
 	RegisteredModels []openapi.RegisteredModel
 	ModelVersions    []openapi.ModelVersion

@@ -94,9 +94,30 @@ func lessID(a, b string) bool {
 	return a < b
 }
 
+// registryResourceName is the name of the ModelRegistry resource behind a
+// registry as discovery named it: the name the dashboard links to and puts
+// in an InferenceService's modelregistry.opendatahub.io/name label.
+// Discovery names a registry after its Route, which the model registry
+// operator calls <registry>-https, or after its Service, called
+// <registry>; an explicit URL is named by its host, <registry>-rest.<domain>
+// for the operator's Route.
+func registryResourceName(name string) string {
+	if i := strings.IndexAny(name, ".:"); i >= 0 {
+		name = strings.TrimSuffix(name[:i], "-rest")
+	}
+	return strings.TrimSuffix(name, "-https")
+}
+
+// namesRegistry says whether an InferenceService's registry-name label
+// names the registry discovery called name.
+func namesRegistry(label, name string) bool {
+	return label == name || label == registryResourceName(name)
+}
+
 func (b *builder) addRegistry(r *RegistrySnapshot) {
 	obj := fmt.Sprintf("registry %q", r.Name)
 	b.registryNames[r.Name] = true
+	b.registryNames[registryResourceName(r.Name)] = true
 	rms := uniqueByID(b, obj, "registered model", r.RegisteredModels, func(x *openapi.RegisteredModel) string { return deref(x.Id) })
 	versions := uniqueByID(b, obj, "model version", r.ModelVersions, func(x *openapi.ModelVersion) string { return deref(x.Id) })
 	iss := uniqueByID(b, obj, "inference service", r.InferenceServices, func(x *openapi.InferenceService) string { return deref(x.Id) })
@@ -179,7 +200,7 @@ func (b *builder) linkRegistry(r *RegistrySnapshot, iss []openapi.InferenceServi
 	byVersion := map[[2]string][]nsName{}
 	for _, s := range b.servers {
 		l := s.InferenceService.Labels
-		if reg := l[LabelRegistryName]; reg != "" && reg != r.Name {
+		if reg := l[LabelRegistryName]; reg != "" && !namesRegistry(reg, r.Name) {
 			continue
 		}
 		ref := nsName{s.InferenceService.Namespace, s.InferenceService.Name}
@@ -225,7 +246,7 @@ func (b *builder) linkRegistry(r *RegistrySnapshot, iss []openapi.InferenceServi
 			if s, ok := b.byRef[ref]; ok {
 				l := s.InferenceService.Labels
 				reg, isID := l[LabelRegistryName], l[LabelInferenceServiceID]
-				if (reg == "" || reg == r.Name) && (isID == "" || isID == *ris.Id) {
+				if (reg == "" || namesRegistry(reg, r.Name)) && (isID == "" || isID == *ris.Id) {
 					matches = append(matches, ref)
 				}
 			}

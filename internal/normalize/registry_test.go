@@ -568,3 +568,29 @@ func TestObjectsWithoutIDsOrDuplicated(t *testing.T) {
 	assert.True(t, hasProblem(probs, "registry", "without an id"), "%v", probs)
 	assert.True(t, hasProblem(probs, "registry", "listed more than once"), "%v", probs)
 }
+
+// The dashboard labels an InferenceService with the ModelRegistry's own
+// name; discovery names a registry after its Route (<name>-https) or, for
+// MODEL_REGISTRY_URL, its host. The label must link whatever discovery
+// called the registry.
+func TestRegistryNameLabelMatchesTheRegistryWhateverDiscoveryCalledIt(t *testing.T) {
+	for _, discovered := range []string{
+		"modelregistry-public",                            // the operator's Service
+		"modelregistry-public-https",                      // the operator's Route
+		"modelregistry-public-rest.apps.example.com",      // MODEL_REGISTRY_URL, the Route's host
+		"modelregistry-public.rhoai-model-registries.svc", // MODEL_REGISTRY_URL, the Service's host
+	} {
+		t.Run(discovered, func(t *testing.T) {
+			f := newFixture()
+			f.isvc = isvc("team-a", "granite-v1", map[string]string{
+				LabelInferenceServiceID: "4", LabelRegistryName: "modelregistry-public",
+			}, nil, true)
+			in := f.inputs()
+			in.Registries[0].Name = discovered
+			outs, probs := build(t, in, Options{})
+			require.Len(t, outs, 1, "one record: the version, with its server; %v", probs)
+			require.NotNil(t, outs[0].Doc.ModelServer, "%v", probs)
+			assert.Equal(t, "granite-v1", outs[0].Doc.ModelServer.Name)
+		})
+	}
+}
