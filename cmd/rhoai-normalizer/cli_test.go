@@ -64,7 +64,7 @@ func TestBusyPortIsOneClearLine(t *testing.T) {
 
 // The binary's metrics and probe server cuts off a client that sends its
 // headers a byte at a time, with the default limits (10 s for headers; the
-// body and shorter limits are internal/normalizer's
+// body and shorter limits are internal/controller's
 // TestMetricsServerCutsOffSlowClients). It needs a real API server: the
 // manager reads discovery before it starts. It also
 // serves build_info and {"status":"ok"} on /healthz, and the start-up

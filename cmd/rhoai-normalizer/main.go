@@ -23,12 +23,12 @@ import (
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/config"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/controller"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kubeconfig"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/logging"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalize"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalizer"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/mapping"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/version"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/locationclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
@@ -91,8 +91,8 @@ Flags:
 	f.StringVar(&o.storageURL, "storage-url", "STORAGE_URL", storageclient.DefaultURL, "storage-rest base URL")
 	f.StringVar(&o.storageToken, "storage-token", "STORAGE_TOKEN", "", "bearer token for storage-rest when it is opened beyond loopback")
 	f.StringVar(&o.format, "format", "NORMALIZER_FORMAT", string(record.JSONArrayFormat), "document format: "+record.FormatChoices)
-	f.StringVar(&o.owner, "default-owner", "DEFAULT_OWNER", normalize.DefaultOwner, "owner when no property names one")
-	f.StringVar(&o.lifecycle, "default-lifecycle", "DEFAULT_LIFECYCLE", normalize.DefaultLifecycle, "lifecycle when no property names one")
+	f.StringVar(&o.owner, "default-owner", "DEFAULT_OWNER", mapping.DefaultOwner, "owner when no property names one")
+	f.StringVar(&o.lifecycle, "default-lifecycle", "DEFAULT_LIFECYCLE", mapping.DefaultLifecycle, "lifecycle when no property names one")
 	f.StringVar(&o.locationURL, "location-url", "LOCATION_URL", locationclient.DefaultURL, "base URL RHDH uses for location, in model card links")
 	f.StringVar(&o.dashboardURL, "dashboard-url", discovery.EnvDashboardURL, "", "https URL of the OpenShift AI dashboard that models and model servers link to; default: the host of its Route (rhods-dashboard in redhat-ods-applications, odh-dashboard in opendatahub)")
 	f.StringVar(&o.registryToken, "registry-token", "KFMR_TOKEN", "", "bearer token for the registries and the catalog; default: the Kubernetes token")
@@ -132,7 +132,7 @@ Flags:
 
 // runNormalizer runs the wired normalizer; tests replace it to see what
 // run hands it.
-var runNormalizer = normalizer.Run
+var runNormalizer = controller.Run
 
 // run runs the normalizer until ctx ends (SIGTERM in main).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -207,7 +207,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ca = append(ca, b...)
 	}
 
-	return runNormalizer(ctx, normalizer.Config{
+	return runNormalizer(ctx, controller.Config{
 		RestConfig:          kc.Config,
 		Namespace:           kc.Namespace,
 		MetricsAddress:      metricsAddress,
@@ -225,7 +225,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		RegistryPageSize:    o.pageSize,
 		StorageURL:          o.storageURL,
 		StorageToken:        o.storageToken,
-		Mapping: normalize.Options{
+		Mapping: mapping.Options{
 			DefaultOwner: o.owner, DefaultLifecycle: o.lifecycle, Format: o.fmtv, LocationBaseURL: o.locationURL,
 		},
 		GracefulShutdownDelay: o.shutdown,

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalizer"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/controller"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
@@ -82,9 +82,9 @@ func TestRunFlagAndVariableErrors(t *testing.T) {
 		"stray argument":         {[]string{"serve"}, nil, "unexpected arguments"},
 	} {
 		called := false
-		runNormalizer = func(context.Context, normalizer.Config) error { called = true; return nil }
+		runNormalizer = func(context.Context, controller.Config) error { called = true; return nil }
 		err := run(context.Background(), append([]string{"--metrics-address=0"}, tc.args...), env(tc.env), io.Discard, io.Discard)
-		runNormalizer = normalizer.Run
+		runNormalizer = controller.Run
 		require.Error(t, err, name)
 		assert.Contains(t, err.Error(), tc.want, name)
 		assert.False(t, called, name)
@@ -105,9 +105,9 @@ func TestHelpNamesTheVariables(t *testing.T) {
 // run hands the normalizer what the flags and variables say, read through
 // getenv only: SHUTDOWN_TIMEOUT becomes the manager's graceful shutdown.
 func TestRunWiresTheSettings(t *testing.T) {
-	var got normalizer.Config
-	runNormalizer = func(_ context.Context, cfg normalizer.Config) error { got = cfg; return nil }
-	defer func() { runNormalizer = normalizer.Run }()
+	var got controller.Config
+	runNormalizer = func(_ context.Context, cfg controller.Config) error { got = cfg; return nil }
+	defer func() { runNormalizer = controller.Run }()
 	err := run(context.Background(), []string{"--metrics-address=0", "--kubeconfig=" + testenv.UnreachableKubeconfig(t), "--leader-elect=false", "--log-level=error"},
 		env(map[string]string{
 			"SHUTDOWN_TIMEOUT": "3s", "POLLING_INTERVAL": "45s", "LEADER_ELECT": "true", "STORAGE_URL": " http://storage:7070 ",

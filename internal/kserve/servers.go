@@ -1,6 +1,6 @@
 // Package kserve turns the KServe InferenceServices in the cluster, and the
 // Routes, Services and ServiceAccounts that belong to them, into the server
-// facts the mapping needs (normalize.Server).
+// facts the mapping needs (mapping.Server).
 package kserve
 
 import (
@@ -18,7 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kserve/v1beta1"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalize"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/mapping"
 )
 
 // RouteGVK is the OpenShift Route kind, read as unstructured so that the
@@ -27,7 +27,7 @@ var RouteGVK = schema.GroupVersionKind{Group: "route.openshift.io", Version: "v1
 
 // LabelInferenceService is the label KServe (and OpenShift AI) put on the
 // objects they create for an InferenceService.
-const LabelInferenceService = normalize.LabelInferenceService
+const LabelInferenceService = mapping.LabelInferenceService
 
 // labelComponent is the KServe label naming an object's component
 // (predictor, transformer, explainer).
@@ -43,7 +43,7 @@ type Resolver struct {
 
 // Servers returns every InferenceService in the cluster with its facts,
 // sorted by namespace and name.
-func (r *Resolver) Servers(ctx context.Context) ([]normalize.Server, error) {
+func (r *Resolver) Servers(ctx context.Context) ([]mapping.Server, error) {
 	var isvcs v1beta1.InferenceServiceList
 	if err := r.Reader.List(ctx, &isvcs); err != nil {
 		return nil, fmt.Errorf("listing InferenceServices: %w", err)
@@ -101,7 +101,7 @@ func (r *Resolver) Servers(ctx context.Context) ([]normalize.Server, error) {
 			}
 		}
 	}
-	out := make([]normalize.Server, 0, len(isvcs.Items))
+	out := make([]mapping.Server, 0, len(isvcs.Items))
 	for i := range isvcs.Items {
 		isvc := &isvcs.Items[i]
 		ref := isvc.Namespace + "/" + isvc.Name
@@ -120,7 +120,7 @@ func (r *Resolver) Servers(ctx context.Context) ([]normalize.Server, error) {
 				}
 			}
 		}
-		s := normalize.Server{
+		s := mapping.Server{
 			InferenceService: isvc,
 			RouteURL:         routeURL(isvc, svc, rts),
 			AuthEnabled:      ownedSA[isvc.Namespace+"/"+isvc.Name],
@@ -128,7 +128,7 @@ func (r *Resolver) Servers(ctx context.Context) ([]normalize.Server, error) {
 		if svc != nil {
 			s.ServiceURL = serviceURL(svc)
 		} else {
-			s.ServiceURL = normalize.PredictorServiceURL(isvc.Name, isvc.Namespace, 0)
+			s.ServiceURL = mapping.PredictorServiceURL(isvc.Name, isvc.Namespace, 0)
 		}
 		out = append(out, s)
 	}

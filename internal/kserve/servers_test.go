@@ -18,7 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kserve/v1beta1"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalize"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/mapping"
 )
 
 func route(ns, name, to string, labels map[string]string, host string, tls bool) *unstructured.Unstructured {
@@ -42,7 +42,7 @@ func route(ns, name, to string, labels map[string]string, host string, tls bool)
 
 // A small unit test with the fake client: how the facts of each
 // InferenceService are resolved from other objects. The real API server
-// path is covered by internal/normalizer's integration tests.
+// path is covered by internal/controller's integration tests.
 func TestServersResolveFacts(t *testing.T) {
 	scheme := runtime.NewScheme()
 	require.NoError(t, clientgoscheme.AddToScheme(scheme))
@@ -100,7 +100,7 @@ func TestServersResolveFacts(t *testing.T) {
 		by[s.InferenceService.Namespace+"/"+s.InferenceService.Name] = i
 	}
 	assert.Equal(t, []string{"a/knative", "a/named-port", "a/owned", "a/routed", "a/secure", "a/unrelated", "b/plain"}, names, "sorted by namespace and name")
-	get := func(n string) normalize.Server { return servers[by[n]] }
+	get := func(n string) mapping.Server { return servers[by[n]] }
 
 	named, routed, secure, plain := get("a/named-port"), get("a/routed"), get("a/secure"), get("b/plain")
 	assert.Equal(t, "http://named-port-predictor.a.svc.cluster.local:8443", named.ServiceURL, "a named target port falls back to the Service port")

@@ -6,7 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalize"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/mapping"
 )
 
 // Metrics of the normalizer's syncs.
@@ -21,7 +21,7 @@ type Metrics struct {
 	// suspiciousEmpty counts empty registry answers held back.
 	suspiciousEmpty *prometheus.CounterVec
 	// skipped is how many objects the latest sync did not publish, by
-	// reason (normalize.Reasons).
+	// reason (mapping.Reasons).
 	skipped *prometheus.GaugeVec
 
 	mu       sync.Mutex
@@ -71,8 +71,8 @@ func (m *Metrics) observeSync(d time.Duration, outcome string) {
 
 // setSkipped sets the skipped objects gauge of every reason: count[r], 0
 // for the reasons absent from count.
-func (m *Metrics) setSkipped(count map[normalize.Reason]int) {
-	for _, r := range normalize.Reasons {
+func (m *Metrics) setSkipped(count map[mapping.Reason]int) {
+	for _, r := range mapping.Reasons {
 		m.skipped.WithLabelValues(string(r.Reason)).Set(float64(count[r.Reason]))
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/go-logr/logr"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalize"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/mapping"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
@@ -26,7 +26,7 @@ type Discoverer interface {
 // (internal/kserve). ErrServersNotReady means "no answer yet" (CRD not
 // installed or cache not synced): the last good answer is kept.
 type ServerLister interface {
-	Servers(ctx context.Context) ([]normalize.Server, error)
+	Servers(ctx context.Context) ([]mapping.Server, error)
 }
 
 // ErrServersNotReady is returned by a ServerLister that cannot answer yet.
@@ -63,7 +63,7 @@ type Config struct {
 	// NewCatalog returns the card reader of the catalog at an endpoint.
 	NewCatalog func(discovery.Endpoint) CardReader
 	Store      Store
-	Options    normalize.Options
+	Options    mapping.Options
 	Log        logr.Logger
 	Metrics    *Metrics
 	// StoreResync is how often the stored state is re-read from
@@ -90,7 +90,7 @@ type Pipeline struct {
 	registries map[string]*registrySource
 	catalog    *catalogSource
 	servers    *sourceState
-	serverList []normalize.Server
+	serverList []mapping.Server
 	// stored mirrors what storage-rest holds, nil until read; digest is
 	// its record.Digest, kept up to date with every write of ours.
 	stored     map[string]record.Record
@@ -120,7 +120,7 @@ type catalogSource struct {
 	sourceState
 	endpoint discovery.Endpoint
 	reader   CardReader
-	cards    normalize.CatalogCards
+	cards    mapping.CatalogCards
 }
 
 // Result is what one sync did.
@@ -190,7 +190,7 @@ func (p *Pipeline) Sync(ctx context.Context) (Result, error) {
 	p.readServers(ctx)
 	p.readCards(ctx)
 
-	in := normalize.Inputs{}
+	in := mapping.Inputs{}
 	urls := make([]string, 0, len(p.registries))
 	for u := range p.registries {
 		urls = append(urls, u)
@@ -205,7 +205,7 @@ func (p *Pipeline) Sync(ctx context.Context) (Result, error) {
 	if p.catalog != nil && p.catalog.cards != nil {
 		in.ModelCard = p.catalog.cards.Lookup
 	}
-	outputs, problems := normalize.Build(in, p.cfg.Options)
+	outputs, problems := mapping.Build(in, p.cfg.Options)
 	p.reportProblems(problems)
 	p.cfg.Metrics.setSkipped(p.skippedCounts(problems))
 	res.Desired, res.Problems = len(outputs), len(problems)
@@ -263,14 +263,14 @@ func (p *Pipeline) Sync(ctx context.Context) (Result, error) {
 // Refused records (400, 413: the record itself is the problem) are counted
 // apart from failed ones (storage-rest or the API server unavailable),
 // which a later sync will store.
-func (p *Pipeline) upsert(ctx context.Context, outs []normalize.Output) (ok, failed, refused int) {
+func (p *Pipeline) upsert(ctx context.Context, outs []mapping.Output) (ok, failed, refused int) {
 	now := record.Epoch(p.cfg.Now().UnixMilli())
 	type result struct {
 		key string
 		rec record.Record
 		err error
 	}
-	work := make(chan normalize.Output)
+	work := make(chan mapping.Output)
 	results := make(chan result)
 	var wg sync.WaitGroup
 	for i := 0; i < p.cfg.Concurrency; i++ {
@@ -372,7 +372,7 @@ func (p *Pipeline) readRegistries(ctx context.Context) int {
 		if err != nil {
 			if rs.snapshot == nil {
 				p.fail(&rs.sourceState, err, "model registry cannot be read and has not answered since the normalizer started: none of its models is published until it answers",
-					"url", rs.endpoint.URL, "name", rs.endpoint.Name, "reason", string(normalize.ReasonRegistryUnreachable))
+					"url", rs.endpoint.URL, "name", rs.endpoint.Name, "reason", string(mapping.ReasonRegistryUnreachable))
 				continue
 			}
 			p.fail(&rs.sourceState, err, "reading the model registry failed; keeping its last good answer, nothing of it is removed",
@@ -435,20 +435,20 @@ func (p *Pipeline) readCards(ctx context.Context) {
 	if p.catalog == nil {
 		return
 	}
-	refs := map[normalize.CatalogModelRef]bool{}
+	refs := map[mapping.CatalogModelRef]bool{}
 	for _, rs := range p.registries {
 		if rs.snapshot == nil {
 			continue
 		}
 		for _, arts := range rs.snapshot.VersionArtifacts {
 			for i := range arts {
-				if ref, ok := normalize.CatalogRefOf(&arts[i]); ok {
+				if ref, ok := mapping.CatalogRefOf(&arts[i]); ok {
 					refs[ref] = true
 				}
 			}
 		}
 	}
-	cards := normalize.CatalogCards{}
+	cards := mapping.CatalogCards{}
 	var firstErr error
 	for ref := range refs {
 		readme, ok, err := p.catalog.reader.Card(ctx, ref.SourceID, ref.Name)
@@ -578,7 +578,7 @@ const (
 
 // reportProblems logs each mapping problem once while it persists: a
 // problem gone for one sync and back is logged again.
-func (p *Pipeline) reportProblems(problems []normalize.Problem) {
+func (p *Pipeline) reportProblems(problems []mapping.Problem) {
 	now := map[string]bool{}
 	for _, pr := range problems {
 		s := pr.String()
@@ -602,8 +602,8 @@ func (p *Pipeline) reportProblems(problems []normalize.Problem) {
 // skippedCounts counts the objects not published by reason: the mapping's
 // "not published" problems, and the registries that cannot be read and
 // never were (their models are unknown, so registries are counted).
-func (p *Pipeline) skippedCounts(problems []normalize.Problem) map[normalize.Reason]int {
-	count := map[normalize.Reason]int{}
+func (p *Pipeline) skippedCounts(problems []mapping.Problem) map[mapping.Reason]int {
+	count := map[mapping.Reason]int{}
 	for _, pr := range problems {
 		if pr.Rejected {
 			count[pr.Reason]++
@@ -611,14 +611,14 @@ func (p *Pipeline) skippedCounts(problems []normalize.Problem) map[normalize.Rea
 	}
 	for _, rs := range p.registries {
 		if rs.failing && rs.snapshot == nil {
-			count[normalize.ReasonRegistryUnreachable]++
+			count[mapping.ReasonRegistryUnreachable]++
 		}
 	}
 	return count
 }
 
-func toNormalize(ep discovery.Endpoint, s *registryclient.Snapshot) normalize.RegistrySnapshot {
-	return normalize.RegistrySnapshot{
+func toNormalize(ep discovery.Endpoint, s *registryclient.Snapshot) mapping.RegistrySnapshot {
+	return mapping.RegistrySnapshot{
 		Name:                ep.Name,
 		RegisteredModels:    s.RegisteredModels,
 		ModelVersions:       s.ModelVersions,

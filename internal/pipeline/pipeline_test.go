@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalize"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/mapping"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
@@ -153,7 +153,7 @@ type fakeServers struct {
 	err error
 }
 
-func (f *fakeServers) Servers(context.Context) ([]normalize.Server, error) { return nil, f.err }
+func (f *fakeServers) Servers(context.Context) ([]mapping.Server, error) { return nil, f.err }
 
 func newFixture(regs map[string]*fakeRegistry) *fixture {
 	f := &fixture{disc: &fakeDiscovery{}, regs: regs, store: newMemStore(), servers: &fakeServers{}}
@@ -283,7 +283,7 @@ func TestStoreDownIsAnErrorAndRetried(t *testing.T) {
 }
 
 func TestMakePlanIgnoresTimestampsAndDerivedFields(t *testing.T) {
-	out := []normalize.Output{{Key: "a", Type: record.TypeKubeflow, Body: []byte("x")}, {Key: "b", Type: record.TypeKubeflow, Body: []byte("y")}}
+	out := []mapping.Output{{Key: "a", Type: record.TypeKubeflow, Body: []byte("x")}, {Key: "b", Type: record.TypeKubeflow, Body: []byte("y")}}
 	stored := map[string]record.Record{
 		"a": {Body: []byte("x"), ReconcilerType: record.TypeKubeflow, LastUpdateTimeSinceEpoch: 5, LocationTarget: "/a/model-catalog.json"},
 		"b": {Body: []byte("old"), ReconcilerType: record.TypeKubeflow},

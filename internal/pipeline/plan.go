@@ -3,14 +3,14 @@ package pipeline
 import (
 	"sort"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalize"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/mapping"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
 // Plan is the difference between the desired records and the stored ones.
 type Plan struct {
 	// Upserts are outputs that are new or whose content changed.
-	Upserts []normalize.Output
+	Upserts []mapping.Output
 	// Removals are stored keys that are no longer desired.
 	Removals []string
 	// Keys is the full desired key set, sorted (what /currentkeyset gets).
@@ -22,7 +22,7 @@ func (p Plan) Empty() bool { return len(p.Upserts) == 0 && len(p.Removals) == 0 
 
 // MakePlan diffs desired against stored (key -> record as storage-rest
 // holds it). Timestamps are ignored: only content counts.
-func MakePlan(desired []normalize.Output, stored map[string]record.Record) Plan {
+func MakePlan(desired []mapping.Output, stored map[string]record.Record) Plan {
 	var p Plan
 	want := make(map[string]bool, len(desired))
 	for i := range desired {
@@ -49,6 +49,6 @@ func MakePlan(desired []normalize.Output, stored map[string]record.Record) Plan 
 // toRecord is the record stored for an output, without its timestamp.
 // LocationTarget is left to storage-rest, which fills it, so it is not
 // compared either.
-func toRecord(o normalize.Output) record.Record {
+func toRecord(o mapping.Output) record.Record {
 	return record.Record{Body: o.Body, ReconcilerType: o.Type, ModelCard: o.ModelCard}
 }

@@ -21,7 +21,7 @@ import (
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kserve/v1beta1"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalize"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/mapping"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryclient"
 )
 
@@ -114,10 +114,10 @@ func (r *snapRegistry) Snapshot(context.Context) (*registryclient.Snapshot, erro
 // listServers answers with its InferenceServices.
 type listServers struct{ isvcs []*v1beta1.InferenceService }
 
-func (l *listServers) Servers(context.Context) ([]normalize.Server, error) {
-	var out []normalize.Server
+func (l *listServers) Servers(context.Context) ([]mapping.Server, error) {
+	var out []mapping.Server
 	for _, i := range l.isvcs {
-		out = append(out, normalize.Server{InferenceService: i})
+		out = append(out, mapping.Server{InferenceService: i})
 	}
 	return out, nil
 }
@@ -216,9 +216,9 @@ func (f *skipFixture) gauges(t *testing.T) map[string]float64 {
 }
 
 // want is every reason at 0 but those given.
-func want(nonZero map[normalize.Reason]float64) map[string]float64 {
+func want(nonZero map[mapping.Reason]float64) map[string]float64 {
 	out := map[string]float64{}
-	for _, r := range normalize.Reasons {
+	for _, r := range mapping.Reasons {
 		out[string(r.Reason)] = nonZero[r.Reason]
 	}
 	return out
@@ -246,18 +246,18 @@ func TestSkippedObjectsAreLoggedOnceWhileTheyLastAndCounted(t *testing.T) {
 		}
 	}
 	assert.Contains(t, isvcLine.kv["problem"], "condition Ready is False, condition PredictorReady is False")
-	assert.Equal(t, want(map[normalize.Reason]float64{normalize.ReasonArchived: 2, normalize.ReasonNotReady: 1}), f.gauges(t))
+	assert.Equal(t, want(map[mapping.Reason]float64{mapping.ReasonArchived: 2, mapping.ReasonNotReady: 1}), f.gauges(t))
 	assert.Equal(t, 0.0, testutil.ToFloat64(f.metrics.rejected), "archived and not Ready are not invalid")
 
 	f.sync(t)
 	assert.Equal(t, 3, f.log.count(msgNotPublished, ""), "nothing logged again while it lasts")
-	assert.Equal(t, want(map[normalize.Reason]float64{normalize.ReasonArchived: 2, normalize.ReasonNotReady: 1}), f.gauges(t))
+	assert.Equal(t, want(map[mapping.Reason]float64{mapping.ReasonArchived: 2, mapping.ReasonNotReady: 1}), f.gauges(t))
 
 	// The InferenceService becomes Ready: published, its gauge drops to 0.
 	f.servers.isvcs = []*v1beta1.InferenceService{readyISVC("team-a", "starting", true)}
 	f.sync(t)
 	assert.Equal(t, []string{"granite__v1", "kserve__team-a__starting"}, f.store.keys())
-	assert.Equal(t, want(map[normalize.Reason]float64{normalize.ReasonArchived: 2}), f.gauges(t))
+	assert.Equal(t, want(map[mapping.Reason]float64{mapping.ReasonArchived: 2}), f.gauges(t))
 	assert.Equal(t, 3, f.log.count(msgNotPublished, ""))
 
 	// It fails again: logged again, once.
@@ -265,7 +265,7 @@ func TestSkippedObjectsAreLoggedOnceWhileTheyLastAndCounted(t *testing.T) {
 	f.sync(t)
 	f.sync(t)
 	assert.Equal(t, 2, f.log.count(msgNotPublished, "InferenceService team-a/starting"))
-	assert.Equal(t, want(map[normalize.Reason]float64{normalize.ReasonArchived: 2, normalize.ReasonNotReady: 1}), f.gauges(t))
+	assert.Equal(t, want(map[mapping.Reason]float64{mapping.ReasonArchived: 2, mapping.ReasonNotReady: 1}), f.gauges(t))
 
 	// Everything is restored or removed: every reason at 0.
 	snap := registrySnap()
@@ -287,7 +287,7 @@ func TestInvalidObjectsCountAsRejected(t *testing.T) {
 	assert.Equal(t, "invalid-name", lines[0].kv["reason"])
 	assert.Equal(t, "InferenceService ns/日本", lines[0].kv["object"])
 	assert.Equal(t, 1.0, testutil.ToFloat64(f.metrics.rejected))
-	assert.Equal(t, want(map[normalize.Reason]float64{normalize.ReasonInvalidName: 1}), f.gauges(t))
+	assert.Equal(t, want(map[mapping.Reason]float64{mapping.ReasonInvalidName: 1}), f.gauges(t))
 }
 
 func TestUnreachableRegistryAtStart(t *testing.T) {
@@ -303,7 +303,7 @@ func TestUnreachableRegistryAtStart(t *testing.T) {
 	assert.Equal(t, "http://down", lines[0].kv["url"])
 	assert.Equal(t, "registry-unreachable", lines[0].kv["reason"])
 	assert.ErrorContains(t, lines[0].err, "connection refused")
-	assert.Equal(t, want(map[normalize.Reason]float64{normalize.ReasonArchived: 2, normalize.ReasonRegistryUnreachable: 1}), f.gauges(t))
+	assert.Equal(t, want(map[mapping.Reason]float64{mapping.ReasonArchived: 2, mapping.ReasonRegistryUnreachable: 1}), f.gauges(t))
 
 	// It answers: its models are published, the gauge drops to 0.
 	down.err, down.snap = nil, &registryclient.Snapshot{
@@ -312,7 +312,7 @@ func TestUnreachableRegistryAtStart(t *testing.T) {
 	}
 	f.sync(t)
 	assert.Equal(t, []string{"granite__v1", "mnist__v1"}, f.store.keys())
-	assert.Equal(t, want(map[normalize.Reason]float64{normalize.ReasonArchived: 2}), f.gauges(t))
+	assert.Equal(t, want(map[mapping.Reason]float64{mapping.ReasonArchived: 2}), f.gauges(t))
 	assert.Equal(t, 1, f.log.count("source answers again", ""))
 
 	// It fails again: its last good answer is kept, and said so; nothing
@@ -326,5 +326,5 @@ func TestUnreachableRegistryAtStart(t *testing.T) {
 	assert.Equal(t, "http://down", kept[0].kv["url"])
 	assert.NotContains(t, kept[0].kv, "reason")
 	assert.Len(t, f.log.find(msgNoAnswer), 1)
-	assert.Equal(t, want(map[normalize.Reason]float64{normalize.ReasonArchived: 2}), f.gauges(t))
+	assert.Equal(t, want(map[mapping.Reason]float64{mapping.ReasonArchived: 2}), f.gauges(t))
 }

@@ -26,7 +26,7 @@ import (
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/backstage"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kserve/v1beta1"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/normalize"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/mapping"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryserver"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
@@ -92,7 +92,7 @@ func listAll[T any](base, path string) ([]T, error) {
 
 // expectation is what the connector must publish for a snapshot whose
 // inference services all have a Ready, labelled KServe InferenceService
-// (normalize's package doc is the rule book).
+// (the mapping package doc is the rule book).
 type expectation struct {
 	// records: one per live version of a live registered model.
 	records int
@@ -161,7 +161,7 @@ func deref(s *string) string {
 }
 
 // registryURI is the URI location lists for a registry model version when
-// its sanitized names collide with no other (normalize's rule).
+// its sanitized names collide with no other (the mapping's rule).
 func registryURI(model, version string) (string, bool) {
 	m, ok1 := backstage.EntityName(model)
 	v, ok2 := backstage.EntityName(version)
@@ -245,11 +245,11 @@ func createLinkedISVCs(ctx context.Context, b *testing.B, kube client.Client, sn
 			return fmt.Errorf("registry inference service %s has no serving environment or name: the generator changed", deref(ris.Id))
 		}
 		labels := map[string]string{
-			normalize.LabelInferenceServiceID: *ris.Id,
-			normalize.LabelRegisteredModelID:  ris.RegisteredModelId,
+			mapping.LabelInferenceServiceID: *ris.Id,
+			mapping.LabelRegisteredModelID:  ris.RegisteredModelId,
 		}
 		if v := deref(ris.ModelVersionId); v != "" {
-			labels[normalize.LabelModelVersionID] = v
+			labels[mapping.LabelModelVersionID] = v
 		}
 		isvc, err := testenv.CreateInferenceService(ctx, kube, ns, *ris.Name, labels, nil)
 		if err != nil {

@@ -9,7 +9,7 @@ import (
 // NORMALIZER_FORMAT variable that all three binaries read: it decides how
 // a record's body is encoded, the file name that ends the record's URI
 // (File) and the media type location serves the body as (MediaType).
-// pkg/record is its one owner; normalize, location and storage-rest use
+// pkg/record is its one owner; mapping, location and storage-rest use
 // these values rather than spelling them again.
 type Format string
 

@@ -75,7 +75,7 @@ func matchFields(t *testing.T, local, up reflect.Type, path string) {
 }
 
 // read is what the connector reads of an InferenceService (internal/kserve,
-// internal/normalize), whichever type carries it.
+// internal/mapping), whichever type carries it.
 type read struct {
 	Name, Namespace, UID       string
 	Labels, Annotations        map[string]string

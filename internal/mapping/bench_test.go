@@ -1,0 +1,47 @@
+package mapping
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/kubeflow/model-registry/pkg/openapi"
+)
+
+// largeInputs is a registry with n registered models of two versions each,
+// one deployed, plus n KServe-only servers.
+func largeInputs(n int) Inputs {
+	r := RegistrySnapshot{Name: "mr", ModelArtifacts: map[string][]openapi.ModelArtifact{},
+		ServingEnvironments: []openapi.ServingEnvironment{{Id: ptr("1"), Name: "team"}}}
+	var servers []Server
+	for i := 0; i < n; i++ {
+		rmID, v1, v2, isID := fmt.Sprint(10*i+2), fmt.Sprint(10*i+3), fmt.Sprint(10*i+4), fmt.Sprint(10*i+5)
+		r.RegisteredModels = append(r.RegisteredModels, openapi.RegisteredModel{Id: &rmID, Name: fmt.Sprintf("model-%d", i),
+			CustomProperties: props("Owner", "group:ai", "llm", "")})
+		r.ModelVersions = append(r.ModelVersions,
+			openapi.ModelVersion{Id: &v1, Name: "v1", RegisteredModelId: rmID, CustomProperties: props("API Spec", `{"openapi":"3.0.0"}`)},
+			openapi.ModelVersion{Id: &v2, Name: "v2", RegisteredModelId: rmID})
+		r.ModelArtifacts[v1] = []openapi.ModelArtifact{{Id: ptr(v1 + "0"), Uri: ptr("s3://bucket/" + v1)}}
+		name := fmt.Sprintf("model-%d-v1", i)
+		r.InferenceServices = append(r.InferenceServices, openapi.InferenceService{Id: &isID, Name: &name,
+			RegisteredModelId: rmID, ModelVersionId: &v1, ServingEnvironmentId: "1"})
+		servers = append(servers,
+			Server{InferenceService: isvc("team", name, map[string]string{LabelInferenceServiceID: isID}, nil, true)},
+			Server{InferenceService: isvc("other", fmt.Sprintf("kserve-%d", i), nil, map[string]string{"rhdh.io/owner": "group:x"}, true)})
+	}
+	return Inputs{Registries: []RegistrySnapshot{r}, Servers: servers}
+}
+
+func BenchmarkBuild(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		in := largeInputs(n)
+		b.Run(fmt.Sprintf("models=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				outs, _ := Build(in, Options{})
+				if len(outs) != 3*n {
+					b.Fatalf("got %d outputs, want %d", len(outs), 3*n)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,80 @@
+package mapping
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/backstage/entity"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
+)
+
+// encodeAll finishes each draft (model card links need the final key),
+// validates it and encodes it; a draft that fails is reported, never
+// published.
+func (b *builder) encodeAll() []Output {
+	var outs []Output
+	for _, d := range b.drafts {
+		key, err := recordKey(d.segments)
+		if err != nil {
+			b.skip(d.identity, "key", ReasonInvalidName, fmt.Sprintf("no valid record key could be built (%v); not published", err))
+			continue
+		}
+		doc := modelcatalog.Document{}
+		if d.server != nil {
+			ms := d.server.ms
+			doc.ModelServer = &ms
+		}
+		for _, md := range d.models {
+			m := md.m
+			m.Annotations = cloneMap(m.Annotations)
+			if md.cardLinks {
+				setAnnotation(&m.Annotations, modelcatalog.AnnotationTechDocs, b.baseURL+"/modelcard?key="+key)
+				setAnnotation(&m.Annotations, modelcatalog.AnnotationTechDocsLower, "/modelcard?key="+key)
+			}
+			doc.Models = append(doc.Models, m)
+		}
+		sort.Slice(doc.Models, func(i, j int) bool { return doc.Models[i].Name < doc.Models[j].Name })
+		if err := ValidateDocument(doc); err != nil {
+			b.skip(d.identity, "", ReasonInvalidDocument, fmt.Sprintf("the document built for it is invalid (%v); not published", err))
+			continue
+		}
+		body, err := encode(doc, b.format)
+		if err != nil {
+			b.skip(d.identity, "", ReasonInvalidDocument, fmt.Sprintf("encoding failed (%v); not published", err))
+			continue
+		}
+		outs = append(outs, Output{Key: key, Type: d.typ, Doc: doc, ModelCard: d.modelCard, Body: body})
+	}
+	sort.Slice(outs, func(i, j int) bool { return outs[i].Key < outs[j].Key })
+	return outs
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// encode renders doc in format. encoding/json sorts map keys, and tags and
+// models are sorted before, so equal documents give equal bytes.
+func encode(doc modelcatalog.Document, format record.Format) ([]byte, error) {
+	if format == record.CatalogInfoYAMLFormat {
+		return catalogInfoYAML(doc)
+	}
+	return json.Marshal(doc)
+}
+
+// catalogInfoYAML renders the entities the 0.7.x plugin would build from
+// doc (a Component and an API for the model server, a Resource per model)
+// as multi-document YAML; internal/backstage/entity holds the shape, shared
+// with location's catalog-info.yaml endpoints.
+func catalogInfoYAML(doc modelcatalog.Document) ([]byte, error) {
+	return entity.YAML(doc)
+}

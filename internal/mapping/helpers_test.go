@@ -1,0 +1,194 @@
+package mapping
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/kubeflow/model-registry/pkg/openapi"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/backstage"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kserve/v1beta1"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
+	"github.com/stretchr/testify/require"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"knative.dev/pkg/apis"
+	duckv1 "knative.dev/pkg/apis/duck/v1"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+func strVal(s string) openapi.MetadataValue {
+	return openapi.MetadataStringValueAsMetadataValue(&openapi.MetadataStringValue{StringValue: s, MetadataType: "MetadataStringValue"})
+}
+
+// props builds custom properties from key, value pairs.
+func props(kv ...string) *map[string]openapi.MetadataValue {
+	m := map[string]openapi.MetadataValue{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = strVal(kv[i+1])
+	}
+	return &m
+}
+
+// fixture is a registry with one registered model and one version, and
+// optionally a KServe InferenceService deploying it.
+type fixture struct {
+	rm       openapi.RegisteredModel
+	v        openapi.ModelVersion
+	art      openapi.ModelArtifact
+	ris      openapi.InferenceService
+	env      openapi.ServingEnvironment
+	isvc     *v1beta1.InferenceService
+	deployed bool
+}
+
+func newFixture() *fixture {
+	return &fixture{
+		rm: openapi.RegisteredModel{Id: ptr("1"), Name: "granite", State: ptr(openapi.REGISTEREDMODELSTATE_LIVE)},
+		v: openapi.ModelVersion{Id: ptr("2"), Name: "v1", RegisteredModelId: "1",
+			State: ptr(openapi.MODELVERSIONSTATE_LIVE)},
+		art: openapi.ModelArtifact{Id: ptr("3"), Name: ptr("granite-v1"), Uri: ptr("s3://models/granite/v1")},
+		ris: openapi.InferenceService{Id: ptr("4"), Name: ptr("granite-v1"), RegisteredModelId: "1",
+			ModelVersionId: ptr("2"), ServingEnvironmentId: "5", DesiredState: ptr(openapi.INFERENCESERVICESTATE_DEPLOYED)},
+		env: openapi.ServingEnvironment{Id: ptr("5"), Name: "team-a"},
+		isvc: isvc("team-a", "granite-v1", map[string]string{
+			LabelRegisteredModelID: "1", LabelModelVersionID: "2", LabelInferenceServiceID: "4",
+		}, nil, true),
+		deployed: true,
+	}
+}
+
+func (f *fixture) inputs() Inputs {
+	snap := RegistrySnapshot{
+		Name:                "modelregistry-public",
+		RegisteredModels:    []openapi.RegisteredModel{f.rm},
+		ModelVersions:       []openapi.ModelVersion{f.v},
+		ModelArtifacts:      map[string][]openapi.ModelArtifact{"2": {f.art}},
+		InferenceServices:   []openapi.InferenceService{f.ris},
+		ServingEnvironments: []openapi.ServingEnvironment{f.env},
+	}
+	in := Inputs{Registries: []RegistrySnapshot{snap}}
+	if f.deployed && f.isvc != nil {
+		in.Servers = []Server{{InferenceService: f.isvc, ServiceURL: PredictorServiceURL(f.isvc.Name, f.isvc.Namespace, 8080)}}
+	}
+	return in
+}
+
+// isvc builds an InferenceService; ready sets the three conditions and a
+// status URL.
+func isvc(ns, name string, labels, annotations map[string]string, ready bool) *v1beta1.InferenceService {
+	i := &v1beta1.InferenceService{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Labels: labels, Annotations: annotations},
+		Spec: v1beta1.InferenceServiceSpec{Predictor: v1beta1.PredictorSpec{Model: &v1beta1.ModelSpec{
+			PredictorExtensionSpec: v1beta1.PredictorExtensionSpec{StorageURI: ptr("oci://quay.io/models/" + name + ":1")},
+		}}},
+	}
+	if ready {
+		u, _ := apis.ParseURL(fmt.Sprintf("https://%s-%s.apps.example.com", name, ns))
+		i.Status.URL = u
+		i.Status.Conditions = duckv1.Conditions{
+			{Type: "Ready", Status: corev1.ConditionTrue},
+			{Type: v1beta1.PredictorReady, Status: corev1.ConditionTrue},
+			{Type: v1beta1.IngressReady, Status: corev1.ConditionTrue},
+		}
+	}
+	return i
+}
+
+// build runs Build and checks every output's invariants.
+func build(t *testing.T, in Inputs, opts Options) ([]Output, []Problem) {
+	t.Helper()
+	outs, probs := Build(in, opts)
+	checkOutputs(t, outs)
+	return outs, probs
+}
+
+func buildOne(t *testing.T, in Inputs, opts Options) (Output, []Problem) {
+	t.Helper()
+	outs, probs := build(t, in, opts)
+	require.Len(t, outs, 1, "problems: %v", probs)
+	return outs[0], probs
+}
+
+// checkOutputs asserts what every Build result must satisfy: valid keys,
+// names, tags and annotation keys; documents that pass the JSON schema;
+// unique keys, server names and model names across outputs; bodies that
+// encode the document.
+func checkOutputs(t testing.TB, outs []Output) {
+	t.Helper()
+	keys, servers, models := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, o := range outs {
+		require.NoError(t, record.ValidateKey(o.Key))
+		require.False(t, keys[o.Key], "duplicate key %q", o.Key)
+		keys[o.Key] = true
+		require.Contains(t, []string{record.TypeKubeflow, record.TypeKServe}, o.Type)
+		require.NoError(t, ValidateDocument(o.Doc), "key %s", o.Key)
+		checkNames(t, o.Doc)
+		if s := o.Doc.ModelServer; s != nil {
+			require.False(t, servers[s.Name], "duplicate model server name %q", s.Name)
+			servers[s.Name] = true
+		}
+		for _, m := range o.Doc.Models {
+			require.False(t, models[m.Name], "duplicate model name %q", m.Name)
+			models[m.Name] = true
+		}
+		data, err := json.Marshal(o.Doc)
+		require.NoError(t, err)
+		checkSchema(t, data)
+		if len(o.Body) > 0 && o.Body[0] == '{' {
+			require.Equal(t, string(data), string(o.Body), "JSON body is not the document")
+		}
+	}
+}
+
+func checkNames(t testing.TB, doc modelcatalog.Document) {
+	t.Helper()
+	checkAnn := func(m map[string]string) {
+		for k := range m {
+			require.True(t, backstage.ValidAnnotationKey(k), "annotation key %q", k)
+		}
+	}
+	checkTags := func(tags []string) {
+		for _, tg := range tags {
+			require.True(t, backstage.ValidTag(tg), "tag %q", tg)
+		}
+	}
+	if s := doc.ModelServer; s != nil {
+		require.True(t, backstage.ValidEntityName(s.Name), "server name %q", s.Name)
+		require.True(t, backstage.ValidEntityRef(s.Owner), "server owner %q", s.Owner)
+		checkAnn(s.Annotations)
+		checkTags(s.Tags)
+		if s.API != nil {
+			checkAnn(s.API.Annotations)
+			checkTags(s.API.Tags)
+		}
+	}
+	for _, m := range doc.Models {
+		require.True(t, backstage.ValidEntityName(m.Name), "model name %q", m.Name)
+		require.True(t, backstage.ValidEntityRef(m.Owner), "model owner %q", m.Owner)
+		checkAnn(m.Annotations)
+		checkTags(m.Tags)
+	}
+}
+
+func hasProblem(probs []Problem, object, substr string) bool {
+	for _, p := range probs {
+		if strings.Contains(p.Object, object) && strings.Contains(p.String(), substr) {
+			return true
+		}
+	}
+	return false
+}
+
+func mustURL(s string) *apis.URL {
+	u, err := apis.ParseURL(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}
+
+func metav1Now() metav1.Time { return metav1.Unix(1700000000, 0) }

@@ -1,0 +1,50 @@
+package mapping
+
+import (
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
+)
+
+// Output is one record to publish.
+type Output struct {
+	// Key is the record key (see pkg/record); always valid.
+	Key string
+	// Type is record.TypeKubeflow or record.TypeKServe.
+	Type string
+	// Doc is the model-catalog document Body encodes.
+	Doc modelcatalog.Document
+	// ModelCard is the markdown location serves at /modelcard?key=<Key>, ""
+	// when the model has no catalog model card.
+	ModelCard string
+	// Body is Doc encoded in Options.Format.
+	Body []byte
+}
+
+// Problem is something in the inputs the mapping could not use as it was.
+type Problem struct {
+	// Object names what the problem is about, e.g. `registry "mr" registered
+	// model "granite" (id 3) version "v1" (id 7)` or `InferenceService ns/name`.
+	Object string
+	// Field is the property, annotation or field concerned, "" for the
+	// object as a whole.
+	Field string
+	// Message says what was done and how to fix it.
+	Message string
+	// Rejected is true when the object is not published at all ("not
+	// published": skipped); false when it is published with adjustments (a
+	// value dropped or changed so that Backstage accepts it).
+	Rejected bool
+	// Reason says why a rejected object is not published (one of Reasons);
+	// "" when Rejected is false. Reason.Invalid tells the objects Backstage
+	// would reject from those skipped because of their state in the
+	// sources (archived, not Ready, ...).
+	Reason Reason
+}
+
+// String renders the problem for a log line.
+func (p Problem) String() string {
+	s := p.Object
+	if p.Field != "" {
+		s += ": " + p.Field
+	}
+	return s + ": " + p.Message
+}

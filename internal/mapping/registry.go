@@ -1,0 +1,481 @@
+package mapping
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/kubeflow/model-registry/pkg/openapi"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/backstage"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
+)
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// uniqueRegistries sorts snapshots by name and keeps one per name (the
+// same one whatever the input order).
+func (b *builder) uniqueRegistries(rs []RegistrySnapshot) []RegistrySnapshot {
+	type cand struct {
+		r  RegistrySnapshot
+		fp string
+	}
+	byName := map[string][]cand{}
+	for _, r := range rs {
+		byName[r.Name] = append(byName[r.Name], cand{r: r})
+	}
+	names := make([]string, 0, len(byName))
+	for n := range byName {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]RegistrySnapshot, 0, len(names))
+	for _, n := range names {
+		cs := byName[n]
+		if len(cs) > 1 {
+			for i := range cs {
+				cs[i].fp = fingerprint(cs[i].r)
+			}
+			sort.Slice(cs, func(i, j int) bool { return cs[i].fp < cs[j].fp })
+			b.problem(fmt.Sprintf("registry %q", n), "", fmt.Sprintf("%d snapshots share this name; only one is used. Give each registry a distinct name", len(cs)))
+		}
+		out = append(out, cs[0].r)
+	}
+	return out
+}
+
+// uniqueByID sorts registry objects by id and keeps one per id, dropping
+// (and reporting) those without an id.
+func uniqueByID[T any](b *builder, object, kind string, xs []T, id func(*T) string) []T {
+	type cand struct {
+		id, fp string
+		x      T
+	}
+	cands := make([]cand, 0, len(xs))
+	for i := range xs {
+		x := xs[i]
+		cands = append(cands, cand{id: id(&x), fp: fingerprint(x), x: x})
+	}
+	sort.Slice(cands, func(i, j int) bool {
+		if cands[i].id != cands[j].id {
+			return lessID(cands[i].id, cands[j].id)
+		}
+		return cands[i].fp < cands[j].fp
+	})
+	out := make([]T, 0, len(cands))
+	for i, c := range cands {
+		switch {
+		case c.id == "":
+			b.problem(object, "", fmt.Sprintf("a %s without an id was listed; ignored", kind))
+		case i > 0 && cands[i-1].id == c.id:
+			b.problem(object, "", fmt.Sprintf("%s id %s was listed more than once with different content; one copy is used", kind, c.id))
+		default:
+			out = append(out, c.x)
+		}
+	}
+	return out
+}
+
+// lessID orders ids numerically when they are numbers (registry ids are).
+func lessID(a, b string) bool {
+	if len(a) != len(b) {
+		_, errA := strconv.ParseUint(a, 10, 64)
+		_, errB := strconv.ParseUint(b, 10, 64)
+		if errA == nil && errB == nil {
+			return len(a) < len(b)
+		}
+	}
+	return a < b
+}
+
+// registryResourceName is the name of the ModelRegistry resource behind a
+// registry as discovery named it: the name the dashboard links to and puts
+// in an InferenceService's modelregistry.opendatahub.io/name label.
+// Discovery names a registry after its Route, which the model registry
+// operator calls <registry>-https, or after its Service, called
+// <registry>; an explicit URL is named by its host, <registry>-rest.<domain>
+// for the operator's Route.
+func registryResourceName(name string) string {
+	if i := strings.IndexAny(name, ".:"); i >= 0 {
+		name = strings.TrimSuffix(name[:i], "-rest")
+	}
+	return strings.TrimSuffix(name, "-https")
+}
+
+// namesRegistry says whether an InferenceService's registry-name label
+// names the registry discovery called name.
+func namesRegistry(label, name string) bool {
+	return label == name || label == registryResourceName(name)
+}
+
+func (b *builder) addRegistry(r *RegistrySnapshot) {
+	obj := fmt.Sprintf("registry %q", r.Name)
+	b.registryNames[r.Name] = true
+	b.registryNames[registryResourceName(r.Name)] = true
+	rms := uniqueByID(b, obj, "registered model", r.RegisteredModels, func(x *openapi.RegisteredModel) string { return deref(x.Id) })
+	versions := uniqueByID(b, obj, "model version", r.ModelVersions, func(x *openapi.ModelVersion) string { return deref(x.Id) })
+	iss := uniqueByID(b, obj, "inference service", r.InferenceServices, func(x *openapi.InferenceService) string { return deref(x.Id) })
+	envs := uniqueByID(b, obj, "serving environment", r.ServingEnvironments, func(x *openapi.ServingEnvironment) string { return deref(x.Id) })
+
+	rmByID := map[string]*openapi.RegisteredModel{}
+	for i := range rms {
+		rmByID[*rms[i].Id] = &rms[i]
+	}
+	envName := map[string]string{}
+	for _, e := range envs {
+		envName[*e.Id] = e.Name
+	}
+	deployments := b.linkRegistry(r, iss, versions, envName)
+
+	b.skipArchivedModels(obj, rms, versions)
+
+	type live struct {
+		identity string
+		rm       *openapi.RegisteredModel
+		v        *openapi.ModelVersion
+	}
+	var lives []live
+	for i := range versions {
+		v := &versions[i]
+		rm := rmByID[v.RegisteredModelId]
+		if rm == nil {
+			b.skip(fmt.Sprintf("%s model version %q (id %s)", obj, v.Name, *v.Id), "registeredModelId", ReasonOrphanVersion,
+				fmt.Sprintf("registered model id %q was not listed by the registry; version not published", v.RegisteredModelId))
+			continue
+		}
+		if archived(rm.State) {
+			continue // reported once for the registered model
+		}
+		id := fmt.Sprintf("%s registered model %q (id %s) version %q (id %s)", obj, rm.Name, *rm.Id, v.Name, *v.Id)
+		if v.State != nil && *v.State == openapi.MODELVERSIONSTATE_ARCHIVED {
+			b.skip(id, "state", ReasonArchived, "the model version is archived in the registry; not published. Restore it there to publish it")
+			continue
+		}
+		lives = append(lives, live{identity: id, rm: rm, v: v})
+	}
+	sort.Slice(lives, func(i, j int) bool { return lives[i].identity < lives[j].identity })
+	for _, l := range lives {
+		arts := uniqueByID(b, l.identity, "model artifact", r.ModelArtifacts[*l.v.Id], func(x *openapi.ModelArtifact) string { return deref(x.Id) })
+		server := b.pickServer(l.identity, deployments[*l.v.Id])
+		if d := b.registryDraft(l.identity, r.Name, l.rm, l.v, arts, server); d != nil {
+			b.drafts = append(b.drafts, d)
+		}
+	}
+}
+
+func archived(s *openapi.RegisteredModelState) bool {
+	return s != nil && *s == openapi.REGISTEREDMODELSTATE_ARCHIVED
+}
+
+// skipArchivedModels reports each archived registered model once: none of
+// its versions is published.
+func (b *builder) skipArchivedModels(obj string, rms []openapi.RegisteredModel, versions []openapi.ModelVersion) {
+	for i := range rms {
+		rm := &rms[i]
+		if !archived(rm.State) {
+			continue
+		}
+		n := 0
+		for j := range versions {
+			if versions[j].RegisteredModelId == *rm.Id {
+				n++
+			}
+		}
+		b.skip(fmt.Sprintf("%s registered model %q (id %s)", obj, rm.Name, *rm.Id), "state", ReasonArchived,
+			fmt.Sprintf("the registered model is archived in the registry; none of its %d model version(s) is published. Restore it there to publish them", n))
+	}
+}
+
+// linkRegistry matches the registry's inference services with KServe
+// InferenceServices, marks every match as claimed by the registry and
+// returns the deployed ones by model version id.
+func (b *builder) linkRegistry(r *RegistrySnapshot, iss []openapi.InferenceService, versions []openapi.ModelVersion, envName map[string]string) map[string][]nsName {
+	byISID := map[string][]nsName{}
+	byVersion := map[[2]string][]nsName{}
+	for _, s := range b.servers {
+		l := s.InferenceService.Labels
+		if reg := l[LabelRegistryName]; reg != "" && !namesRegistry(reg, r.Name) {
+			continue
+		}
+		ref := nsName{s.InferenceService.Namespace, s.InferenceService.Name}
+		if id := l[LabelInferenceServiceID]; id != "" {
+			byISID[id] = append(byISID[id], ref)
+		} else if rm, mv := l[LabelRegisteredModelID], l[LabelModelVersionID]; rm != "" && mv != "" {
+			byVersion[[2]string{rm, mv}] = append(byVersion[[2]string{rm, mv}], ref)
+		}
+	}
+
+	deployments := map[string][]nsName{}
+	// undeployed: InferenceServices of UNDEPLOYED registry inference
+	// services, reported unless another one deploys them.
+	undeployed, deployed := map[nsName][]string{}, map[nsName]bool{}
+	for _, ris := range iss {
+		obj := fmt.Sprintf("registry %q inference service %q (id %s)", r.Name, deref(ris.Name), *ris.Id)
+		vid := deref(ris.ModelVersionId)
+		if vid == "" {
+			vid = latestVersion(versions, ris.RegisteredModelId)
+		}
+		env := envName[ris.ServingEnvironmentId]
+
+		var matches []nsName
+		for _, ref := range byISID[*ris.Id] {
+			l := b.byRef[ref].InferenceService.Labels
+			if x := l[LabelRegisteredModelID]; x != "" && x != ris.RegisteredModelId {
+				continue
+			}
+			if x := l[LabelModelVersionID]; x != "" && vid != "" && x != vid {
+				continue
+			}
+			matches = append(matches, ref)
+		}
+		if vid != "" {
+			for _, ref := range byVersion[[2]string{ris.RegisteredModelId, vid}] {
+				if env == "" || ref.namespace == env {
+					matches = append(matches, ref)
+				}
+			}
+		}
+		if env != "" && ris.Name != nil {
+			ref := nsName{env, *ris.Name}
+			if s, ok := b.byRef[ref]; ok {
+				l := s.InferenceService.Labels
+				reg, isID := l[LabelRegistryName], l[LabelInferenceServiceID]
+				if (reg == "" || namesRegistry(reg, r.Name)) && (isID == "" || isID == *ris.Id) {
+					matches = append(matches, ref)
+				}
+			}
+		}
+		for _, m := range matches {
+			b.claimed[m] = true
+		}
+		if ris.DesiredState != nil && *ris.DesiredState != openapi.INFERENCESERVICESTATE_DEPLOYED {
+			for _, m := range matches {
+				if l := undeployed[m]; len(l) == 0 || l[len(l)-1] != obj {
+					undeployed[m] = append(l, obj)
+				}
+			}
+			continue
+		}
+		if vid == "" {
+			if len(matches) > 0 {
+				b.skip(obj, "modelVersionId", ReasonNoModelVersion, fmt.Sprintf("names no model version and registered model id %q has none; its InferenceService is not published", ris.RegisteredModelId))
+			}
+			continue
+		}
+		deployments[vid] = append(deployments[vid], matches...)
+		for _, m := range matches {
+			deployed[m] = true
+		}
+	}
+	for _, ref := range sortedRefs(undeployed) {
+		if !deployed[ref] {
+			b.skip("InferenceService "+ref.String(), "", ReasonUndeployed, fmt.Sprintf("%s has desiredState %s; not published. Deploy it from the registry (or delete the InferenceService)",
+				strings.Join(undeployed[ref], ", "), openapi.INFERENCESERVICESTATE_UNDEPLOYED))
+		}
+	}
+	return deployments
+}
+
+func sortedRefs[T any](m map[nsName]T) []nsName {
+	out := make([]nsName, 0, len(m))
+	for ref := range m {
+		out = append(out, ref)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
+}
+
+// latestVersion is the version a registry inference service without
+// modelVersionId serves: the registered model's latest by creation order.
+func latestVersion(versions []openapi.ModelVersion, rmID string) string {
+	best, bestTime := "", int64(-1)
+	for _, v := range versions {
+		if v.RegisteredModelId != rmID {
+			continue
+		}
+		t, err := strconv.ParseInt(deref(v.CreateTimeSinceEpoch), 10, 64)
+		if err != nil {
+			t = 0
+		}
+		if t > bestTime || (t == bestTime && lessID(best, *v.Id)) {
+			best, bestTime = *v.Id, t
+		}
+	}
+	return best
+}
+
+// pickServer chooses a version's model server: the first deployment by
+// namespace/name that is not already another version's server. The others
+// are reported, never dropped silently.
+func (b *builder) pickServer(identity string, deps []nsName) *Server {
+	sort.Slice(deps, func(i, j int) bool { return deps[i].String() < deps[j].String() })
+	var chosen *Server
+	var chosenRef nsName
+	for i, ref := range deps {
+		if i > 0 && deps[i-1] == ref {
+			continue
+		}
+		if chosen != nil {
+			b.skip(identity, "", ReasonDuplicateDeployment, fmt.Sprintf("InferenceService %s also deploys this version; only %s is published as its model server. Publish one deployment per version or undeploy the others", ref, chosenRef))
+			continue
+		}
+		if other, used := b.serving[ref]; used {
+			// It is published, as the other version's server.
+			b.problem(identity, "", fmt.Sprintf("InferenceService %s is already the model server of %s; not used again for this version", ref, other))
+			continue
+		}
+		chosen, chosenRef = b.byRef[ref], ref
+		b.serving[ref] = identity
+	}
+	return chosen
+}
+
+// claimRegistryLabelled keeps InferenceServices that carry model registry
+// labels out of the KServe-only path when a registry they may belong to is
+// read, and reports those no registry inference service matched.
+func (b *builder) claimRegistryLabelled(haveRegistries bool) {
+	if !haveRegistries {
+		return
+	}
+	for _, s := range b.servers {
+		ref := nsName{s.InferenceService.Namespace, s.InferenceService.Name}
+		l := s.InferenceService.Labels
+		if b.claimed[ref] || (l[LabelRegisteredModelID] == "" && l[LabelModelVersionID] == "" && l[LabelInferenceServiceID] == "") {
+			continue
+		}
+		if reg := l[LabelRegistryName]; reg != "" && !b.registryNames[reg] {
+			continue // its registry is not read: publish it from KServe facts
+		}
+		b.claimed[ref] = true
+		b.skip("InferenceService "+ref.String(), "", ReasonUnlinkedRegistryLabels, "carries model registry labels but no inference service of the model registry matches it; not published. Check the registry's inference services, or remove the modelregistry.opendatahub.io labels to publish it as a KServe-only server")
+	}
+}
+
+// registryDraft maps one live model version (and its model server, if any).
+func (b *builder) registryDraft(identity, registry string, rm *openapi.RegisteredModel, v *openapi.ModelVersion, arts []openapi.ModelArtifact, srv *Server) *draft {
+	vLayer, vLabels := b.propertyLayer(identity, v.CustomProperties)
+	rmLayer, rmLabels := b.propertyLayer(identity, rm.CustomProperties)
+	md := metadata{vLayer, rmLayer}
+
+	seg1, ok1 := b.segment(identity, "registered model name", rm.Name, "model-"+*rm.Id)
+	seg2, ok2 := b.segment(identity, "model version name", v.Name, "version-"+*v.Id)
+	if !ok1 || !ok2 {
+		return nil
+	}
+
+	m := modelcatalog.Model{}
+	m.Name, _ = backstage.EntityName(rm.Name + "-" + v.Name)
+	if m.Name == "" {
+		m.Name, _ = backstage.EntityName(seg1 + "-" + seg2)
+	}
+	m.Owner = b.pickOwner(identity, append(md.all(keyOwner), entry{field: "registered model owner", value: strings.TrimSpace(deref(rm.Owner))})...)
+	m.Lifecycle = b.pickLifecycle(identity, md.all(keyLifecycle)...)
+	m.Description = firstText(deref(v.Description), deref(rm.Description))
+	if m.Description == "" {
+		m.Description = fmt.Sprintf("Version %s of model %s from model registry %s.", v.Name, rm.Name, registry)
+	}
+	m.Tags = b.tags(identity, "labels", append(vLabels, rmLabels...))
+	m.ArtifactLocationURL = artifactURI(arts)
+	modelFields(md, &m)
+	licenseLink, licenseName := b.license(identity, append(md.all(keyLicense),
+		entry{field: "registered model licenseLink", value: deref(rm.LicenseLink)},
+		entry{field: "registered model license", value: deref(rm.License)})...)
+	setLicense(&m, licenseLink, licenseName)
+	modelName := md.value(keyModelName)
+	if modelName == "" {
+		modelName = rm.Name + "-" + v.Name
+	}
+	setAnnotation(&m.Annotations, modelNameAnnotation, modelName)
+	setModelDashboardLink(&m, b.versionDashboardURL(registry, *rm.Id, *v.Id))
+
+	d := &draft{identity: identity, typ: record.TypeKubeflow, segments: []string{seg1, seg2}}
+	md0 := &modelDraft{identity: identity + " model", m: m}
+	if card := b.catalogCard(arts); card != "" {
+		d.modelCard = card
+		md0.cardLinks = true
+	} else {
+		b.techDocs(identity, md, &md0.m)
+	}
+	d.models = []*modelDraft{md0}
+
+	if srv != nil {
+		isvc := srv.InferenceService
+		ref := nsName{isvc.Namespace, isvc.Name}
+		if ms, ok := b.serverBase(identity, srv, md); ok {
+			ms.Owner = m.Owner
+			ms.Lifecycle = m.Lifecycle
+			ms.Description = firstText(isvc.Annotations[annDescription])
+			if ms.Description == "" {
+				ms.Description = fmt.Sprintf("Model server %s (KServe InferenceService) serving version %s of model %s.", ref, v.Name, rm.Name)
+			}
+			d.server = &serverDraft{identity: "InferenceService " + ref.String(), ms: ms}
+		}
+	}
+	return d
+}
+
+// segment sanitizes name into a key segment, falling back to the id-based
+// name (registry ids are digits, so the fallback is valid) and reporting it.
+func (b *builder) segment(identity, what, name, fallback string) (string, bool) {
+	if s, ok := backstage.EntityName(name); ok {
+		return s, true
+	}
+	s, ok := backstage.EntityName(fallback)
+	if !ok {
+		b.skip(identity, "name", ReasonInvalidName, fmt.Sprintf("%s %q has no letter or digit Backstage accepts, and neither has its id; not published", what, name))
+		return "", false
+	}
+	b.problem(identity, "name", fmt.Sprintf("%s %q has no letter or digit Backstage accepts; using %q", what, name, s))
+	return s, true
+}
+
+// firstText returns the first candidate with text left after trimming.
+func firstText(cands ...string) string {
+	for _, c := range cands {
+		if c = strings.TrimSpace(c); c != "" {
+			return c
+		}
+	}
+	return ""
+}
+
+// artifactURI is the uri of the version's first model artifact that has
+// one and is not being deleted.
+func artifactURI(arts []openapi.ModelArtifact) string {
+	for _, a := range arts {
+		if a.State != nil && (*a.State == openapi.ARTIFACTSTATE_DELETED || *a.State == openapi.ARTIFACTSTATE_MARKED_FOR_DELETION) {
+			continue
+		}
+		if t := deref(a.ArtifactType); t != "" && t != "model-artifact" {
+			continue
+		}
+		if u := strings.TrimSpace(deref(a.Uri)); u != "" {
+			return u
+		}
+	}
+	return ""
+}
+
+// catalogCard returns the model card of the catalog model a version's
+// artifact was registered from, "" when there is none.
+func (b *builder) catalogCard(arts []openapi.ModelArtifact) string {
+	if b.modelCard == nil {
+		return ""
+	}
+	for i := range arts {
+		ref, ok := CatalogRefOf(&arts[i])
+		if !ok {
+			continue
+		}
+		if readme, ok := b.modelCard(ref.SourceID, ref.Name); ok && strings.TrimSpace(readme) != "" {
+			return readme
+		}
+	}
+	return ""
+}
