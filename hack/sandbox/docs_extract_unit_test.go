@@ -7,14 +7,14 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
 )
 
 // The extraction on a made-up page: which blocks count, how lines join,
 // and that the once-shipped jq command broken across two lines is caught.
 func TestDocExtraction(t *testing.T) {
-	if _, err := os.Stat("/bin/bash"); err != nil {
-		t.Skip("bash not found")
-	}
+	testenv.RequireTool(t, "bash", "the extraction asks bash -n where a pasted command ends")
 	page := "# Page\n\n" +
 		"```sh\n# a comment\nmake test   # trailing comment\ncurl -s http://localhost:9090/list \\\n  | jq .\n\n" +
 		"oc get configmap x -o json | jq -r '.a |\n  .b'\nfor i in 1 2; do\n  echo $i\ndone\n```\n\n" +

@@ -133,9 +133,7 @@ type classified struct {
 
 func docCommands(t *testing.T) ([]classified, extractionStats) {
 	t.Helper()
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("bash not found: the documented commands are bash")
-	}
+	testenv.RequireTool(t, "bash", "the documented commands are bash")
 	root, err := testenv.RepoRoot()
 	require.NoError(t, err)
 	files, err := docFiles(root)
@@ -219,24 +217,12 @@ func buildStandin(dir string) error {
 	return os.Symlink(filepath.Join(dir, "oc"), filepath.Join(dir, "kubectl"))
 }
 
-// requireTool fails under CI (which installs it) and skips elsewhere.
-func requireTool(t *testing.T, tool, why string) {
-	t.Helper()
-	if _, err := exec.LookPath(tool); err == nil {
-		return
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is not installed: CI must install it (%s)", tool, why)
-	}
-	t.Skipf("%s not found: install %s to run the documented commands (%s)", tool, tool, why)
-}
-
 // TestDocCommandsRunAgainstTheSandbox runs every runnable documented
 // command against a started sandbox.
 func TestDocCommandsRunAgainstTheSandbox(t *testing.T) {
 	cmds, _ := docCommands(t)
-	requireTool(t, "jq", "the documented commands pipe into jq")
-	requireTool(t, "curl", "the documented commands call the connector with curl")
+	testenv.RequireTool(t, "jq", "the documented commands pipe into jq")
+	testenv.RequireTool(t, "curl", "the documented commands call the connector with curl")
 
 	// Built each time (Go's build cache makes it a link): a folder shared
 	// across -count runs would outlive the test process.
@@ -244,40 +230,8 @@ func TestDocCommandsRunAgainstTheSandbox(t *testing.T) {
 	require.NoError(t, buildStandin(standin))
 	require.NoError(t, testenv.BuildBinaries(bin, binStorage, binLocation, binNormalizer))
 
-	opts := defaultOptions()
-	opts.BinDir = bin
-	opts.DataDir = "data"
-	opts.WorkDir = t.TempDir()
-	opts.RegistryPort, opts.StoragePort, opts.LocationPort, opts.MetricsPort = freePort(t), freePort(t), freePort(t), freePort(t)
-	opts.PollingInterval = 2 * time.Second
-	opts.ReadyTimeout = 90 * time.Second
-	var progress testenv.SyncBuffer
-	opts.Out = &progress
-	ready := make(chan info, 1)
-	opts.Ready = func(i info) { ready <- i }
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, opts) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("the sandbox stopped with: %v", err)
-			}
-		case <-time.After(2 * time.Minute):
-			t.Errorf("the sandbox did not stop within 2 minutes")
-		}
-	})
-	var i info
-	select {
-	case i = <-ready:
-	case err := <-done:
-		done <- err
-		t.Fatalf("the sandbox stopped before it was ready: %v\n%s", err, progress.String())
-	case <-time.After(3 * time.Minute):
-		t.Fatalf("the sandbox was not ready within 3 minutes\n%s", progress.String())
-	}
+	sb := startSandbox(t, bin)
+	ctx, i, opts := sb.ctx, sb.info, sb.opts
 
 	env := sandboxForDocs(ctx, t, i, opts.LocationPort)
 

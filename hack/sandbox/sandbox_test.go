@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -127,37 +129,10 @@ func TestWatchdogKillsWhatTheSandboxLeftBehind(t *testing.T) {
 // sandbox as `make run-local` does, on free ports.
 func TestSandboxRunsTheConnector(t *testing.T) {
 	bin := t.TempDir()
-	build := exec.Command("go", "build", "-o", bin+string(filepath.Separator), "./cmd/"+binStorage, "./cmd/"+binLocation, "./cmd/"+binNormalizer)
-	build.Dir = filepath.Join("..", "..")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "go build: %s", out)
+	require.NoError(t, testenv.BuildBinaries(bin, binStorage, binLocation, binNormalizer))
 
-	opts := defaultOptions()
-	opts.BinDir = bin
-	opts.DataDir = "data"
-	opts.WorkDir = t.TempDir()
-	opts.RegistryPort, opts.StoragePort, opts.LocationPort, opts.MetricsPort = freePort(t), freePort(t), freePort(t), freePort(t)
-	opts.PollingInterval = 2 * time.Second
-	opts.ReadyTimeout = 90 * time.Second
-	var progress testenv.SyncBuffer
-	opts.Out = &progress
-	ready := make(chan info, 1)
-	opts.Ready = func(i info) { ready <- i }
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, opts) }()
-
-	var i info
-	select {
-	case i = <-ready:
-	case err := <-done:
-		t.Fatalf("the sandbox stopped before it was ready: %v\n%s", err, progress.String())
-	case <-time.After(3 * time.Minute):
-		cancel()
-		t.Fatalf("the sandbox was not ready within 3 minutes (it stopped with %v)\n%s", <-done, progress.String())
-	}
+	sb := startSandbox(t, bin)
+	i, progress := sb.info, sb.progress
 	assert.Contains(t, progress.String(), "starting kube-apiserver")
 	assert.Contains(t, progress.String(), "get configmap bac-import-model -o json | jq -r "+configMapJQ)
 
@@ -211,7 +186,7 @@ func TestSandboxRunsTheConnector(t *testing.T) {
 	require.NoError(t, err)
 	cs, err := kubernetes.NewForConfig(cfg)
 	require.NoError(t, err)
-	cm, err := cs.CoreV1().ConfigMaps(podNamespace).Get(ctx, "bac-import-model", metav1.GetOptions{})
+	cm, err := cs.CoreV1().ConfigMaps(podNamespace).Get(sb.ctx, "bac-import-model", metav1.GetOptions{})
 	require.NoError(t, err)
 	require.NotEmpty(t, cm.BinaryData)
 	for key, v := range cm.BinaryData {
@@ -224,13 +199,7 @@ func TestSandboxRunsTheConnector(t *testing.T) {
 		assert.NotEmpty(t, d.Models, key)
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("the sandbox did not stop within 2 minutes\n%s", progress.String())
-	}
+	require.NoError(t, sb.stop(), progress.String())
 	require.NotEmpty(t, i.PIDs)
 	for _, pid := range i.PIDs {
 		assert.ErrorIs(t, syscall.Kill(pid, 0), syscall.ESRCH, "process %d outlived the sandbox", pid)
@@ -293,4 +262,65 @@ func startSleeper(t *testing.T) *exec.Cmd {
 		_ = cmd.Wait()
 	})
 	return cmd
+}
+
+// startedSandbox is a sandbox run by startSandbox, ready.
+type startedSandbox struct {
+	info     info
+	opts     options
+	progress *testenv.SyncBuffer
+	ctx      context.Context
+	cancel   context.CancelFunc
+	done     chan error
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// startSandbox runs the sandbox as `make run-local` does, with the
+// binaries in bin, on free ports, and waits until it is ready. It is
+// stopped when the test ends, if the test did not stop it.
+func startSandbox(t *testing.T, bin string) *startedSandbox {
+	t.Helper()
+	opts := defaultOptions()
+	opts.BinDir = bin
+	opts.DataDir = "data"
+	opts.WorkDir = t.TempDir()
+	opts.RegistryPort, opts.StoragePort, opts.LocationPort, opts.MetricsPort = freePort(t), freePort(t), freePort(t), freePort(t)
+	opts.PollingInterval = 2 * time.Second
+	opts.ReadyTimeout = 90 * time.Second
+	sb := &startedSandbox{opts: opts, progress: &testenv.SyncBuffer{}, done: make(chan error, 1)}
+	sb.opts.Out = sb.progress
+	ready := make(chan info, 1)
+	sb.opts.Ready = func(i info) { ready <- i }
+	sb.ctx, sb.cancel = context.WithCancel(context.Background())
+	go func() { sb.done <- run(sb.ctx, sb.opts) }()
+	t.Cleanup(func() {
+		if err := sb.stop(); err != nil {
+			t.Errorf("the sandbox stopped with: %v", err)
+		}
+	})
+	select {
+	case sb.info = <-ready:
+		return sb
+	case err := <-sb.done:
+		sb.done <- err // for stop
+		t.Fatalf("the sandbox stopped before it was ready: %v\n%s", err, sb.progress.String())
+	case <-time.After(3 * time.Minute):
+		t.Fatalf("the sandbox was not ready within 3 minutes (it stopped with %v)\n%s", sb.stop(), sb.progress.String())
+	}
+	return nil
+}
+
+// stop stops the sandbox and returns what it stopped with; later calls
+// return the same.
+func (sb *startedSandbox) stop() error {
+	sb.stopOnce.Do(func() {
+		sb.cancel()
+		select {
+		case sb.stopErr = <-sb.done:
+		case <-time.After(2 * time.Minute):
+			sb.stopErr = errors.New("the sandbox did not stop within 2 minutes")
+		}
+	})
+	return sb.stopErr
 }

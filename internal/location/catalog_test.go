@@ -19,6 +19,7 @@ import (
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/backstage/entity"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpcheck"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
@@ -293,10 +294,8 @@ func TestRecordsWithoutValidEntitiesAreNoTargets(t *testing.T) {
 
 // The upstream example documents (tags Backstage rejects are left out).
 func TestSampleDocumentsRenderValidEntities(t *testing.T) {
-	files, _ := filepath.Glob("../../../shared/specs/model-catalog-example-*.json")
-	if len(files) == 0 {
-		t.Skip("../shared/specs not present")
-	}
+	files, _ := filepath.Glob(filepath.Join(testenv.SpecsDir(t, "model-catalog-example-003-multiple-models.json"), "model-catalog-example-*.json"))
+	require.NotEmpty(t, files, "the upstream example documents in ../shared/specs")
 	recs := map[string]record.Record{}
 	for i, f := range files {
 		b, err := os.ReadFile(f)

@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
 	"sort"
 	"strings"
@@ -485,13 +484,7 @@ func TestDocumentedInspectionCommand(t *testing.T) {
 		assert.JSONEq(t, docs[k], string(d), k) // fromjson
 	}
 
-	jq, err := exec.LookPath("jq")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("jq is not installed: CI must install jq to check the documented command")
-		}
-		t.Skip("jq not found: install jq to also run the documented command literally")
-	}
+	jq := testenv.RequireTool(t, "jq", "the documented ConfigMap command is run literally")
 	cmd := exec.Command(jq, "-r", documentedFilter)
 	cmd.Stdin = bytes.NewReader(js)
 	out, err := cmd.CombinedOutput()
