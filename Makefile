@@ -52,10 +52,10 @@ test: envtest ## Run every test (unit and integration against a real kube-apiser
 	$(GO) test $(TEST_FLAGS) $(PKGS)
 
 test-faults: envtest ## Fault scenarios: the three binaries, a real kube-apiserver killed for a minute, a failing registry (about 6 minutes).
-	$(GO) test -tags faults $(TEST_FLAGS) -timeout 30m -v ./internal/faults/
+	$(GO) test -tags faults $(TEST_FLAGS) -timeout 30m -v ./test/faults/
 
 test-faults-soak: envtest ## Run fault scenarios (SOAK_RUN, default the conflict storm) SOAK times in a row (default 20).
-	$(GO) test -tags faults -race -count=$(SOAK) -failfast -timeout 4h -v -run '$(SOAK_RUN)' ./internal/faults/
+	$(GO) test -tags faults -race -count=$(SOAK) -failfast -timeout 4h -v -run '$(SOAK_RUN)' ./test/faults/
 
 fuzz: envtest ## Run every fuzz target for FUZZTIME each (default 20s); the seed corpora run with `make test`.
 	@FUZZTIME=$(FUZZTIME) hack/fuzz.sh
@@ -85,7 +85,7 @@ run-local: build envtest ## Run the connector locally on a sandbox (no cluster n
 	@$(BIN)/sandbox --bin $(BIN) --envtest $(ENVTEST_DIR) $(ARGS) || [ $$? -eq 130 ]
 
 e2e: envtest ## End-to-end test against a real RHDH catalog (Backstage on PostgreSQL; needs Node 20+, npm, root for apt-get).
-	@e2e/run.sh
+	@test/e2e/run.sh
 
 images: ## Build the three images with podman, buildah or docker (local stand-ins for the base images).
 	@hack/images/build.sh

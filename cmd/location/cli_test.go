@@ -17,7 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver/httpservertest"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/rudeclient"
 )
 
 func TestVersionFlag(t *testing.T) {
@@ -95,11 +95,11 @@ func TestBinaryCutsOffSlowClients(t *testing.T) {
 		return resp.StatusCode == http.StatusOK
 	}, 20*time.Second, 10*time.Millisecond)
 
-	c, stop := httpservertest.SlowHeaders(t, addr)
-	httpservertest.AssertClosedSoon(t, c, "headers a byte at a time")
+	c, stop := rudeclient.SlowHeaders(t, addr)
+	rudeclient.AssertClosedSoon(t, c, "headers a byte at a time")
 	stop()
-	c, stop = httpservertest.SlowBody(t, addr, "/upsert?key=m__v1")
-	httpservertest.AssertClosedSoon(t, c, "a body a byte at a time")
+	c, stop = rudeclient.SlowBody(t, addr, "/upsert?key=m__v1")
+	rudeclient.AssertClosedSoon(t, c, "a body a byte at a time")
 	stop()
 
 	for path, want := range map[string]string{"/readyz": `{"status":"ok"}`, "/healthz": `{"status":"ok"}`} {

@@ -17,7 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/testenv"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/controller"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/testenv"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 

@@ -16,8 +16,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver/httpservertest"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/rudeclient"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/testenv"
 )
 
 // The test binary doubles as the storage-rest binary when re-executed.
@@ -82,11 +82,11 @@ func TestBinaryCutsOffSlowClients(t *testing.T) {
 	base := "http://" + addr
 	testenv.WaitOK(t, base+"/healthz", 20*time.Second)
 
-	c, stop := httpservertest.SlowHeaders(t, addr)
-	httpservertest.AssertClosedSoon(t, c, "headers a byte at a time")
+	c, stop := rudeclient.SlowHeaders(t, addr)
+	rudeclient.AssertClosedSoon(t, c, "headers a byte at a time")
 	stop()
-	c, stop = httpservertest.SlowBody(t, addr, "/upsert?key=m&type=kubeflow")
-	httpservertest.AssertClosedSoon(t, c, "a body a byte at a time")
+	c, stop = rudeclient.SlowBody(t, addr, "/upsert?key=m&type=kubeflow")
+	rudeclient.AssertClosedSoon(t, c, "a body a byte at a time")
 	stop()
 
 	resp, err := http.Get(base + "/healthz")

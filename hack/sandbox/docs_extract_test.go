@@ -56,7 +56,7 @@ var commandWords = map[string]bool{
 	"make": true, "go": true, "curl": true, "oc": true, "kubectl": true, "jq": true,
 	"helm": true, "kustomize": true, "podman": true, "docker": true, "buildah": true,
 	"cd": true, "export": true, "for": true, "git": true, "bash": true, "npm": true,
-	"hack/envtest/build.sh": true, "hack/images/build.sh": true, "e2e/run.sh": true,
+	"hack/envtest/build.sh": true, "hack/images/build.sh": true, "test/e2e/run.sh": true,
 }
 
 var (

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/testenv"
 )
 
 // The extraction on a made-up page: which blocks count, how lines join,

@@ -27,8 +27,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryserver"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakeregistry"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/testenv"
 )
 
 // rule matches a command's joined text (docCommand.Joined).
@@ -47,7 +47,7 @@ var notRunnableRules = []rule{
 	r(`^go test `, "runs Go tests or benchmarks, not a command against the sandbox"),
 	r(`^(CGO_ENABLED=0 |GOCACHE=(\$\([^)]*\)|\S+) )*(/usr/bin/time (-v )?)?(go (build|list) |make build)`, "measures a build (binary size, packages linked, cold build time) for docs/benchmarks.md, not a command against the sandbox"),
 	r(`^oc (apply|delete) -k `, "needs a real OpenShift cluster (oc apply/delete -k of the deploy/ manifests)"),
-	r(`^oc delete configmap `, "uninstall step: deletes the cache ConfigMaps (internal/deploytest checks the names and labels)"),
+	r(`^oc delete configmap `, "uninstall step: deletes the cache ConfigMaps (test/deploy checks the names and labels)"),
 	r(`^cd deploy/`, "changes into deploy/ for the kustomize edit below"),
 	r(`^kustomize edit `, "edits deploy/ (pins image digests), not a command against the sandbox"),
 	r(`^helm `, "needs a Helm release of RHDH"),
@@ -209,10 +209,10 @@ func buildStandin(dir string) error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "oc"), "./hack/sandbox/ocstandin")
+	cmd := exec.Command("go", "build", "-o", filepath.Join(dir, "oc"), "./internal/testing/fakeoc")
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build ./hack/sandbox/ocstandin: %w\n%s", err, out)
+		return fmt.Errorf("go build ./internal/testing/fakeoc: %w\n%s", err, out)
 	}
 	return os.Symlink(filepath.Join(dir, "oc"), filepath.Join(dir, "kubectl"))
 }
@@ -350,7 +350,7 @@ func sandboxForDocs(ctx context.Context, t *testing.T, i info, locationPort int)
 	}, metav1.CreateOptions{})
 	require.NoError(t, err)
 
-	base := i.RegistryURL + registryserver.RegistryBasePath
+	base := i.RegistryURL + fakeregistry.RegistryBasePath
 	var m struct {
 		ID string `json:"id"`
 	}

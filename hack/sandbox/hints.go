@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryserver"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakeregistry"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
 )
 
@@ -125,7 +125,7 @@ func printHints(out io.Writer, i info, namespace, modelCard string) {
 	p("  kubectl --kubeconfig %s -n %s get configmap bac-import-model -o json | jq -r %s", i.Kubeconfig, namespace, configMapJQ)
 	p("")
 	p("Add a model to the registry (published at the next poll; a registered model needs a version):")
-	base := i.RegistryURL + registryserver.RegistryBasePath
+	base := i.RegistryURL + fakeregistry.RegistryBasePath
 	p(`  id=$(curl -s -X POST %s/registered_models -H 'Content-Type: application/json' \`, base)
 	p(`      -d '{"name": "my-model", "owner": "my-team"}' | jq -r .id)`)
 	p(`  curl -s -X POST %s/registered_models/$id/versions -H 'Content-Type: application/json' \`, base)

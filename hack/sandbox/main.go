@@ -92,7 +92,7 @@ Flags:
 		return o, fmt.Errorf("unexpected arguments %q: the sandbox takes flags only (see -h)", fs.Args())
 	}
 	if envtestDir != "" {
-		// internal/testenv finds the control plane binaries through this
+		// internal/testing/testenv finds the control plane binaries through this
 		// variable; the Makefile exports it too.
 		if err := os.Setenv("KUBEBUILDER_ASSETS", envtestDir); err != nil {
 			return o, fmt.Errorf("setting KUBEBUILDER_ASSETS: %w", err)

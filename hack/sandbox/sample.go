@@ -11,7 +11,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kserve/v1beta1"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryserver"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakeregistry"
 )
 
 // Files of the sample data folder.
@@ -118,7 +118,7 @@ func stripComments(doc []byte) []byte {
 
 // seed loads the catalog and registry data into reg, and returns the
 // deployments with the ids the registry gave them.
-func (s *sample) seed(reg *registryserver.Server) ([]deployment, error) {
+func (s *sample) seed(reg *fakeregistry.Server) ([]deployment, error) {
 	if err := reg.LoadCatalogYAML(s.catalogDir); err != nil {
 		return nil, fmt.Errorf("loading the sample catalog from %s: %w", s.catalogDir, err)
 	}
@@ -157,7 +157,7 @@ func (s *sample) seed(reg *registryserver.Server) ([]deployment, error) {
 	return out, nil
 }
 
-func addDeployment(reg *registryserver.Server, envs map[string]string, d sampleDeployment, modelID, versionID string) (deployment, error) {
+func addDeployment(reg *fakeregistry.Server, envs map[string]string, d sampleDeployment, modelID, versionID string) (deployment, error) {
 	if d.Name == "" || d.Namespace == "" {
 		return deployment{}, fmt.Errorf("a deployment needs a name and a namespace")
 	}

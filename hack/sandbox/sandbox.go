@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryserver"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakeregistry"
 )
 
 // The binaries the sandbox runs, in start order.
@@ -158,7 +158,7 @@ func run(ctx context.Context, opts options) (err error) {
 	say("kube-apiserver is up; kubeconfig: %s", cl.kubeconfig)
 
 	say("starting the Model Registry and Model Catalog on 127.0.0.1:%d...", opts.RegistryPort)
-	reg := registryserver.New(registryserver.Options{})
+	reg := fakeregistry.New(fakeregistry.Options{})
 	deployments, err := sample.seed(reg)
 	if err != nil {
 		return err

@@ -26,8 +26,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryserver"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakeregistry"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/testenv"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
 )
 
@@ -80,7 +80,7 @@ func TestBusyPortIsNamedWithItsFlag(t *testing.T) {
 func TestSampleDataLinksTheDeploymentToTheRegistry(t *testing.T) {
 	s, err := loadSample("data")
 	require.NoError(t, err)
-	reg := registryserver.New(registryserver.Options{})
+	reg := fakeregistry.New(fakeregistry.Options{})
 	deps, err := s.seed(reg)
 	require.NoError(t, err)
 

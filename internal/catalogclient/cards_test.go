@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/catalogclient"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryserver"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakeregistry"
 )
 
 type fakeClock struct {
@@ -31,7 +31,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-func newFetcher(t *testing.T, ttl time.Duration) (*registryserver.Server, *catalogclient.CardFetcher, *fakeClock) {
+func newFetcher(t *testing.T, ttl time.Duration) (*fakeregistry.Server, *catalogclient.CardFetcher, *fakeClock) {
 	t.Helper()
 	srv, ts := newCatalog(t)
 	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
@@ -79,7 +79,7 @@ func TestCardFetcherRefetchesAfterTTL(t *testing.T) {
 	assert.Same(t, first, same, "an unchanged lastUpdateTimeSinceEpoch keeps the cached card")
 
 	// Changed card: the new readme shows up after the next TTL.
-	_, err = srv.UpdateCatalogModel(source, granite, func(m *registryserver.CatalogModel) { m.Readme = "# Granite v2" })
+	_, err = srv.UpdateCatalogModel(source, granite, func(m *fakeregistry.CatalogModel) { m.Readme = "# Granite v2" })
 	require.NoError(t, err)
 	clock.Advance(5 * time.Minute)
 	stale, err := f.Card(ctx, source, granite)
@@ -98,7 +98,7 @@ func TestCardFetcherNotFoundThenAdded(t *testing.T) {
 	ctx := context.Background()
 	_, err := f.Card(ctx, source, "org/new")
 	require.True(t, catalogclient.IsNotFound(err))
-	_, err = srv.AddCatalogModel(source, registryserver.CatalogModel{Name: "org/new", Readme: "new card"})
+	_, err = srv.AddCatalogModel(source, fakeregistry.CatalogModel{Name: "org/new", Readme: "new card"})
 	require.NoError(t, err)
 	clock.Advance(time.Minute)
 	m, err := f.Card(ctx, source, "org/new")
@@ -112,7 +112,7 @@ func TestCardFetcherServesCachedCardWhenRefreshFails(t *testing.T) {
 	first, err := f.Card(ctx, source, granite)
 	require.NoError(t, err)
 
-	srv.InjectFault(registryserver.Fault{Mode: registryserver.FaultInternalError})
+	srv.InjectFault(fakeregistry.Fault{Mode: fakeregistry.FaultInternalError})
 	clock.Advance(time.Minute)
 	got, err := f.Card(ctx, source, granite)
 	require.NoError(t, err, "the last good card is kept while the catalog fails")
@@ -154,9 +154,9 @@ func TestCardFetcherDropsEntriesNobodyAsksFor(t *testing.T) {
 // BenchmarkCardFetcherHit is the cost of a cached card lookup, the common
 // case of every sync.
 func BenchmarkCardFetcherHit(b *testing.B) {
-	srv := registryserver.New(registryserver.Options{})
-	_, _ = srv.AddCatalogSource(registryserver.CatalogSource{ID: source, Name: "s", Labels: []string{}})
-	_, _ = srv.AddCatalogModel(source, registryserver.CatalogModel{Name: granite, Readme: "card"})
+	srv := fakeregistry.New(fakeregistry.Options{})
+	_, _ = srv.AddCatalogSource(fakeregistry.CatalogSource{ID: source, Name: "s", Labels: []string{}})
+	_, _ = srv.AddCatalogModel(source, fakeregistry.CatalogModel{Name: granite, Readme: "card"})
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
 	c := catalogclient.New(ts.URL, catalogclient.Options{})

@@ -18,7 +18,7 @@ import (
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/catalogclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryserver"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakeregistry"
 )
 
 const (
@@ -27,7 +27,7 @@ const (
 	granite = "ibm-granite/granite-3.1-8b-instruct"
 )
 
-func newCatalog(t *testing.T) (*registryserver.Server, *httptest.Server) {
+func newCatalog(t *testing.T) (*fakeregistry.Server, *httptest.Server) {
 	t.Helper()
 	srv := seededCatalog(t)
 	ts := httptest.NewServer(srv)
@@ -35,12 +35,12 @@ func newCatalog(t *testing.T) (*registryserver.Server, *httptest.Server) {
 	return srv, ts
 }
 
-func seededCatalog(t *testing.T) *registryserver.Server {
+func seededCatalog(t *testing.T) *fakeregistry.Server {
 	t.Helper()
-	srv := registryserver.New(registryserver.Options{Token: token})
-	_, err := srv.AddCatalogSource(registryserver.CatalogSource{ID: source, Name: "Validated AI Models", Labels: []string{"Validated AI"}})
+	srv := fakeregistry.New(fakeregistry.Options{Token: token})
+	_, err := srv.AddCatalogSource(fakeregistry.CatalogSource{ID: source, Name: "Validated AI Models", Labels: []string{"Validated AI"}})
 	require.NoError(t, err)
-	_, err = srv.AddCatalogModel(source, registryserver.CatalogModel{
+	_, err = srv.AddCatalogModel(source, fakeregistry.CatalogModel{
 		Name:        granite,
 		Description: "Granite 3.1 8B instruct",
 		Readme:      "# Granite\n\nThe model card.",
@@ -73,7 +73,7 @@ func TestModelWithSlashInName(t *testing.T) {
 	assert.Equal(t, "apache-2.0", m.License)
 	assert.Equal(t, []string{"text-generation"}, m.Tasks)
 	assert.NotEmpty(t, m.LastUpdateTimeSinceEpoch)
-	assert.Equal(t, []string{registryserver.CatalogBasePath + "/sources/validated_ai_models/models/ibm-granite/granite-3.1-8b-instruct"}, paths)
+	assert.Equal(t, []string{fakeregistry.CatalogBasePath + "/sources/validated_ai_models/models/ibm-granite/granite-3.1-8b-instruct"}, paths)
 }
 
 func TestModelPathEscapesEachSegment(t *testing.T) {
@@ -92,7 +92,7 @@ func TestModelPathEscapesEachSegment(t *testing.T) {
 func TestModelWithEscapedCharactersRoundTrips(t *testing.T) {
 	srv, ts := newCatalog(t)
 	name := "org/model name:v1+beta"
-	_, err := srv.AddCatalogModel(source, registryserver.CatalogModel{Name: name, Readme: "card"})
+	_, err := srv.AddCatalogModel(source, fakeregistry.CatalogModel{Name: name, Readme: "card"})
 	require.NoError(t, err)
 	m, err := catalogclient.New(ts.URL, catalogclient.Options{Token: token}).Model(context.Background(), source, name)
 	require.NoError(t, err)
@@ -112,7 +112,7 @@ func TestModelNotFoundIsTyped(t *testing.T) {
 	assert.True(t, catalogclient.IsNotFound(err))
 
 	// Other failures are not "not found".
-	srv.InjectFault(registryserver.Fault{Mode: registryserver.FaultInternalError, Requests: 1})
+	srv.InjectFault(fakeregistry.Fault{Mode: fakeregistry.FaultInternalError, Requests: 1})
 	_, err = c.Model(context.Background(), source, granite)
 	require.Error(t, err)
 	assert.False(t, catalogclient.IsNotFound(err))
@@ -145,9 +145,9 @@ func TestModelOverTLS(t *testing.T) {
 }
 
 func TestSourcesArePaged(t *testing.T) {
-	srv := registryserver.New(registryserver.Options{})
+	srv := fakeregistry.New(fakeregistry.Options{})
 	for i := range 250 {
-		_, err := srv.AddCatalogSource(registryserver.CatalogSource{ID: fmt.Sprintf("src-%03d", i), Name: fmt.Sprintf("Source %d", i), Labels: []string{}})
+		_, err := srv.AddCatalogSource(fakeregistry.CatalogSource{ID: fmt.Sprintf("src-%03d", i), Name: fmt.Sprintf("Source %d", i), Labels: []string{}})
 		require.NoError(t, err)
 	}
 	ts := httptest.NewServer(srv)
@@ -164,7 +164,7 @@ func TestSourcesArePaged(t *testing.T) {
 }
 
 func TestSourcesOfEmptyCatalog(t *testing.T) {
-	ts := httptest.NewServer(registryserver.New(registryserver.Options{}))
+	ts := httptest.NewServer(fakeregistry.New(fakeregistry.Options{}))
 	defer ts.Close()
 	srcs, err := catalogclient.New(ts.URL, catalogclient.Options{}).Sources(context.Background())
 	require.NoError(t, err)
@@ -174,7 +174,7 @@ func TestSourcesOfEmptyCatalog(t *testing.T) {
 
 func TestModelTimeout(t *testing.T) {
 	srv, ts := newCatalog(t)
-	srv.InjectFault(registryserver.Fault{Mode: registryserver.FaultHang})
+	srv.InjectFault(fakeregistry.Fault{Mode: fakeregistry.FaultHang})
 	defer srv.ClearFaults()
 	_, err := catalogclient.New(ts.URL, catalogclient.Options{Token: token, Timeout: 50 * time.Millisecond}).Model(context.Background(), source, granite)
 	require.Error(t, err)

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryserver"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakeregistry"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/testenv"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
@@ -35,8 +35,8 @@ func BenchmarkNormalizerProcess(b *testing.B) {
 }
 
 func measureProcess(b *testing.B, n int) {
-	srv := registryserver.New(registryserver.Options{})
-	gen, err := registryserver.Generate(srv, n, registryserver.GenOptions{Seed: 1})
+	srv := fakeregistry.New(fakeregistry.Options{})
+	gen, err := fakeregistry.Generate(srv, n, fakeregistry.GenOptions{Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}

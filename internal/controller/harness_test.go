@@ -20,7 +20,7 @@ import (
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/mapping"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/testenv"
 )
 
 // The integration tests run the real storage-rest and location binaries

@@ -22,14 +22,14 @@ import (
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kserve/v1beta1"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/mapping"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryserver"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakeregistry"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/testenv"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
 )
 
 // registry is a registry test server listening on loopback.
 type registry struct {
-	*registryserver.Server
+	*fakeregistry.Server
 	url string
 	srv *http.Server
 	ln  net.Listener
@@ -37,10 +37,10 @@ type registry struct {
 
 func startRegistry(t testing.TB) *registry {
 	t.Helper()
-	return startRegistryAt(t, "127.0.0.1:0", registryserver.New(registryserver.Options{}))
+	return startRegistryAt(t, "127.0.0.1:0", fakeregistry.New(fakeregistry.Options{}))
 }
 
-func startRegistryAt(t testing.TB, addr string, s *registryserver.Server) *registry {
+func startRegistryAt(t testing.TB, addr string, s *fakeregistry.Server) *registry {
 	t.Helper()
 	ln, err := net.Listen("tcp", addr)
 	require.NoError(t, err)
@@ -130,9 +130,9 @@ func TestRegistryAndKServeEndToEnd(t *testing.T) {
 	reg := startRegistry(t)
 
 	// A catalog with one model card, and a model registered from it.
-	_, err := reg.AddCatalogSource(registryserver.CatalogSource{ID: "validated", Name: "Validated models", Labels: []string{}})
+	_, err := reg.AddCatalogSource(fakeregistry.CatalogSource{ID: "validated", Name: "Validated models", Labels: []string{}})
 	require.NoError(t, err)
-	_, err = reg.AddCatalogModel("validated", registryserver.CatalogModel{Name: "ibm-granite/granite-8b", Readme: "# Granite 8B\n\nA model card."})
+	_, err = reg.AddCatalogModel("validated", fakeregistry.CatalogModel{Name: "ibm-granite/granite-8b", Readme: "# Granite 8B\n\nA model card."})
 	require.NoError(t, err)
 	graniteRM, _ := reg.model(t, "granite", nil, openapi.ModelArtifact{
 		Uri: strp("oci://quay.io/granite:1"), ModelSourceKind: strp("catalog"), ModelSourceClass: strp("validated"),
@@ -257,9 +257,9 @@ func TestRegistryAndKServeEndToEnd(t *testing.T) {
 	})
 
 	t.Run("registry outage removes nothing", func(t *testing.T) {
-		for _, mode := range []registryserver.FaultMode{registryserver.FaultInternalError, registryserver.FaultMalformedJSON, registryserver.FaultHang} {
+		for _, mode := range []fakeregistry.FaultMode{fakeregistry.FaultInternalError, fakeregistry.FaultMalformedJSON, fakeregistry.FaultHang} {
 			failuresBefore := n.counter(t, "rhoai_connector_normalizer_source_failures_total", nil)
-			reg.InjectFault(registryserver.Fault{Mode: mode})
+			reg.InjectFault(fakeregistry.Fault{Mode: mode})
 			eventually(t, "failures counted", func() bool {
 				return n.counter(t, "rhoai_connector_normalizer_source_failures_total", nil) >= failuresBefore+3
 			})
@@ -322,7 +322,7 @@ func TestRegistryAppearingLater(t *testing.T) {
 	})
 	assert.True(t, hasURI(dp.uris(t), "/late/v0/model-catalog.json"), "nothing is removed before every registry answered once")
 
-	late := startRegistryAt(t, lateAddr, registryserver.New(registryserver.Options{}))
+	late := startRegistryAt(t, lateAddr, fakeregistry.New(fakeregistry.Options{}))
 	late.model(t, "late", nil, openapi.ModelArtifact{Uri: strp("s3://late")})
 	eventually(t, "late model listed and the stale record removed", func() bool {
 		u := dp.uris(t)

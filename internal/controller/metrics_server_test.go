@@ -15,8 +15,8 @@ import (
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver/httpservertest"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/rudeclient"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/testenv"
 )
 
 // The normalizer's metrics and probe server has the same limits on slow
@@ -60,10 +60,10 @@ func TestMetricsServerCutsOffSlowClients(t *testing.T) {
 	_ = resp.Body.Close()
 	assert.Contains(t, string(b), "rhoai_connector_normalizer_records_published", "the normalizer's own registry is served")
 
-	c, stop := httpservertest.SlowHeaders(t, addr)
-	httpservertest.AssertClosedSoon(t, c, "headers a byte at a time")
+	c, stop := rudeclient.SlowHeaders(t, addr)
+	rudeclient.AssertClosedSoon(t, c, "headers a byte at a time")
 	stop()
-	c, stop = httpservertest.SlowBody(t, addr, "/readyz")
-	httpservertest.AssertClosedSoon(t, c, "a body a byte at a time")
+	c, stop = rudeclient.SlowBody(t, addr, "/readyz")
+	rudeclient.AssertClosedSoon(t, c, "a body a byte at a time")
 	stop()
 }

@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/testenv"
 )
 
 // fakeClock is a settable time for the Dashboard's TTL.

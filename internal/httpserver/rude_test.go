@@ -17,7 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver/httpservertest"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/rudeclient"
 )
 
 const rudeLimit = 4 << 20
@@ -60,10 +60,10 @@ func uploadRouter(l BodyLimit) http.Handler {
 	return r
 }
 
-// writeThenRead is httpservertest.WriteThenRead on /upsert, with the
+// writeThenRead is rudeclient.WriteThenRead on /upsert, with the
 // answer's Content-Type checked.
 func writeThenRead(addr string, size int, chunked bool) (int, string, error) {
-	status, header, body, err := httpservertest.WriteThenRead(addr, http.MethodPost, "/upsert?key=a", size, chunked)
+	status, header, body, err := rudeclient.WriteThenRead(addr, http.MethodPost, "/upsert?key=a", size, chunked)
 	if err != nil {
 		return 0, body, err
 	}
@@ -127,14 +127,14 @@ func TestDrainIsBoundedInTime(t *testing.T) {
 		if chunked {
 			p = "f\r\nxxxxxxxxxxxxxxx\r\n"
 		}
-		stop := httpservertest.Trickle(c, p)
+		stop := rudeclient.Trickle(c, p)
 		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusRequestEntityTooLarge, resp.StatusCode)
 		assert.True(t, resp.Close, "Connection: close")
 		_, _ = io.Copy(io.Discard, resp.Body)
 		_ = resp.Body.Close()
-		httpservertest.AssertClosedSoon(t, c, "an endless over-limit body (chunked=%v)", chunked)
+		rudeclient.AssertClosedSoon(t, c, "an endless over-limit body (chunked=%v)", chunked)
 		stop()
 		_ = c.Close()
 	}
@@ -157,9 +157,9 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 		defer func() { _ = c.Close() }()
 		_, err = io.WriteString(c, "GET /list HTTP/1.1\r\nHost: x\r\nX-Slow: ")
 		require.NoError(t, err)
-		stop := httpservertest.Trickle(c, "x")
+		stop := rudeclient.Trickle(c, "x")
 		defer stop()
-		httpservertest.AssertClosedSoon(t, c, "headers sent a byte at a time")
+		rudeclient.AssertClosedSoon(t, c, "headers sent a byte at a time")
 	})
 	t.Run("body", func(t *testing.T) {
 		c, err := net.Dial("tcp", addr)
@@ -167,9 +167,9 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 		defer func() { _ = c.Close() }()
 		_, err = io.WriteString(c, "POST /upsert HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
 		require.NoError(t, err)
-		stop := httpservertest.Trickle(c, "x")
+		stop := rudeclient.Trickle(c, "x")
 		defer stop()
-		httpservertest.AssertClosedSoon(t, c, "a body sent a byte at a time")
+		rudeclient.AssertClosedSoon(t, c, "a body sent a byte at a time")
 		select {
 		case err := <-read:
 			require.Error(t, err, "the handler's read failed on the timeout")

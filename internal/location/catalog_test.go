@@ -18,8 +18,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/backstage/entity"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpcheck"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/httpcheck"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/testenv"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )

@@ -10,8 +10,8 @@ import (
 
 	"github.com/go-logr/logr"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpcheck"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/httpcheck"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver/httpservertest"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/rudeclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
@@ -45,7 +45,7 @@ func TestOversizedWritesWrittenBeforeReadingGet413(t *testing.T) {
 		for _, mib := range []int{8, 16, 64} {
 			for _, chunked := range []bool{false, true} {
 				t.Run(fmt.Sprintf("%s/%dMiB/chunked=%v", req[0], mib, chunked), func(t *testing.T) {
-					status, header, body, err := httpservertest.WriteThenRead(addr, req[0], req[1], mib<<20, chunked)
+					status, header, body, err := rudeclient.WriteThenRead(addr, req[0], req[1], mib<<20, chunked)
 					require.NoError(t, err)
 					assert.Equal(t, http.StatusRequestEntityTooLarge, status, body)
 					assert.Equal(t, "application/json", header.Get("Content-Type"))
@@ -59,7 +59,7 @@ func TestOversizedWritesWrittenBeforeReadingGet413(t *testing.T) {
 	}
 	assert.Equal(t, []string{"/m/v1/model-catalog.json"}, ts.list(t), "nothing changed")
 	// A small body on a removal is ignored.
-	status, _, body, err := httpservertest.WriteThenRead(addr, http.MethodDelete, "/remove?key=m__v1", 100, true)
+	status, _, body, err := rudeclient.WriteThenRead(addr, http.MethodDelete, "/remove?key=m__v1", 100, true)
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, status, body)
 	assert.Equal(t, `{"removed":["m__v1"]}`, body)
@@ -70,11 +70,11 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 	ts := newTestService(t, newFakeStorage(nil), nil)
 	ts.load(t)
 	addr := serveReal(t, ts, httpserver.Limits{ReadHeaderTimeout: 300 * time.Millisecond, ReadTimeout: 600 * time.Millisecond})
-	c, stop := httpservertest.SlowHeaders(t, addr)
-	httpservertest.AssertClosedSoon(t, c, "headers a byte at a time")
+	c, stop := rudeclient.SlowHeaders(t, addr)
+	rudeclient.AssertClosedSoon(t, c, "headers a byte at a time")
 	stop()
-	c, stop = httpservertest.SlowBody(t, addr, "/upsert?key=m__v1")
-	httpservertest.AssertClosedSoon(t, c, "a body a byte at a time")
+	c, stop = rudeclient.SlowBody(t, addr, "/upsert?key=m__v1")
+	rudeclient.AssertClosedSoon(t, c, "a body a byte at a time")
 	stop()
 	assert.Empty(t, ts.list(t))
 }

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpcheck"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/httpcheck"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 

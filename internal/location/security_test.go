@@ -10,8 +10,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpcheck"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/httpcheck"
 )
 
 // forged are headers a remote caller may set to look local.

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/testenv"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

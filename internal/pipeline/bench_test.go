@@ -12,7 +12,7 @@ import (
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/catalogclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryclient"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryserver"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakeregistry"
 )
 
 type benchCards struct{ f *catalogclient.CardFetcher }
@@ -36,8 +36,8 @@ func (c benchCards) Card(ctx context.Context, src, name string) (string, bool, e
 func BenchmarkFullSync(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprintf("models=%d", n), func(b *testing.B) {
-			srv := registryserver.New(registryserver.Options{})
-			if _, err := registryserver.Generate(srv, n, registryserver.GenOptions{Seed: 1}); err != nil {
+			srv := fakeregistry.New(fakeregistry.Options{})
+			if _, err := fakeregistry.Generate(srv, n, fakeregistry.GenOptions{Seed: 1}); err != nil {
 				b.Fatal(err)
 			}
 			hs := httptest.NewServer(srv)

@@ -30,7 +30,7 @@ import (
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient/prommetrics"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryclient"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryserver"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakeregistry"
 )
 
 const token = "s3cr3t-token-value"
@@ -38,7 +38,7 @@ const token = "s3cr3t-token-value"
 // seed fills srv with n registered models, each with one version and, when
 // withArtifacts, one model artifact; plus one serving environment and an
 // inference service for the first model. It returns the version ids.
-func seed(t testing.TB, srv *registryserver.Server, n int, withArtifacts bool) []string {
+func seed(t testing.TB, srv *fakeregistry.Server, n int, withArtifacts bool) []string {
 	t.Helper()
 	env, err := srv.AddServingEnvironment(openapi.ServingEnvironment{Name: "team-a"})
 	require.NoError(t, err)
@@ -65,9 +65,9 @@ func seed(t testing.TB, srv *registryserver.Server, n int, withArtifacts bool) [
 	return versions
 }
 
-func newServer(t testing.TB, opts registryserver.Options) (*registryserver.Server, *httptest.Server) {
+func newServer(t testing.TB, opts fakeregistry.Options) (*fakeregistry.Server, *httptest.Server) {
 	t.Helper()
-	srv := registryserver.New(opts)
+	srv := fakeregistry.New(opts)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return srv, ts
@@ -94,7 +94,7 @@ func (m *recordingMetrics) get(key string) int {
 }
 
 func TestSnapshotPagesWithFewRequests(t *testing.T) {
-	srv, ts := newServer(t, registryserver.Options{Token: token})
+	srv, ts := newServer(t, fakeregistry.Options{Token: token})
 	versions := seed(t, srv, 1000, true)
 	srv.ResetRequestCounts()
 	metrics := &recordingMetrics{}
@@ -146,7 +146,7 @@ func idNum(t *testing.T, id string) int {
 }
 
 func TestSnapshotAsksNestedArtifactsOnlyForPublishedVersions(t *testing.T) {
-	srv, ts := newServer(t, registryserver.Options{})
+	srv, ts := newServer(t, fakeregistry.Options{})
 	versions := seed(t, srv, 4, true)
 	// Archive the second version and the third version's model.
 	_, err := srv.UpdateModelVersion(versions[1], func(v *openapi.ModelVersion) {
@@ -166,7 +166,7 @@ func TestSnapshotAsksNestedArtifactsOnlyForPublishedVersions(t *testing.T) {
 	assert.Equal(t, 5+2, s.Requests)
 	assert.Len(t, s.ModelVersions, 4, "archived entities are still in the snapshot")
 	assert.ElementsMatch(t, []string{versions[0], versions[3]}, keys(s.VersionArtifacts))
-	assert.Equal(t, int64(2), srv.RequestCounts()["GET "+registryserver.RegistryBasePath+"/model_versions/{modelversionId}/artifacts"])
+	assert.Equal(t, int64(2), srv.RequestCounts()["GET "+fakeregistry.RegistryBasePath+"/model_versions/{modelversionId}/artifacts"])
 }
 
 func keys[V any](m map[string]V) []string {
@@ -178,7 +178,7 @@ func keys[V any](m map[string]V) []string {
 }
 
 func TestSnapshotWithoutArtifactsSkipsNestedLists(t *testing.T) {
-	srv, ts := newServer(t, registryserver.Options{})
+	srv, ts := newServer(t, fakeregistry.Options{})
 	versions := seed(t, srv, 250, false)
 	srv.ResetRequestCounts()
 
@@ -191,7 +191,7 @@ func TestSnapshotWithoutArtifactsSkipsNestedLists(t *testing.T) {
 }
 
 func TestSnapshotOfEmptyRegistry(t *testing.T) {
-	_, ts := newServer(t, registryserver.Options{})
+	_, ts := newServer(t, fakeregistry.Options{})
 	s, err := registryclient.New(ts.URL+"/", registryclient.Options{}).Snapshot(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, 5, s.Requests)
@@ -201,7 +201,7 @@ func TestSnapshotOfEmptyRegistry(t *testing.T) {
 }
 
 func TestSnapshotSendsBearerTokenAndRejectionNamesTheFix(t *testing.T) {
-	srv, ts := newServer(t, registryserver.Options{Token: token})
+	srv, ts := newServer(t, fakeregistry.Options{Token: token})
 	seed(t, srv, 3, true)
 
 	_, err := registryclient.New(ts.URL, registryclient.Options{Token: token}).Snapshot(context.Background())
@@ -255,7 +255,7 @@ func selfSignedCA(t *testing.T) []byte {
 }
 
 func TestSnapshotOverTLSWithCustomCA(t *testing.T) {
-	srv := registryserver.New(registryserver.Options{})
+	srv := fakeregistry.New(fakeregistry.Options{})
 	seed(t, srv, 2, true)
 	ts := httptest.NewUnstartedServer(srv)
 	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the failed handshakes are expected
@@ -284,11 +284,11 @@ func TestSnapshotOverTLSWithCustomCA(t *testing.T) {
 }
 
 func TestSnapshotTimeout(t *testing.T) {
-	srv, ts := newServer(t, registryserver.Options{})
+	srv, ts := newServer(t, fakeregistry.Options{})
 	seed(t, srv, 2, true)
 	// Every registry request hangs, so whichever list times out first
 	// fails the snapshot.
-	srv.InjectFault(registryserver.Fault{Mode: registryserver.FaultHang, PathPrefix: registryserver.RegistryBasePath})
+	srv.InjectFault(fakeregistry.Fault{Mode: fakeregistry.FaultHang, PathPrefix: fakeregistry.RegistryBasePath})
 	defer srv.ClearFaults()
 	metrics := &recordingMetrics{}
 
@@ -299,26 +299,26 @@ func TestSnapshotTimeout(t *testing.T) {
 	var he *jsonclient.Error
 	require.ErrorAs(t, err, &he)
 	assert.Equal(t, jsonclient.OutcomeTimeout, he.Outcome)
-	assert.Contains(t, err.Error(), ts.URL+": GET "+registryserver.RegistryBasePath+"/"+he.Endpoint)
+	assert.Contains(t, err.Error(), ts.URL+": GET "+fakeregistry.RegistryBasePath+"/"+he.Endpoint)
 	assert.Contains(t, err.Error(), "no complete answer within 50ms")
 	assert.GreaterOrEqual(t, metrics.get(he.Endpoint+" timeout"), 1)
 }
 
 func TestSnapshotFailsWholeOnAnyBadPage(t *testing.T) {
 	cases := map[string]struct {
-		fault   registryserver.FaultMode
+		fault   fakeregistry.FaultMode
 		outcome jsonclient.Outcome
 		text    string
 	}{
-		"internal error": {registryserver.FaultInternalError, jsonclient.OutcomeHTTPError, "HTTP 500"},
-		"malformed json": {registryserver.FaultMalformedJSON, jsonclient.OutcomeDecodeError, "not the expected JSON"},
+		"internal error": {fakeregistry.FaultInternalError, jsonclient.OutcomeHTTPError, "HTTP 500"},
+		"malformed json": {fakeregistry.FaultMalformedJSON, jsonclient.OutcomeDecodeError, "not the expected JSON"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			srv, ts := newServer(t, registryserver.Options{})
+			srv, ts := newServer(t, fakeregistry.Options{})
 			seed(t, srv, 30, true)
 			// The top-level lists succeed; the nested artifact lists fail.
-			srv.InjectFault(registryserver.Fault{Mode: tc.fault, PathPrefix: registryserver.RegistryBasePath + "/model_versions/"})
+			srv.InjectFault(fakeregistry.Fault{Mode: tc.fault, PathPrefix: fakeregistry.RegistryBasePath + "/model_versions/"})
 			s, err := registryclient.New(ts.URL, registryclient.Options{PageSize: 10}).Snapshot(context.Background())
 			require.Error(t, err)
 			assert.Nil(t, s, "no partial snapshot")
@@ -428,7 +428,7 @@ func TestSnapshotReportsBadURL(t *testing.T) {
 }
 
 func TestPrometheusMetrics(t *testing.T) {
-	srv, ts := newServer(t, registryserver.Options{})
+	srv, ts := newServer(t, fakeregistry.Options{})
 	seed(t, srv, 3, true)
 	vec := prommetrics.NewRequestCounter("test_registry_requests_total", "test")
 	_, err := registryclient.New(ts.URL, registryclient.Options{Metrics: registryclient.PrometheusMetrics(vec)}).Snapshot(context.Background())
@@ -436,7 +436,7 @@ func TestPrometheusMetrics(t *testing.T) {
 	assert.InDelta(t, 1, testutil.ToFloat64(vec.WithLabelValues("registered_models", "ok")), 0)
 	assert.InDelta(t, 3, testutil.ToFloat64(vec.WithLabelValues("model_versions/{id}/artifacts", "ok")), 0)
 
-	srv.InjectFault(registryserver.Fault{Mode: registryserver.FaultInternalError, PathPrefix: registryserver.RegistryBasePath + "/registered_models", Requests: 1})
+	srv.InjectFault(fakeregistry.Fault{Mode: fakeregistry.FaultInternalError, PathPrefix: fakeregistry.RegistryBasePath + "/registered_models", Requests: 1})
 	_, err = registryclient.New(ts.URL, registryclient.Options{Metrics: registryclient.PrometheusMetrics(vec)}).Snapshot(context.Background())
 	require.Error(t, err)
 	assert.InDelta(t, 1, testutil.ToFloat64(vec.WithLabelValues("registered_models", "http_error")), 0)
@@ -479,7 +479,7 @@ func TestSnapshotTakesArtifactContentsFromTopLevelList(t *testing.T) {
 }
 
 func TestSnapshotHonoursCallerCancellation(t *testing.T) {
-	srv, ts := newServer(t, registryserver.Options{})
+	srv, ts := newServer(t, fakeregistry.Options{})
 	seed(t, srv, 2, true)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -490,7 +490,7 @@ func TestSnapshotHonoursCallerCancellation(t *testing.T) {
 }
 
 func TestSnapshotDecodesCustomProperties(t *testing.T) {
-	srv, ts := newServer(t, registryserver.Options{})
+	srv, ts := newServer(t, fakeregistry.Options{})
 	props := map[string]openapi.MetadataValue{
 		"Owner": {MetadataStringValue: openapi.NewMetadataStringValue("team-x", "MetadataStringValue")},
 	}
@@ -511,7 +511,7 @@ func TestSnapshotDecodesCustomProperties(t *testing.T) {
 // artifact each) over loopback HTTP with a fresh client each time: 1,032
 // requests per snapshot.
 func BenchmarkSnapshot1000(b *testing.B) {
-	srv, ts := newServer(b, registryserver.Options{})
+	srv, ts := newServer(b, fakeregistry.Options{})
 	seed(b, srv, 1000, true)
 	b.ResetTimer()
 	for b.Loop() {
@@ -526,7 +526,7 @@ func BenchmarkSnapshot1000(b *testing.B) {
 // BenchmarkSnapshot1000Steady is BenchmarkSnapshot1000 with one client
 // that remembers the artifact links: 32 requests per snapshot.
 func BenchmarkSnapshot1000Steady(b *testing.B) {
-	srv, ts := newServer(b, registryserver.Options{})
+	srv, ts := newServer(b, fakeregistry.Options{})
 	seed(b, srv, 1000, true)
 	c := registryclient.New(ts.URL, registryclient.Options{})
 	if _, err := c.Snapshot(context.Background()); err != nil {

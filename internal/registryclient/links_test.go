@@ -18,7 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryclient"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryserver"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakeregistry"
 )
 
 const linkPageSize = 2
@@ -67,7 +67,7 @@ func (p *pathRecorder) reset() {
 func (p *pathRecorder) nestedReads() ([]string, int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	prefix := registryserver.RegistryBasePath + "/model_versions/"
+	prefix := fakeregistry.RegistryBasePath + "/model_versions/"
 	seen := map[string]bool{}
 	n := 0
 	for _, path := range p.paths {
@@ -93,7 +93,7 @@ func (p *pathRecorder) total() int {
 
 type linkHarness struct {
 	t      *testing.T
-	srv    *registryserver.Server
+	srv    *fakeregistry.Server
 	rec    *pathRecorder
 	url    string
 	clock  *fakeClock
@@ -102,7 +102,7 @@ type linkHarness struct {
 
 func newLinkHarness(t *testing.T) *linkHarness {
 	t.Helper()
-	srv, ts := newServer(t, registryserver.Options{})
+	srv, ts := newServer(t, fakeregistry.Options{})
 	rec := &pathRecorder{}
 	h := &linkHarness{t: t, srv: srv, rec: rec, url: ts.URL, clock: &fakeClock{t: time.Unix(1_700_000_000, 0)}}
 	h.cached = registryclient.New(ts.URL, registryclient.Options{PageSize: linkPageSize, ArtifactRefresh: time.Hour,
@@ -161,7 +161,7 @@ func (h *linkHarness) uncached(published []string) map[string][]openapi.ModelArt
 	out := map[string][]openapi.ModelArtifact{}
 	for _, id := range published {
 		q := url.Values{"artifactType": {"model-artifact"}, "orderBy": {"ID"}, "sortOrder": {"ASC"}, "pageSize": {"1000"}}
-		resp, err := http.Get(h.url + registryserver.RegistryBasePath + "/model_versions/" + id + "/artifacts?" + q.Encode())
+		resp, err := http.Get(h.url + fakeregistry.RegistryBasePath + "/model_versions/" + id + "/artifacts?" + q.Encode())
 		require.NoError(t, err)
 		var list struct {
 			Items         []openapi.ModelArtifact `json:"items"`
@@ -207,7 +207,7 @@ func (h *linkHarness) addArtifact(version, name string) string {
 func (h *linkHarness) attach(version, id string) {
 	h.t.Helper()
 	body := fmt.Sprintf(`{"id":%q,"artifactType":"model-artifact"}`, id)
-	resp, err := http.Post(h.url+registryserver.RegistryBasePath+"/model_versions/"+version+"/artifacts", "application/json", bytes.NewBufferString(body))
+	resp, err := http.Post(h.url+fakeregistry.RegistryBasePath+"/model_versions/"+version+"/artifacts", "application/json", bytes.NewBufferString(body))
 	require.NoError(h.t, err)
 	_ = resp.Body.Close()
 	require.Equal(h.t, http.StatusOK, resp.StatusCode)
@@ -309,8 +309,8 @@ func TestFailedSnapshotKeepsTheRememberedLinks(t *testing.T) {
 
 	// A nested list fails while a new version is read.
 	added := h.addModel("model-new", 1)
-	nested := registryserver.RegistryBasePath + "/model_versions/"
-	h.srv.InjectFault(registryserver.Fault{Mode: registryserver.FaultInternalError, PathPrefix: nested})
+	nested := fakeregistry.RegistryBasePath + "/model_versions/"
+	h.srv.InjectFault(fakeregistry.Fault{Mode: fakeregistry.FaultInternalError, PathPrefix: nested})
 	s, err := h.cached.Snapshot(context.Background())
 	require.Error(t, err)
 	assert.Nil(t, s)
@@ -320,15 +320,15 @@ func TestFailedSnapshotKeepsTheRememberedLinks(t *testing.T) {
 
 	// The full refresh a new artifact on a known version needs fails.
 	h.addArtifact(versions[0], "model-0-artifact-1")
-	h.srv.InjectFault(registryserver.Fault{Mode: registryserver.FaultMalformedJSON, PathPrefix: nested, Requests: 1})
+	h.srv.InjectFault(fakeregistry.Fault{Mode: fakeregistry.FaultMalformedJSON, PathPrefix: nested, Requests: 1})
 	_, err = h.cached.Snapshot(context.Background())
 	require.Error(t, err)
 	h.check("after a failed full refresh", nil)
 
 	// A top-level list fails.
 	h.addModel("model-newer", 1)
-	h.srv.InjectFault(registryserver.Fault{Mode: registryserver.FaultInternalError,
-		PathPrefix: registryserver.RegistryBasePath + "/" + registryclient.EndpointModelArtifacts, Requests: 1})
+	h.srv.InjectFault(fakeregistry.Fault{Mode: fakeregistry.FaultInternalError,
+		PathPrefix: fakeregistry.RegistryBasePath + "/" + registryclient.EndpointModelArtifacts, Requests: 1})
 	_, err = h.cached.Snapshot(context.Background())
 	require.Error(t, err)
 	s = h.check("after a failed top-level list", []string{lastVersion(t, h)})
@@ -356,7 +356,7 @@ func TestSnapshotWithoutArtifactsThenWithArtifacts(t *testing.T) {
 }
 
 func TestNegativeArtifactRefreshReadsEveryVersionEachTime(t *testing.T) {
-	srv, ts := newServer(t, registryserver.Options{})
+	srv, ts := newServer(t, fakeregistry.Options{})
 	seed(t, srv, 3, true)
 	c := registryclient.New(ts.URL, registryclient.Options{ArtifactRefresh: -1})
 	for range 2 {
@@ -370,7 +370,7 @@ func TestNegativeArtifactRefreshReadsEveryVersionEachTime(t *testing.T) {
 // Run with -race: concurrent snapshots of one client each return the
 // registry as it is.
 func TestConcurrentSnapshots(t *testing.T) {
-	srv, ts := newServer(t, registryserver.Options{})
+	srv, ts := newServer(t, fakeregistry.Options{})
 	seed(t, srv, 20, true)
 	want, err := registryclient.New(ts.URL, registryclient.Options{}).Snapshot(context.Background())
 	require.NoError(t, err)

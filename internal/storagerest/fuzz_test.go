@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpcheck"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/httpcheck"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 

@@ -22,9 +22,9 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpcheck"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/storagerest"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/store"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/httpcheck"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/storageclient"
 )

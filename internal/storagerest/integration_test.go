@@ -21,7 +21,7 @@ import (
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/storagerest"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/store"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/testenv"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/locationclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/storageclient"

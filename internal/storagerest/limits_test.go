@@ -15,10 +15,10 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpcheck"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver/httpservertest"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/storagerest"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/httpcheck"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/rudeclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
@@ -49,7 +49,7 @@ func TestOversizedWritesWrittenBeforeReadingGet413(t *testing.T) {
 		for _, mib := range []int{8, 16, 64} {
 			for _, chunked := range []bool{false, true} {
 				t.Run(fmt.Sprintf("%s %s/%dMiB/chunked=%v", req[0], req[1], mib, chunked), func(t *testing.T) {
-					status, header, body, err := httpservertest.WriteThenRead(addr, req[0], req[1], mib<<20, chunked)
+					status, header, body, err := rudeclient.WriteThenRead(addr, req[0], req[1], mib<<20, chunked)
 					require.NoError(t, err)
 					assert.Equal(t, http.StatusRequestEntityTooLarge, status, body)
 					assert.Equal(t, "application/json", header.Get("Content-Type"))
@@ -68,11 +68,11 @@ func TestOversizedWritesWrittenBeforeReadingGet413(t *testing.T) {
 func TestSlowClientsAreCutOff(t *testing.T) {
 	h, _ := newHandler(t, newFakeStore())
 	addr := serveReal(t, h, httpserver.Limits{ReadHeaderTimeout: 300 * time.Millisecond, ReadTimeout: 600 * time.Millisecond})
-	c, stop := httpservertest.SlowHeaders(t, addr)
-	httpservertest.AssertClosedSoon(t, c, "headers a byte at a time")
+	c, stop := rudeclient.SlowHeaders(t, addr)
+	rudeclient.AssertClosedSoon(t, c, "headers a byte at a time")
 	stop()
-	c, stop = httpservertest.SlowBody(t, addr, "/upsert?key=m&type=kubeflow")
-	httpservertest.AssertClosedSoon(t, c, "a body a byte at a time")
+	c, stop = rudeclient.SlowBody(t, addr, "/upsert?key=m&type=kubeflow")
+	rudeclient.AssertClosedSoon(t, c, "a body a byte at a time")
 	stop()
 }
 

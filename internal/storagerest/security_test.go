@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpcheck"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/storagerest"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/httpcheck"
 )
 
 func forgedRequest(method, target, body, remoteAddr string, hdr ...string) *http.Request {

@@ -14,7 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/store"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testenv"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/testenv"
 )
 
 // applyPatches sends the patches that bring base to set/del, as the Store

@@ -1,4 +1,0 @@
-// Package e2e holds end-to-end tests of the data plane: the real
-// storage-rest and location binaries against a real kube-apiserver,
-// restarted and crashed while they hold data.
-package e2e
