@@ -10,7 +10,7 @@ import (
 // largeInputs is a registry with n registered models of two versions each,
 // one deployed, plus n KServe-only servers.
 func largeInputs(n int) Inputs {
-	r := RegistrySnapshot{Name: "mr", ModelArtifacts: map[string][]openapi.ModelArtifact{},
+	r := RegistrySnapshot{Name: "mr", VersionArtifacts: map[string][]openapi.ModelArtifact{},
 		ServingEnvironments: []openapi.ServingEnvironment{{Id: ptr("1"), Name: "team"}}}
 	var servers []Server
 	for i := 0; i < n; i++ {
@@ -20,7 +20,7 @@ func largeInputs(n int) Inputs {
 		r.ModelVersions = append(r.ModelVersions,
 			openapi.ModelVersion{Id: &v1, Name: "v1", RegisteredModelId: rmID, CustomProperties: props("API Spec", `{"openapi":"3.0.0"}`)},
 			openapi.ModelVersion{Id: &v2, Name: "v2", RegisteredModelId: rmID})
-		r.ModelArtifacts[v1] = []openapi.ModelArtifact{{Id: ptr(v1 + "0"), Uri: ptr("s3://bucket/" + v1)}}
+		r.VersionArtifacts[v1] = []openapi.ModelArtifact{{Id: ptr(v1 + "0"), Uri: ptr("s3://bucket/" + v1)}}
 		name := fmt.Sprintf("model-%d-v1", i)
 		r.InferenceServices = append(r.InferenceServices, openapi.InferenceService{Id: &isID, Name: &name,
 			RegisteredModelId: rmID, ModelVersionId: &v1, ServingEnvironmentId: "1"})

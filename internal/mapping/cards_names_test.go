@@ -48,13 +48,13 @@ func TestModelCardLinks(t *testing.T) {
 func TestNoModelCard(t *testing.T) {
 	cases := map[string]func(f *fixture, in *Inputs){
 		"no catalog":            func(_ *fixture, in *Inputs) { in.ModelCard = nil },
-		"unknown catalog model": func(_ *fixture, in *Inputs) { in.Registries[0].ModelArtifacts["2"][0].ModelSourceName = ptr("nope") },
+		"unknown catalog model": func(_ *fixture, in *Inputs) { in.Registries[0].VersionArtifacts["2"][0].ModelSourceName = ptr("nope") },
 		"blank readme": func(_ *fixture, in *Inputs) {
-			a := &in.Registries[0].ModelArtifacts["2"][0]
+			a := &in.Registries[0].VersionArtifacts["2"][0]
 			a.ModelSourceGroup = nil
 			a.ModelSourceName = ptr("blank")
 		},
-		"registered from pipeline": func(_ *fixture, in *Inputs) { in.Registries[0].ModelArtifacts["2"][0].ModelSourceKind = ptr("kfp") },
+		"registered from pipeline": func(_ *fixture, in *Inputs) { in.Registries[0].VersionArtifacts["2"][0].ModelSourceKind = ptr("kfp") },
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -179,7 +179,7 @@ func richInputs() Inputs {
 		openapi.ModelVersion{Id: ptr("21"), Name: "1", RegisteredModelId: "20"},
 		openapi.ModelVersion{Id: ptr("22"), Name: "2", RegisteredModelId: "20"},
 		openapi.ModelVersion{Id: ptr("23"), Name: "v1", RegisteredModelId: "1"})
-	r.ModelArtifacts["21"] = []openapi.ModelArtifact{{Id: ptr("30"), Uri: ptr("s3://b")}, {Id: ptr("31"), Uri: ptr("s3://a")}}
+	r.VersionArtifacts["21"] = []openapi.ModelArtifact{{Id: ptr("30"), Uri: ptr("s3://b")}, {Id: ptr("31"), Uri: ptr("s3://a")}}
 	r.InferenceServices = append(r.InferenceServices,
 		openapi.InferenceService{Id: ptr("40"), Name: ptr("mnist"), RegisteredModelId: "20", ModelVersionId: ptr("22"), ServingEnvironmentId: "5"})
 	other := newFixture().inputs().Registries[0]
@@ -212,12 +212,12 @@ func shuffled(in Inputs, rng *rand.Rand) Inputs {
 			r.InferenceServices[i], r.InferenceServices[j] = r.InferenceServices[j], r.InferenceServices[i]
 		})
 		arts := map[string][]openapi.ModelArtifact{}
-		for k, v := range r.ModelArtifacts {
+		for k, v := range r.VersionArtifacts {
 			v = append([]openapi.ModelArtifact(nil), v...)
 			rng.Shuffle(len(v), func(i, j int) { v[i], v[j] = v[j], v[i] })
 			arts[k] = v
 		}
-		r.ModelArtifacts = arts
+		r.VersionArtifacts = arts
 		out.Registries = append(out.Registries, r)
 	}
 	rng.Shuffle(len(out.Registries), func(i, j int) { out.Registries[i], out.Registries[j] = out.Registries[j], out.Registries[i] })

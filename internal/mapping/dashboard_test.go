@@ -45,7 +45,7 @@ func TestDashboardLinkSegmentsAreEscaped(t *testing.T) {
 	f.v.RegisteredModelId = "a/b c"
 	f.deployed = false
 	in := f.inputs()
-	in.Registries[0].ModelArtifacts = map[string][]openapi.ModelArtifact{"7?x#y": {f.art}}
+	in.Registries[0].VersionArtifacts = map[string][]openapi.ModelArtifact{"7?x#y": {f.art}}
 	in.Registries[0].InferenceServices = nil
 	out, _ := buildOne(t, in, Options{DashboardURL: dashboardAt(testDashboard)})
 	require.Equal(t, testDashboard+"/model-registry/modelregistry-public/registeredModels/a%2Fb%20c/versions/7%3Fx%23y",

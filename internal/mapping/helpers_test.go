@@ -66,7 +66,7 @@ func (f *fixture) inputs() Inputs {
 		Name:                "modelregistry-public",
 		RegisteredModels:    []openapi.RegisteredModel{f.rm},
 		ModelVersions:       []openapi.ModelVersion{f.v},
-		ModelArtifacts:      map[string][]openapi.ModelArtifact{"2": {f.art}},
+		VersionArtifacts:    map[string][]openapi.ModelArtifact{"2": {f.art}},
 		InferenceServices:   []openapi.InferenceService{f.ris},
 		ServingEnvironments: []openapi.ServingEnvironment{f.env},
 	}

@@ -44,9 +44,9 @@ type RegistrySnapshot struct {
 	Name             string
 	RegisteredModels []openapi.RegisteredModel
 	ModelVersions    []openapi.ModelVersion
-	// ModelArtifacts holds the artifacts of each model version, by model
+	// VersionArtifacts holds the artifacts of each model version, by model
 	// version id (GET /model_versions/{id}/artifacts).
-	ModelArtifacts      map[string][]openapi.ModelArtifact
+	VersionArtifacts    map[string][]openapi.ModelArtifact
 	InferenceServices   []openapi.InferenceService
 	ServingEnvironments []openapi.ServingEnvironment
 }

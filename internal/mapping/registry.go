@@ -161,7 +161,7 @@ func (b *builder) addRegistry(r *RegistrySnapshot) {
 	}
 	sort.Slice(lives, func(i, j int) bool { return lives[i].identity < lives[j].identity })
 	for _, l := range lives {
-		arts := uniqueByID(b, l.identity, "model artifact", r.ModelArtifacts[*l.v.Id], func(x *openapi.ModelArtifact) string { return deref(x.Id) })
+		arts := uniqueByID(b, l.identity, "model artifact", r.VersionArtifacts[*l.v.Id], func(x *openapi.ModelArtifact) string { return deref(x.Id) })
 		server := b.pickServer(l.identity, deployments[*l.v.Id])
 		if d := b.registryDraft(l.identity, r.Name, l.rm, l.v, arts, server); d != nil {
 			b.drafts = append(b.drafts, d)

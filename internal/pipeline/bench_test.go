@@ -43,7 +43,7 @@ func BenchmarkFullSync(b *testing.B) {
 			hs := httptest.NewServer(srv)
 			defer hs.Close()
 			ep := discovery.Endpoint{Name: "bench", URL: hs.URL}
-			store := newMemStore()
+			store := newFakeStore()
 			p := New(Config{
 				Discoverer: &fakeDiscovery{res: discovery.Result{Registries: []discovery.Endpoint{ep}, Catalog: &ep}},
 				NewRegistry: func(e discovery.Endpoint) RegistryReader {

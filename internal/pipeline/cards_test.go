@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/mapping"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryclient"
 )
 
@@ -25,18 +26,18 @@ func (f *fakeCatalog) Card(_ context.Context, sourceID, name string) (string, bo
 	return c, ok, nil
 }
 
-// artifactRegistry serves one model whose version's artifact came from the
+// fakeArtifactRegistry serves one model whose version's artifact came from the
 // catalog, described by art.
-type artifactRegistry struct{ art openapi.ModelArtifact }
+type fakeArtifactRegistry struct{ art openapi.ModelArtifact }
 
-func (r artifactRegistry) Snapshot(context.Context) (*registryclient.Snapshot, error) {
+func (r fakeArtifactRegistry) Snapshot(context.Context) (*registryclient.Snapshot, error) {
 	rmID, mvID, artID := "1", "100", "1000"
 	r.art.Id = &artID
-	return &registryclient.Snapshot{
+	return &registryclient.Snapshot{RegistrySnapshot: mapping.RegistrySnapshot{
 		RegisteredModels: []openapi.RegisteredModel{{Id: &rmID, Name: "granite"}},
 		ModelVersions:    []openapi.ModelVersion{{Id: &mvID, Name: "v1", RegisteredModelId: rmID}},
 		VersionArtifacts: map[string][]openapi.ModelArtifact{mvID: {r.art}},
-	}, nil
+	}}, nil
 }
 
 // The card fetched from the catalog is the card shown: the pipeline and the
@@ -55,13 +56,13 @@ func TestTheCatalogCardFetchedIsTheCardShown(t *testing.T) {
 			ModelSourceGroup: s("ibm-granite"), ModelSourceName: s("granite-8b")},
 	} {
 		cat := &fakeCatalog{cards: map[[2]string]string{{"validated", "ibm-granite/granite-8b"}: "# Granite 8B"}}
-		store := newMemStore()
+		store := newFakeStore()
 		p := New(Config{
 			Discoverer: &fakeDiscovery{res: discovery.Result{
 				Registries: []discovery.Endpoint{{Name: "r", URL: "http://r"}},
 				Catalog:    &discovery.Endpoint{Name: "c", URL: "http://c"},
 			}},
-			NewRegistry: func(discovery.Endpoint) RegistryReader { return artifactRegistry{art} },
+			NewRegistry: func(discovery.Endpoint) RegistryReader { return fakeArtifactRegistry{art} },
 			NewCatalog:  func(discovery.Endpoint) CardReader { return cat },
 			Store:       store,
 		})
@@ -81,10 +82,10 @@ func TestTheCatalogCardFetchedIsTheCardShown(t *testing.T) {
 			Catalog:    &discovery.Endpoint{Name: "c", URL: "http://c"},
 		}},
 		NewRegistry: func(discovery.Endpoint) RegistryReader {
-			return artifactRegistry{openapi.ModelArtifact{ModelSourceKind: s("hf"), ModelSourceClass: s("hub"), ModelSourceName: s("x/y")}}
+			return fakeArtifactRegistry{openapi.ModelArtifact{ModelSourceKind: s("hf"), ModelSourceClass: s("hub"), ModelSourceName: s("x/y")}}
 		},
 		NewCatalog: func(discovery.Endpoint) CardReader { return cat },
-		Store:      newMemStore(),
+		Store:      newFakeStore(),
 	})
 	_, err := p.Sync(context.Background())
 	require.NoError(t, err)

@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"sort"
 	"sync"
@@ -86,41 +85,12 @@ type Pipeline struct {
 	cfg Config
 
 	mu sync.Mutex // guards everything below
-	// registries: last good snapshot per registry URL.
-	registries map[string]*registrySource
-	catalog    *catalogSource
-	servers    *sourceState
-	serverList []mapping.Server
-	// stored mirrors what storage-rest holds, nil until read; digest is
-	// its record.Digest, kept up to date with every write of ours.
-	stored     map[string]record.Record
-	digest     record.Digest
-	storedRead time.Time
+	// registries by URL.
+	registries map[string]*registry
+	catalog    *catalog // nil when there is none
+	servers    *servers // nil when the InferenceService watch is not set up
+	stored     storedState
 	problems   map[string]bool
-}
-
-type sourceState struct {
-	name      string
-	lastGood  time.Time
-	answered  bool
-	failing   bool
-	lastError string
-}
-
-type registrySource struct {
-	sourceState
-	endpoint discovery.Endpoint
-	reader   RegistryReader
-	snapshot *registryclient.Snapshot
-	// emptyAnswers counts consecutive empty answers after a non-empty one.
-	emptyAnswers int
-}
-
-type catalogSource struct {
-	sourceState
-	endpoint discovery.Endpoint
-	reader   CardReader
-	cards    mapping.CatalogCards
 }
 
 // Result is what one sync did.
@@ -167,12 +137,16 @@ func New(cfg Config) *Pipeline {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics(nil)
 	}
-	return &Pipeline{
+	p := &Pipeline{
 		cfg:        cfg,
-		registries: map[string]*registrySource{},
-		servers:    &sourceState{name: "kserve"},
+		registries: map[string]*registry{},
 		problems:   map[string]bool{},
+		stored:     storedState{store: cfg.Store, resync: cfg.StoreResync, now: cfg.Now, metrics: cfg.Metrics, log: cfg.Log},
 	}
+	if cfg.Servers != nil {
+		p.servers = newServers(cfg.Servers)
+	}
+	return p
 }
 
 // Sync runs one sync. It returns an error only when nothing could be
@@ -186,38 +160,24 @@ func (p *Pipeline) Sync(ctx context.Context) (Result, error) {
 	log := p.cfg.Log
 
 	discoveryOK := p.discover(ctx)
-	res.Requests += p.readRegistries(ctx)
+	res.Requests = p.readRegistries(ctx)
 	p.readServers(ctx)
 	p.readCards(ctx)
 
-	in := mapping.Inputs{}
-	urls := make([]string, 0, len(p.registries))
-	for u := range p.registries {
-		urls = append(urls, u)
-	}
-	sort.Strings(urls)
-	for _, u := range urls {
-		if rs := p.registries[u]; rs.snapshot != nil {
-			in.Registries = append(in.Registries, toNormalize(rs.endpoint, rs.snapshot))
-		}
-	}
-	in.Servers = p.serverList
-	if p.catalog != nil && p.catalog.cards != nil {
-		in.ModelCard = p.catalog.cards.Lookup
-	}
+	in := p.inputs()
 	outputs, problems := mapping.Build(in, p.cfg.Options)
 	p.reportProblems(problems)
 	p.cfg.Metrics.setSkipped(p.skippedCounts(problems))
 	res.Desired, res.Problems = len(outputs), len(problems)
 	p.cfg.Metrics.published.Set(float64(len(outputs)))
 
-	if err := p.readStored(ctx); err != nil {
+	if err := p.stored.refresh(ctx); err != nil {
 		res.Duration = p.cfg.Now().Sub(start)
 		p.cfg.Metrics.observeSync(res.Duration, "store_error")
 		return res, err
 	}
-	plan := MakePlan(outputs, p.stored)
-	res.Removals = discoveryOK && p.allAnswered()
+	plan := MakePlan(outputs, p.stored.records)
+	res.Removals = removalsAllowed(discoveryOK, p.answered()...)
 	res.Unhealthy = p.unhealthy()
 
 	res.Upserted, res.Failed, res.Refused = p.upsert(ctx, plan.Upserts)
@@ -229,13 +189,13 @@ func (p *Pipeline) Sync(ctx context.Context) (Result, error) {
 			res.Failed++
 			p.cfg.Metrics.storeCalls.WithLabelValues("currentkeyset", "error").Inc()
 			log.Error(err, "removing records from storage-rest failed; retrying on the next sync", "keys", plan.Removals)
-			p.storedRead = time.Time{}
+			p.stored.invalidate()
 		} else {
 			p.cfg.Metrics.storeCalls.WithLabelValues("currentkeyset", "ok").Inc()
 			// Everything outside plan.Keys is gone now: what we planned
 			// to remove, and whatever else storage-rest held.
 			for _, k := range append(plan.Removals, removed...) {
-				p.forget(k)
+				p.stored.forget(k)
 			}
 			res.Removed = len(removed)
 			log.Info("removed records that no longer exist in any source", "keys", removed)
@@ -301,12 +261,11 @@ func (p *Pipeline) upsert(ctx context.Context, outs []mapping.Output) (ok, faile
 			}
 			p.cfg.Metrics.storeCalls.WithLabelValues("upsert", "error").Inc()
 			p.cfg.Log.Error(r.err, "storing a record in storage-rest failed; retrying on the next sync", "key", r.key)
-			// Re-read on the next sync: the stored state is unknown now.
-			p.storedRead = time.Time{}
+			p.stored.invalidate()
 			continue
 		}
 		p.cfg.Metrics.storeCalls.WithLabelValues("upsert", "ok").Inc()
-		p.remember(r.key, r.rec)
+		p.stored.remember(r.key, r.rec)
 		ok++
 	}
 	return ok, failed, refused
@@ -335,11 +294,7 @@ func (p *Pipeline) discover(ctx context.Context) bool {
 		seen[ep.URL] = true
 		if _, ok := p.registries[ep.URL]; !ok {
 			p.cfg.Log.Info("found model registry", "name", ep.Name, "namespace", ep.Namespace, "url", ep.URL)
-			p.registries[ep.URL] = &registrySource{
-				sourceState: sourceState{name: "registry " + ep.URL},
-				endpoint:    ep,
-				reader:      p.cfg.NewRegistry(ep),
-			}
+			p.registries[ep.URL] = newRegistry(ep, p.cfg.NewRegistry(ep), p.cfg.EmptyConfirmations)
 		}
 	}
 	for u, rs := range p.registries {
@@ -356,77 +311,60 @@ func (p *Pipeline) discover(ctx context.Context) bool {
 		p.catalog = nil
 	case r.Catalog != nil && (p.catalog == nil || p.catalog.endpoint.URL != r.Catalog.URL):
 		p.cfg.Log.Info("found model catalog", "name", r.Catalog.Name, "url", r.Catalog.URL)
-		p.catalog = &catalogSource{
-			sourceState: sourceState{name: "catalog " + r.Catalog.URL},
-			endpoint:    *r.Catalog,
-			reader:      p.cfg.NewCatalog(*r.Catalog),
+		p.catalog = &catalog{
+			health:   health{name: "catalog " + r.Catalog.URL},
+			endpoint: *r.Catalog,
+			read:     &cardSource{reader: p.cfg.NewCatalog(*r.Catalog), refs: p.catalogRefs},
 		}
 	}
 	return true
 }
 
+// readRegistries reads every registry and returns how many HTTP requests
+// that took.
 func (p *Pipeline) readRegistries(ctx context.Context) int {
 	requests := 0
-	for _, rs := range p.registries {
-		snap, err := rs.reader.Snapshot(ctx)
-		if err != nil {
-			if rs.snapshot == nil {
-				p.fail(&rs.sourceState, err, "model registry cannot be read and has not answered since the normalizer started: none of its models is published until it answers",
-					"url", rs.endpoint.URL, "name", rs.endpoint.Name, "reason", string(mapping.ReasonRegistryUnreachable))
-				continue
+	for _, r := range p.registries {
+		prev, _ := r.read.Last()
+		r.requests = 0
+		next, err := r.read.Read(ctx)
+		requests += r.requests
+		var held *EmptyNotConfirmedError
+		switch {
+		case errors.As(err, &held):
+			p.cfg.Metrics.suspiciousEmpty.WithLabelValues(r.name).Inc()
+			p.cfg.Log.Info("model registry answered with no models after holding some; keeping its models until the empty answer is confirmed",
+				"source", r.name, "emptyAnswers", held.Seen, "confirmationsNeeded", held.Needed, "previousModels", len(prev.RegisteredModels))
+		case err != nil && !r.read.Answered():
+			p.fail(&r.health, err, "model registry cannot be read and has not answered since the normalizer started: none of its models is published until it answers",
+				"url", r.endpoint.URL, "name", r.endpoint.Name, "reason", string(mapping.ReasonRegistryUnreachable))
+		case err != nil:
+			p.fail(&r.health, err, "reading the model registry failed; keeping its last good answer, nothing of it is removed",
+				"url", r.endpoint.URL, "name", r.endpoint.Name)
+		default:
+			if noModels(next) && !noModels(prev) {
+				p.cfg.Log.Info("model registry confirmed it holds no models; removing its models", "source", r.name,
+					"emptyAnswers", p.cfg.EmptyConfirmations, "previousModels", len(prev.RegisteredModels))
 			}
-			p.fail(&rs.sourceState, err, "reading the model registry failed; keeping its last good answer, nothing of it is removed",
-				"url", rs.endpoint.URL, "name", rs.endpoint.Name)
-			continue
+			p.succeed(&r.health)
 		}
-		requests += snap.Requests
-		if p.suspiciousEmpty(rs, snap) {
-			continue
-		}
-		rs.snapshot = snap
-		p.succeed(&rs.sourceState)
 	}
 	return requests
 }
 
-// suspiciousEmpty holds back an empty answer from a registry that held
-// models: a registry restarting against an empty database, or a proxy
-// answering for it, must not wipe its models from RHDH. The empty answer is
-// accepted once it has been given EmptyConfirmations syncs in a row, so a
-// real deletion of everything still goes through.
-func (p *Pipeline) suspiciousEmpty(rs *registrySource, snap *registryclient.Snapshot) bool {
-	if len(snap.RegisteredModels) > 0 || rs.snapshot == nil || len(rs.snapshot.RegisteredModels) == 0 {
-		rs.emptyAnswers = 0
-		return false
-	}
-	rs.emptyAnswers++
-	if rs.emptyAnswers >= p.cfg.EmptyConfirmations {
-		p.cfg.Log.Info("model registry confirmed it holds no models; removing its models", "source", rs.name,
-			"emptyAnswers", rs.emptyAnswers, "previousModels", len(rs.snapshot.RegisteredModels))
-		rs.emptyAnswers = 0
-		return false
-	}
-	p.cfg.Metrics.suspiciousEmpty.WithLabelValues(rs.name).Inc()
-	p.cfg.Log.Info("model registry answered with no models after holding some; keeping its models until the empty answer is confirmed",
-		"source", rs.name, "emptyAnswers", rs.emptyAnswers, "confirmationsNeeded", p.cfg.EmptyConfirmations,
-		"previousModels", len(rs.snapshot.RegisteredModels))
-	return true
-}
-
 func (p *Pipeline) readServers(ctx context.Context) {
-	if p.cfg.Servers == nil {
+	if p.servers == nil {
 		return
 	}
-	servers, err := p.cfg.Servers.Servers(ctx)
-	if err != nil {
-		if errors.Is(err, ErrServersNotReady) {
-			return
-		}
-		p.fail(p.servers, err, "listing InferenceServices failed; keeping the last good list")
-		return
+	_, err := p.servers.read.Read(ctx)
+	switch {
+	case errors.Is(err, ErrServersNotReady):
+		// No answer yet: nothing to report.
+	case err != nil:
+		p.fail(&p.servers.health, err, "listing InferenceServices failed; keeping the last good list")
+	default:
+		p.succeed(&p.servers.health)
 	}
-	p.serverList = servers
-	p.succeed(p.servers)
 }
 
 // readCards fetches the model card of every artifact registered from the
@@ -435,12 +373,20 @@ func (p *Pipeline) readCards(ctx context.Context) {
 	if p.catalog == nil {
 		return
 	}
+	if _, err := p.catalog.read.Read(ctx); err != nil {
+		p.fail(&p.catalog.health, err, "reading model cards from the model catalog failed; keeping the cards read before")
+		return
+	}
+	p.succeed(&p.catalog.health)
+}
+
+// catalogRefs are the catalog models the registries' artifacts were
+// registered from.
+func (p *Pipeline) catalogRefs() map[mapping.CatalogModelRef]bool {
 	refs := map[mapping.CatalogModelRef]bool{}
-	for _, rs := range p.registries {
-		if rs.snapshot == nil {
-			continue
-		}
-		for _, arts := range rs.snapshot.VersionArtifacts {
+	for _, r := range p.registries {
+		snap, _ := r.read.Last()
+		for _, arts := range snap.VersionArtifacts {
 			for i := range arts {
 				if ref, ok := mapping.CatalogRefOf(&arts[i]); ok {
 					refs[ref] = true
@@ -448,81 +394,35 @@ func (p *Pipeline) readCards(ctx context.Context) {
 			}
 		}
 	}
-	cards := mapping.CatalogCards{}
-	var firstErr error
-	for ref := range refs {
-		readme, ok, err := p.catalog.reader.Card(ctx, ref.SourceID, ref.Name)
-		if err != nil {
-			if firstErr == nil {
-				firstErr = fmt.Errorf("model %s/%s: %w", ref.SourceID, ref.Name, err)
-			}
-			if old, had := p.catalog.cards[ref]; had {
-				cards[ref] = old
-			}
-			continue
-		}
-		if ok {
-			cards[ref] = readme
-		}
-	}
-	p.catalog.cards = cards
-	if firstErr != nil {
-		p.fail(&p.catalog.sourceState, firstErr, "reading model cards from the model catalog failed; keeping the cards read before")
-		return
-	}
-	p.succeed(&p.catalog.sourceState)
+	return refs
 }
 
-func (p *Pipeline) readStored(ctx context.Context) error {
-	if p.stored != nil && p.cfg.Now().Sub(p.storedRead) < p.cfg.StoreResync {
-		d, err := p.cfg.Store.Digest(ctx)
-		var se interface{ StatusCode() int }
-		switch {
-		case err != nil && errors.As(err, &se) && se.StatusCode() == http.StatusNotFound:
-			// A storage-rest without /digest: re-read every StoreResync only.
-			return nil
-		case err != nil:
-			p.cfg.Metrics.storeCalls.WithLabelValues("digest", "error").Inc()
-			return fmt.Errorf("asking storage-rest what it holds (is the storage-rest sidecar running? STORAGE_URL): %w", err)
-		case d == p.digest.String():
-			p.cfg.Metrics.storeCalls.WithLabelValues("digest", "ok").Inc()
-			return nil
+// inputs is what the sources answered, for the mapping: the registries in
+// URL order, so that the mapping sees them in the same order every sync.
+func (p *Pipeline) inputs() mapping.Inputs {
+	in := mapping.Inputs{}
+	urls := make([]string, 0, len(p.registries))
+	for u := range p.registries {
+		urls = append(urls, u)
+	}
+	sort.Strings(urls)
+	for _, u := range urls {
+		if snap, ok := p.registries[u].read.Last(); ok {
+			in.Registries = append(in.Registries, snap)
 		}
-		p.cfg.Metrics.storeCalls.WithLabelValues("digest", "ok").Inc()
-		p.cfg.Log.Info("storage-rest holds records this normalizer did not write (edited by hand, or written by someone else); reading them again to put them right")
 	}
-	recs, err := p.cfg.Store.Records(ctx)
-	if err != nil {
-		p.cfg.Metrics.storeCalls.WithLabelValues("records", "error").Inc()
-		return fmt.Errorf("reading what storage-rest holds (is the storage-rest sidecar running? STORAGE_URL): %w", err)
+	if p.servers != nil {
+		in.Servers, _ = p.servers.read.Last()
 	}
-	p.cfg.Metrics.storeCalls.WithLabelValues("records", "ok").Inc()
-	p.stored = recs
-	p.digest = record.DigestOf(recs)
-	p.storedRead = p.cfg.Now()
-	return nil
-}
-
-// remember records that storage-rest now holds rec under key.
-func (p *Pipeline) remember(key string, rec record.Record) {
-	if old, ok := p.stored[key]; ok {
-		p.digest.Remove(key, &old)
+	if p.catalog != nil && p.catalog.read.cards != nil {
+		in.ModelCard = p.catalog.read.cards.Lookup
 	}
-	p.stored[key] = rec
-	p.digest.Add(key, &rec)
-}
-
-// forget records that storage-rest no longer holds key.
-func (p *Pipeline) forget(key string) {
-	if old, ok := p.stored[key]; ok {
-		p.digest.Remove(key, &old)
-		delete(p.stored, key)
-	}
+	return in
 }
 
 // fail records a failed read of source s and logs msg (with kv) when the
 // failure starts or its error changes.
-func (p *Pipeline) fail(s *sourceState, err error, msg string, kv ...any) {
+func (p *Pipeline) fail(s *health, err error, msg string, kv ...any) {
 	p.cfg.Metrics.sourceFailures.WithLabelValues(s.name).Inc()
 	if !s.failing || s.lastError != err.Error() {
 		p.cfg.Log.Error(err, msg, append([]any{"source", s.name}, kv...)...)
@@ -530,39 +430,40 @@ func (p *Pipeline) fail(s *sourceState, err error, msg string, kv ...any) {
 	s.failing, s.lastError = true, err.Error()
 }
 
-func (p *Pipeline) succeed(s *sourceState) {
+func (p *Pipeline) succeed(s *health) {
 	if s.failing {
 		p.cfg.Log.Info("source answers again", "source", s.name)
 	}
-	s.failing, s.lastError, s.answered = false, "", true
+	s.failing, s.lastError = false, ""
 	s.lastGood = p.cfg.Now()
 	p.cfg.Metrics.setLastGood(s.name, s.lastGood)
 }
 
-// allAnswered: every known source has answered at least once.
-func (p *Pipeline) allAnswered() bool {
-	for _, rs := range p.registries {
-		if !rs.answered {
-			return false
-		}
+// answered tells, for every source removals wait for, whether it has
+// answered at least once (removalsAllowed). The catalog is not one of
+// them: it only adds model cards.
+func (p *Pipeline) answered() []bool {
+	out := make([]bool, 0, len(p.registries)+1)
+	for _, r := range p.registries {
+		out = append(out, r.read.Answered())
 	}
-	if p.cfg.Servers != nil && !p.servers.answered {
-		return false
+	if p.servers != nil {
+		out = append(out, p.servers.read.Answered())
 	}
-	return true
+	return out
 }
 
 func (p *Pipeline) unhealthy() []string {
 	var out []string
-	for _, rs := range p.registries {
-		if rs.failing || !rs.answered {
-			out = append(out, rs.name)
+	for _, r := range p.registries {
+		if r.failing || !r.read.Answered() {
+			out = append(out, r.name)
 		}
 	}
 	if p.catalog != nil && p.catalog.failing {
 		out = append(out, p.catalog.name)
 	}
-	if p.cfg.Servers != nil && (p.servers.failing || !p.servers.answered) {
+	if p.servers != nil && (p.servers.failing || !p.servers.read.Answered()) {
 		out = append(out, p.servers.name)
 	}
 	sort.Strings(out)
@@ -609,21 +510,10 @@ func (p *Pipeline) skippedCounts(problems []mapping.Problem) map[mapping.Reason]
 			count[pr.Reason]++
 		}
 	}
-	for _, rs := range p.registries {
-		if rs.failing && rs.snapshot == nil {
+	for _, r := range p.registries {
+		if r.failing && !r.read.Answered() {
 			count[mapping.ReasonRegistryUnreachable]++
 		}
 	}
 	return count
-}
-
-func toNormalize(ep discovery.Endpoint, s *registryclient.Snapshot) mapping.RegistrySnapshot {
-	return mapping.RegistrySnapshot{
-		Name:                ep.Name,
-		RegisteredModels:    s.RegisteredModels,
-		ModelVersions:       s.ModelVersions,
-		ModelArtifacts:      s.VersionArtifacts,
-		InferenceServices:   s.InferenceServices,
-		ServingEnvironments: s.ServingEnvironments,
-	}
 }

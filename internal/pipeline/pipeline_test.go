@@ -20,8 +20,8 @@ import (
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
-// memStore is storage-rest in memory, counting calls.
-type memStore struct {
+// fakeStore is storage-rest in memory, counting calls.
+type fakeStore struct {
 	mu      sync.Mutex
 	recs    map[string]record.Record
 	calls   map[string]int
@@ -29,11 +29,11 @@ type memStore struct {
 	fail    map[string]error // per key
 }
 
-func newMemStore() *memStore {
-	return &memStore{recs: map[string]record.Record{}, calls: map[string]int{}}
+func newFakeStore() *fakeStore {
+	return &fakeStore{recs: map[string]record.Record{}, calls: map[string]int{}}
 }
 
-func (m *memStore) Records(context.Context) (map[string]record.Record, error) {
+func (m *fakeStore) Records(context.Context) (map[string]record.Record, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.calls["records"]++
@@ -47,7 +47,7 @@ func (m *memStore) Records(context.Context) (map[string]record.Record, error) {
 	return out, nil
 }
 
-func (m *memStore) Digest(context.Context) (string, error) {
+func (m *fakeStore) Digest(context.Context) (string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.calls["digest"]++
@@ -58,7 +58,7 @@ func (m *memStore) Digest(context.Context) (string, error) {
 	return d.String(), nil
 }
 
-func (m *memStore) Upsert(_ context.Context, key, typ string, rec *record.Record) (*record.UpsertResult, error) {
+func (m *fakeStore) Upsert(_ context.Context, key, typ string, rec *record.Record) (*record.UpsertResult, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.calls["upsert"]++
@@ -75,7 +75,7 @@ func (m *memStore) Upsert(_ context.Context, key, typ string, rec *record.Record
 	return &record.UpsertResult{Key: key, Status: record.UpsertUpdated}, nil
 }
 
-func (m *memStore) CurrentKeySet(_ context.Context, keys []string) ([]string, error) {
+func (m *fakeStore) CurrentKeySet(_ context.Context, keys []string) ([]string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.calls["currentkeyset"]++
@@ -93,7 +93,7 @@ func (m *memStore) CurrentKeySet(_ context.Context, keys []string) ([]string, er
 	return removed, nil
 }
 
-func (m *memStore) keys() []string {
+func (m *fakeStore) keys() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var ks []string
@@ -104,7 +104,7 @@ func (m *memStore) keys() []string {
 	return ks
 }
 
-func (m *memStore) total() int {
+func (m *fakeStore) total() int {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	n := 0
@@ -131,7 +131,7 @@ func (f *fakeRegistry) Snapshot(context.Context) (*registryclient.Snapshot, erro
 	if f.err != nil {
 		return nil, f.err
 	}
-	s := &registryclient.Snapshot{VersionArtifacts: map[string][]openapi.ModelArtifact{}, Requests: 5}
+	s := &registryclient.Snapshot{RegistrySnapshot: mapping.RegistrySnapshot{VersionArtifacts: map[string][]openapi.ModelArtifact{}}, Requests: 5}
 	for i, name := range f.models {
 		rmID, mvID := fmt.Sprint(i+1), fmt.Sprint(100+i)
 		s.RegisteredModels = append(s.RegisteredModels, openapi.RegisteredModel{Id: &rmID, Name: name})
@@ -144,7 +144,7 @@ func (f *fakeRegistry) Snapshot(context.Context) (*registryclient.Snapshot, erro
 type fixture struct {
 	disc    *fakeDiscovery
 	regs    map[string]*fakeRegistry
-	store   *memStore
+	store   *fakeStore
 	p       *Pipeline
 	servers *fakeServers
 }
@@ -156,7 +156,7 @@ type fakeServers struct {
 func (f *fakeServers) Servers(context.Context) ([]mapping.Server, error) { return nil, f.err }
 
 func newFixture(regs map[string]*fakeRegistry) *fixture {
-	f := &fixture{disc: &fakeDiscovery{}, regs: regs, store: newMemStore(), servers: &fakeServers{}}
+	f := &fixture{disc: &fakeDiscovery{}, regs: regs, store: newFakeStore(), servers: &fakeServers{}}
 	for u := range regs {
 		f.disc.res.Registries = append(f.disc.res.Registries, discovery.Endpoint{Name: u, URL: u})
 	}

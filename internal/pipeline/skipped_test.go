@@ -98,23 +98,23 @@ func (s *captureSink) find(msg string) []logLine {
 	return out
 }
 
-// snapRegistry answers with snap, or err.
-type snapRegistry struct {
+// fakeSnapRegistry answers with snap, or err.
+type fakeSnapRegistry struct {
 	snap *registryclient.Snapshot
 	err  error
 }
 
-func (r *snapRegistry) Snapshot(context.Context) (*registryclient.Snapshot, error) {
+func (r *fakeSnapRegistry) Snapshot(context.Context) (*registryclient.Snapshot, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
 	return r.snap, nil
 }
 
-// listServers answers with its InferenceServices.
-type listServers struct{ isvcs []*v1beta1.InferenceService }
+// fakeServerList answers with its InferenceServices.
+type fakeServerList struct{ isvcs []*v1beta1.InferenceService }
 
-func (l *listServers) Servers(context.Context) ([]mapping.Server, error) {
+func (l *fakeServerList) Servers(context.Context) ([]mapping.Server, error) {
 	var out []mapping.Server
 	for _, i := range l.isvcs {
 		out = append(out, mapping.Server{InferenceService: i})
@@ -143,7 +143,7 @@ func sptr[T any](v T) *T { return &v }
 // registrySnap: registered model "granite" (live) with v1 live and v0
 // archived, and registered model "old" (archived) with one version.
 func registrySnap() *registryclient.Snapshot {
-	return &registryclient.Snapshot{
+	return &registryclient.Snapshot{RegistrySnapshot: mapping.RegistrySnapshot{
 		RegisteredModels: []openapi.RegisteredModel{
 			{Id: sptr("1"), Name: "granite", State: sptr(openapi.REGISTEREDMODELSTATE_LIVE)},
 			{Id: sptr("2"), Name: "old", State: sptr(openapi.REGISTEREDMODELSTATE_ARCHIVED)},
@@ -154,22 +154,22 @@ func registrySnap() *registryclient.Snapshot {
 			{Id: sptr("20"), Name: "v1", RegisteredModelId: "2"},
 		},
 		VersionArtifacts: map[string][]openapi.ModelArtifact{},
-	}
+	}}
 }
 
 type skipFixture struct {
 	p       *Pipeline
 	log     *captureSink
-	regs    map[string]*snapRegistry
-	servers *listServers
-	store   *memStore
+	regs    map[string]*fakeSnapRegistry
+	servers *fakeServerList
+	store   *fakeStore
 	metrics *Metrics
 	reg     *prometheus.Registry
 }
 
-func newSkipFixture(regs map[string]*snapRegistry, isvcs ...*v1beta1.InferenceService) *skipFixture {
+func newSkipFixture(regs map[string]*fakeSnapRegistry, isvcs ...*v1beta1.InferenceService) *skipFixture {
 	log, sink := newCapture()
-	f := &skipFixture{log: sink, regs: regs, servers: &listServers{isvcs: isvcs}, store: newMemStore(), reg: prometheus.NewPedanticRegistry()}
+	f := &skipFixture{log: sink, regs: regs, servers: &fakeServerList{isvcs: isvcs}, store: newFakeStore(), reg: prometheus.NewPedanticRegistry()}
 	f.metrics = NewMetrics(f.reg)
 	disc := &fakeDiscovery{}
 	for u := range regs {
@@ -226,7 +226,7 @@ func want(nonZero map[mapping.Reason]float64) map[string]float64 {
 
 func TestSkippedObjectsAreLoggedOnceWhileTheyLastAndCounted(t *testing.T) {
 	starting := readyISVC("team-a", "starting", false)
-	f := newSkipFixture(map[string]*snapRegistry{"http://mr": {snap: registrySnap()}}, starting)
+	f := newSkipFixture(map[string]*fakeSnapRegistry{"http://mr": {snap: registrySnap()}}, starting)
 
 	f.sync(t)
 	assert.Equal(t, []string{"granite__v1"}, f.store.keys())
@@ -293,8 +293,8 @@ func TestInvalidObjectsCountAsRejected(t *testing.T) {
 func TestUnreachableRegistryAtStart(t *testing.T) {
 	const msgNoAnswer = "model registry cannot be read and has not answered since the normalizer started: none of its models is published until it answers"
 	const msgKept = "reading the model registry failed; keeping its last good answer, nothing of it is removed"
-	down := &snapRegistry{err: errors.New("dial tcp 10.0.0.1:443: connect: connection refused")}
-	f := newSkipFixture(map[string]*snapRegistry{"http://down": down, "http://up": {snap: registrySnap()}})
+	down := &fakeSnapRegistry{err: errors.New("dial tcp 10.0.0.1:443: connect: connection refused")}
+	f := newSkipFixture(map[string]*fakeSnapRegistry{"http://down": down, "http://up": {snap: registrySnap()}})
 
 	f.sync(t)
 	f.sync(t)
@@ -306,10 +306,10 @@ func TestUnreachableRegistryAtStart(t *testing.T) {
 	assert.Equal(t, want(map[mapping.Reason]float64{mapping.ReasonArchived: 2, mapping.ReasonRegistryUnreachable: 1}), f.gauges(t))
 
 	// It answers: its models are published, the gauge drops to 0.
-	down.err, down.snap = nil, &registryclient.Snapshot{
+	down.err, down.snap = nil, &registryclient.Snapshot{RegistrySnapshot: mapping.RegistrySnapshot{
 		RegisteredModels: []openapi.RegisteredModel{{Id: sptr("1"), Name: "mnist"}},
 		ModelVersions:    []openapi.ModelVersion{{Id: sptr("2"), Name: "v1", RegisteredModelId: "1"}},
-	}
+	}}
 	f.sync(t)
 	assert.Equal(t, []string{"granite__v1", "mnist__v1"}, f.store.keys())
 	assert.Equal(t, want(map[mapping.Reason]float64{mapping.ReasonArchived: 2}), f.gauges(t))

@@ -68,6 +68,7 @@ import (
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient/prommetrics"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/mapping"
 )
 
 // APIPath is the REST API prefix under a registry's base URL.
@@ -174,21 +175,23 @@ func New(baseURL string, opts Options) *Client {
 // URL is the registry's base URL.
 func (c *Client) URL() string { return c.api.BaseURL() }
 
-// Snapshot is everything a sync needs from one registry, in ID order.
+// Snapshot is everything a sync needs from one registry, in ID order: the
+// mapping's input (mapping.RegistrySnapshot, its Name left to the caller,
+// who knows what discovery called the registry) and what it took to read.
+//
+// mapping.RegistrySnapshot.VersionArtifacts maps a ModelVersion id to its
+// model artifacts, for every published version (not ARCHIVED, registered
+// model listed and not ARCHIVED), in ID order. A published version without
+// artifacts maps to an empty slice; archived versions are absent. The
+// artifacts are copies of ModelArtifacts entries and share their pointer
+// fields.
 type Snapshot struct {
+	mapping.RegistrySnapshot
 	// URL is the registry's base URL.
-	URL                 string
-	RegisteredModels    []openapi.RegisteredModel
-	ModelVersions       []openapi.ModelVersion
-	ModelArtifacts      []openapi.ModelArtifact
-	InferenceServices   []openapi.InferenceService
-	ServingEnvironments []openapi.ServingEnvironment
-	// VersionArtifacts maps a ModelVersion id to its model artifacts, for
-	// every published version (not ARCHIVED, registered model listed and not
-	// ARCHIVED), in ID order. A published version without artifacts maps to
-	// an empty slice; archived versions are absent. The artifacts are copies
-	// of ModelArtifacts entries and share their pointer fields.
-	VersionArtifacts map[string][]openapi.ModelArtifact
+	URL string
+	// ModelArtifacts is every model artifact of the registry, as listed;
+	// the client links them to their versions (VersionArtifacts).
+	ModelArtifacts []openapi.ModelArtifact
 	// Requests is how many HTTP requests the snapshot took.
 	Requests int
 	// VersionLists is how many versions' nested artifact lists were read.

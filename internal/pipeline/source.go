@@ -1,0 +1,112 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/mapping"
+)
+
+// Source is one origin of the mapping's inputs (mapping.Inputs): a model
+// registry answers a mapping.RegistrySnapshot, the InferenceService watch
+// the []mapping.Server, the catalog the mapping.CatalogCards. Read answers
+// what exists now, or an error; the policies (policy.go) wrap it.
+type Source[T any] interface {
+	Read(ctx context.Context) (T, error)
+}
+
+// SourceFunc is a function that is a Source.
+type SourceFunc[T any] func(ctx context.Context) (T, error)
+
+// Read calls f.
+func (f SourceFunc[T]) Read(ctx context.Context) (T, error) { return f(ctx) }
+
+// health is what Sync knows of a source between syncs, for its log lines,
+// metrics and readiness: whether it fails now and since when it is good.
+type health struct {
+	name      string
+	failing   bool
+	lastError string
+	lastGood  time.Time
+}
+
+// registry is one model registry found by discovery: its snapshots, with
+// an empty one confirmed and the last good one kept.
+type registry struct {
+	health
+	endpoint discovery.Endpoint
+	read     *KeepLastGood[mapping.RegistrySnapshot]
+	// requests is how many HTTP requests the reads of this sync took.
+	requests int
+}
+
+func newRegistry(ep discovery.Endpoint, reader RegistryReader, emptyConfirmations int) *registry {
+	r := &registry{health: health{name: "registry " + ep.URL}, endpoint: ep}
+	snapshots := SourceFunc[mapping.RegistrySnapshot](func(ctx context.Context) (mapping.RegistrySnapshot, error) {
+		snap, err := reader.Snapshot(ctx)
+		if err != nil {
+			return mapping.RegistrySnapshot{}, err
+		}
+		r.requests += snap.Requests
+		in := snap.RegistrySnapshot
+		in.Name = ep.Name
+		return in, nil
+	})
+	r.read = NewKeepLastGood[mapping.RegistrySnapshot](NewConfirmEmpty(snapshots, noModels, emptyConfirmations))
+	return r
+}
+
+func noModels(s mapping.RegistrySnapshot) bool { return len(s.RegisteredModels) == 0 }
+
+// servers is the InferenceService watch, its last good list kept.
+type servers struct {
+	health
+	read *KeepLastGood[[]mapping.Server]
+}
+
+func newServers(lister ServerLister) *servers {
+	return &servers{health: health{name: "kserve"}, read: NewKeepLastGood[[]mapping.Server](SourceFunc[[]mapping.Server](lister.Servers))}
+}
+
+// catalog is the model catalog found by discovery.
+type catalog struct {
+	health
+	endpoint discovery.Endpoint
+	read     *cardSource
+}
+
+// cardSource reads the model card of every catalog model the registries
+// reference (refs). It is its own keep-last-good policy, model by model: a
+// card it cannot read now stays as read before, so one failing model does
+// not hold back the new cards of the others. Read answers every card it has
+// and the first error.
+type cardSource struct {
+	reader CardReader
+	refs   func() map[mapping.CatalogModelRef]bool
+	cards  mapping.CatalogCards
+}
+
+// Read reads the cards; see cardSource.
+func (c *cardSource) Read(ctx context.Context) (mapping.CatalogCards, error) {
+	cards := mapping.CatalogCards{}
+	var firstErr error
+	for ref := range c.refs() {
+		readme, ok, err := c.reader.Card(ctx, ref.SourceID, ref.Name)
+		if err != nil {
+			if firstErr == nil {
+				firstErr = fmt.Errorf("model %s/%s: %w", ref.SourceID, ref.Name, err)
+			}
+			if old, had := c.cards[ref]; had {
+				cards[ref] = old
+			}
+			continue
+		}
+		if ok {
+			cards[ref] = readme
+		}
+	}
+	c.cards = cards
+	return cards, firstErr
+}
