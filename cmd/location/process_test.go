@@ -1,15 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -42,59 +38,23 @@ func TestBinaryServesAndStopsOnSIGTERM(t *testing.T) {
 	}))
 	defer storage.Close()
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-
-	var logs bytes.Buffer
-	cmd := self.Command([]string{"STORAGE_URL=" + storage.URL, "LOG_LEVEL=info"}, "--address="+addr)
-	cmd.Stderr = &logs
-	cmd.Stdout = &logs
-	require.NoError(t, cmd.Start())
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	defer func() {
-		if cmd.ProcessState == nil {
-			_ = cmd.Process.Kill()
-		}
-	}()
-
+	addr := testenv.FreeAddr(t)
+	p := self.Start(t, []string{"STORAGE_URL=" + storage.URL, "LOG_LEVEL=info"}, "--address="+addr)
 	base := "http://" + addr
-	require.Eventually(t, func() bool {
-		resp, err := http.Get(base + "/readyz")
-		if err != nil {
-			return false
-		}
-		_ = resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 20*time.Second, 10*time.Millisecond, "location did not become ready; logs:\n%s", &logs)
+	testenv.WaitOK(t, base+"/readyz", 20*time.Second)
 
-	resp, err := http.Get(base + "/list")
-	require.NoError(t, err)
-	b, _ := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	assert.Equal(t, `{"uris":["/mnist/v1/model-catalog.json"]}`, string(b))
+	assert.Equal(t, `{"uris":["/mnist/v1/model-catalog.json"]}`, testenv.GetBody(t, base+"/list"))
+	metrics := testenv.GetBody(t, base+"/metrics")
+	assert.Contains(t, metrics, "rhoai_connector_location_records 1")
+	assert.Contains(t, metrics, `rhoai_connector_location_loads_total{outcome="success"} 1`)
 
-	resp, err = http.Get(base + "/metrics")
-	require.NoError(t, err)
-	b, _ = io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	assert.Contains(t, string(b), "rhoai_connector_location_records 1")
-	assert.Contains(t, string(b), `rhoai_connector_location_loads_total{outcome="success"} 1`)
-
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	select {
-	case err := <-exited:
-		require.NoError(t, err, "exit status after SIGTERM; logs:\n%s", &logs)
-	case <-time.After(20 * time.Second):
-		t.Fatalf("location did not stop after SIGTERM; logs:\n%s", &logs)
-	}
-	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+	require.NoError(t, p.Terminate(t, 20*time.Second), "exit status after SIGTERM; logs:\n%s", p.Output())
+	logs := p.Output()
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
 		var entry map[string]any
 		require.NoError(t, json.Unmarshal([]byte(line), &entry), "every log line is JSON: %s", line)
 	}
-	assert.Contains(t, logs.String(), `"location stopped"`)
-	assert.Regexp(t, `"msg":"starting location","version":"dev","commit":"unknown","goVersion":"go[^"]+"`, logs.String(), "the start-up line names the build")
-	assert.Contains(t, logs.String(), `loaded records from storage-rest`)
+	assert.Contains(t, logs, `"location stopped"`)
+	assert.Regexp(t, `"msg":"starting location","version":"dev","commit":"unknown","goVersion":"go[^"]+"`, logs, "the start-up line names the build")
+	assert.Contains(t, logs, `loaded records from storage-rest`)
 }

@@ -5,11 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -18,7 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/testenv"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
@@ -117,15 +113,7 @@ func TestStartUpErrors(t *testing.T) {
 // server, stores a record through the API, sees it forwarded to location,
 // and stops it as SIGTERM would.
 func TestRunServesAndShutsDown(t *testing.T) {
-	env, cfg, err := testenv.StartEnv()
-	require.NoError(t, err)
-	defer func() { _ = env.Stop() }()
-	user, err := env.AddUser(envtest.User{Name: "storage-rest", Groups: []string{"system:masters"}}, cfg)
-	require.NoError(t, err)
-	kc, err := user.KubeConfig()
-	require.NoError(t, err)
-	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
-	require.NoError(t, os.WriteFile(kubeconfig, kc, 0o600))
+	kubeconfig, cfg := testenv.StartAdminAPIServer(t)
 
 	var mu sync.Mutex
 	forwarded := map[string]bool{}
@@ -138,28 +126,15 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	}))
 	defer loc.Close()
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"--address", addr, "--kubeconfig", kubeconfig, "--log-level", "error"},
+	addr := testenv.FreeAddr(t)
+	stop := testenv.RunInBackground(t, 30*time.Second, func(ctx context.Context) error {
+		return run(ctx, []string{"--address", addr, "--kubeconfig", kubeconfig, "--log-level", "error"},
 			envOf(map[string]string{"POD_NAMESPACE": "default", "BRIDGE_URL": loc.URL, "STORAGE_TYPE": "ConfigMap"}), &bytes.Buffer{}, &bytes.Buffer{})
-	}()
+	})
 	base := "http://" + addr
-	require.Eventually(t, func() bool {
-		resp, err := http.Get(base + "/readyz")
-		if err != nil {
-			return false
-		}
-		_ = resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 30*time.Second, 20*time.Millisecond)
+	testenv.WaitOK(t, base+"/readyz", 30*time.Second)
 
+	ctx := context.Background()
 	c := storageclient.New(base)
 	res, err := c.Upsert(ctx, "mnist__v1", record.TypeKServe, &record.Record{Body: []byte(`{"models":[]}`), LastUpdateTimeSinceEpoch: 1})
 	require.NoError(t, err)
@@ -178,24 +153,14 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	require.NoError(t, json.Unmarshal(cm.BinaryData["mnist__v1"], &stored))
 	assert.Equal(t, "/mnist/v1/model-catalog.json", stored.LocationTarget)
 
-	resp, err := http.Get(base + "/metrics")
-	require.NoError(t, err)
-	var metrics bytes.Buffer
-	_, _ = metrics.ReadFrom(resp.Body)
-	_ = resp.Body.Close()
+	metrics := testenv.GetBody(t, base+"/metrics")
 	for _, m := range []string{"rhoai_connector_storage_rest_store_records 1", "rhoai_connector_storage_rest_configmap_api_calls_total",
 		"rhoai_connector_storage_rest_forwarded_total", "rhoai_connector_storage_rest_http_requests_total"} {
-		assert.Contains(t, metrics.String(), m)
+		assert.Contains(t, metrics, m)
 	}
 
-	cancel()
-	select {
-	case err := <-done:
-		require.NoError(t, err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("storage-rest did not stop")
-	}
-	resp, err = http.Get(base + "/healthz")
+	require.NoError(t, stop())
+	resp, err := http.Get(base + "/healthz")
 	if err == nil {
 		_ = resp.Body.Close()
 	}

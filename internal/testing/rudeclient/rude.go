@@ -95,7 +95,15 @@ func Trickle(c net.Conn, p string) (stop func()) {
 // timeouts under test are configured well below that).
 func AssertClosedSoon(t testing.TB, c net.Conn, what string, args ...any) {
 	t.Helper()
-	if err := c.SetReadDeadline(time.Now().Add(10 * time.Second)); err != nil {
+	AssertClosedWithin(t, c, 10*time.Second, what, args...)
+}
+
+// AssertClosedWithin fails unless the server closes c within timeout: for
+// servers with their default limits, which take longer than
+// AssertClosedSoon waits.
+func AssertClosedWithin(t testing.TB, c net.Conn, timeout time.Duration, what string, args ...any) {
+	t.Helper()
+	if err := c.SetReadDeadline(time.Now().Add(timeout)); err != nil {
 		t.Fatal(err)
 	}
 	_, err := io.Copy(io.Discard, c)

@@ -6,7 +6,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"testing"
 
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 )
 
@@ -67,6 +69,19 @@ func BuildBinaries(dir string, commands ...string) error {
 		return fmt.Errorf("building %v: %w\n%s", commands, err, out)
 	}
 	return nil
+}
+
+// StartAdminAPIServer starts a kube-apiserver (envtest) for the test,
+// stopped when it ends, and returns a cluster-admin kubeconfig file for the
+// binary under test and the rest.Config for the test's own clients.
+func StartAdminAPIServer(t testing.TB) (kubeconfig string, cfg *rest.Config) {
+	t.Helper()
+	env, cfg := startForTest(t)
+	kubeconfig, err := AdminKubeconfig(env, t.TempDir())
+	if err != nil {
+		t.Fatalf("%v", err)
+	}
+	return kubeconfig, cfg
 }
 
 // AdminKubeconfig writes a kubeconfig with cluster-admin rights on env to

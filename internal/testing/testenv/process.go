@@ -21,6 +21,8 @@ type Process struct {
 	cmd  *exec.Cmd
 	out  *SyncBuffer
 	done chan struct{}
+	// exit is what Wait returned; read it only after done is closed.
+	exit error
 }
 
 // SyncBuffer is a bytes.Buffer that several goroutines may write to, for
@@ -48,21 +50,44 @@ func StartProcess(t testing.TB, path string, env []string, args ...string) *Proc
 	t.Helper()
 	cmd := exec.Command(path, args...)
 	cmd.Env = append(os.Environ(), env...)
+	return startCommand(t, path, cmd)
+}
+
+// startCommand starts cmd with its output captured; it is stopped when the
+// test ends, and dies with the test binary.
+func startCommand(t testing.TB, name string, cmd *exec.Cmd) *Process {
+	t.Helper()
 	out := &SyncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting %s: %v", path, err)
+		t.Fatalf("starting %s: %v", name, err)
 	}
-	p := &Process{Name: path, cmd: cmd, out: out, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(p.done) }()
+	p := &Process{Name: name, cmd: cmd, out: out, done: make(chan struct{})}
+	go func() { p.exit = cmd.Wait(); close(p.done) }()
 	t.Cleanup(func() {
 		p.Stop()
 		if t.Failed() {
-			t.Logf("--- output of %s:\n%s", path, lastLines(out.String(), 60))
+			t.Logf("--- output of %s:\n%s", name, lastLines(out.String(), 60))
 		}
 	})
 	return p
+}
+
+// Terminate sends SIGTERM and returns how the process exited (nil: status
+// 0); the test fails when it has not exited within timeout.
+func (p *Process) Terminate(t testing.TB, timeout time.Duration) error {
+	t.Helper()
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatalf("signalling %s: %v", p.Name, err)
+	}
+	select {
+	case <-p.done:
+		return p.exit
+	case <-time.After(timeout):
+		t.Fatalf("%s did not stop within %s of SIGTERM", p.Name, timeout)
+		return nil
+	}
 }
 
 // Stop sends SIGTERM and waits (SIGKILL after 10s); it reports whether the
@@ -105,6 +130,18 @@ func FreeAddr(t testing.TB) string {
 	addr := ln.Addr().String()
 	_ = ln.Close()
 	return addr
+}
+
+// BusyAddr returns a loopback address whose port the test holds until it
+// ends, for checks that a command refuses a taken port.
+func BusyAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("taking a port: %v", err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	return ln.Addr().String()
 }
 
 // WaitOK waits until url answers 200.

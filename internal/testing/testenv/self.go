@@ -2,14 +2,17 @@ package testenv
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -74,6 +77,62 @@ func (s Self) Run(t *testing.T, env []string, args ...string) (int, string, stri
 		_ = cmd.Process.Kill()
 		t.Fatalf("%s %v did not exit; stderr:\n%s", s.Name, args, &stderr)
 		return 0, "", ""
+	}
+}
+
+// Start starts the command in the background with its output captured
+// (Process.Output); it is stopped when the test ends.
+func (s Self) Start(t testing.TB, env []string, args ...string) *Process {
+	t.Helper()
+	return startCommand(t, s.Name, s.Command(env, args...))
+}
+
+// AssertPrintsVersion checks --version: status 0, the version line of a
+// build without -X flags on stdout, nothing on stderr.
+func (s Self) AssertPrintsVersion(t *testing.T) {
+	t.Helper()
+	code, stdout, stderr := s.Run(t, nil, "--version")
+	assert.Equal(t, 0, code, stderr)
+	assert.Equal(t, s.Name+" version dev, commit unknown, built with "+runtime.Version()+"\n", stdout)
+	assert.Empty(t, stderr)
+}
+
+// AssertRefusesBusyPort runs the command told (by env or args) to listen
+// on addr, which is taken: it must exit 1 with one line that names the
+// address, the cause and setting (what sets the address), and print
+// nothing before it.
+func (s Self) AssertRefusesBusyPort(t *testing.T, addr, setting string, env []string, args ...string) {
+	t.Helper()
+	code, stdout, stderr := s.Run(t, env, args...)
+	assert.Equal(t, 1, code)
+	assert.Empty(t, stdout)
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	require.Len(t, lines, 1, "one line: %s", stderr)
+	assert.True(t, strings.HasPrefix(lines[0], s.Name+": cannot listen on "+addr), lines[0])
+	assert.Contains(t, lines[0], "address already in use")
+	assert.Contains(t, lines[0], setting)
+}
+
+// RunInBackground calls run, a command's run function bound to its
+// arguments, in a goroutine. stop cancels run's context, as SIGTERM does
+// in main, and returns what run returned; the test fails when run has
+// not returned within timeout.
+func RunInBackground(t testing.TB, timeout time.Duration, run func(context.Context) error) (stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx) }()
+	t.Cleanup(cancel)
+	return func() error {
+		t.Helper()
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(timeout):
+			t.Fatalf("run did not return within %s of its context ending", timeout)
+			return nil
+		}
 	}
 }
 

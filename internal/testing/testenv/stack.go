@@ -199,6 +199,22 @@ func GetJSON(url string, out any) error {
 	return json.Unmarshal(b, out)
 }
 
+// GetBody is the body of GET url, whatever its status; the test fails
+// when the request does.
+func GetBody(t testing.TB, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: reading body: %v", url, err)
+	}
+	return string(b)
+}
+
 // Status is the HTTP status of GET url (0 when the request failed).
 func Status(url string) int {
 	resp, err := httpClient.Get(url)

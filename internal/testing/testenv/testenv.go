@@ -63,6 +63,13 @@ type Options struct {
 // Start starts a control plane for the test and stops it when the test ends.
 func Start(t testing.TB, opts ...Options) *rest.Config {
 	t.Helper()
+	_, cfg := startForTest(t, opts...)
+	return cfg
+}
+
+// startForTest starts a control plane that is stopped when the test ends.
+func startForTest(t testing.TB, opts ...Options) (*envtest.Environment, *rest.Config) {
+	t.Helper()
 	env, cfg, err := StartEnv(opts...)
 	if err != nil {
 		t.Fatalf("%v", err)
@@ -72,7 +79,7 @@ func Start(t testing.TB, opts ...Options) *rest.Config {
 			t.Logf("stopping envtest: %v", err)
 		}
 	})
-	return cfg
+	return env, cfg
 }
 
 // StartEnv starts a control plane; the caller stops it. It is for tests that
