@@ -97,12 +97,7 @@ func (a *catalogAPI) getModel(w http.ResponseWriter, r *http.Request) {
 // source, sourceLabel, q and filterQuery.
 func (a *catalogAPI) listModels(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	lq, err := parseListQuery(q, a.modelsPaging)
-	if err != nil {
-		writeErr(w, err)
-		return
-	}
-	f, err := parseFilter(q.Get("filterQuery"))
+	lq, f, err := parseFilteredList(q, a.modelsPaging)
 	if err != nil {
 		writeErr(w, err)
 		return

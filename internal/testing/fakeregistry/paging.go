@@ -101,6 +101,20 @@ type pagingDefaults struct {
 	orderBy     string
 }
 
+// parseFilteredList reads a list request that also takes filterQuery: its
+// paging (parseListQuery) and its filter (parseFilter).
+func parseFilteredList(q url.Values, d pagingDefaults) (listQuery, filter, error) {
+	lq, err := parseListQuery(q, d)
+	if err != nil {
+		return listQuery{}, nil, err
+	}
+	f, err := parseFilter(q.Get("filterQuery"))
+	if err != nil {
+		return listQuery{}, nil, err
+	}
+	return lq, f, nil
+}
+
 // parseListQuery reads pageSize, orderBy, sortOrder and nextPageToken as the
 // specs define them.
 func parseListQuery(q url.Values, d pagingDefaults) (listQuery, error) {

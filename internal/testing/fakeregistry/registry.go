@@ -326,9 +326,9 @@ func updateRow[T any, P interface {
 	*T
 	resource
 }](r *registry, t *table[T], id int64, change func(*T) error, metaOf func(old, cur *T, parent int64) (meta, error)) (*row[T], error) {
-	rw, ok := t.get(id)
-	if !ok {
-		return nil, notFoundf("%s %d does not exist", t.kind, id)
+	rw, err := t.existing(id)
+	if err != nil {
+		return nil, err
 	}
 	obj := deepCopy(rw.obj)
 	if err := change(&obj); err != nil {

@@ -26,15 +26,21 @@ func (a *registryAPI) routes(r chi.Router) {
 	const b = RegistryBasePath
 	reg := a.reg
 	r.Get(b+"/registered_models", listHandler(a, reg.models, nil, false))
-	r.Post(b+"/registered_models", a.createModel)
+	r.Post(b+"/registered_models", createHandler[openapi.RegisteredModelCreate](a, http.StatusCreated, reg.addModel))
 	r.Get(b+"/registered_model", findHandler(a, reg.models, false))
 	r.Get(b+"/registered_models/{registeredmodelId}", getHandler(a, reg.models, "registeredmodelId", same[openapi.RegisteredModel]))
 	r.Patch(b+"/registered_models/{registeredmodelId}", patchHandler[openapi.RegisteredModelUpdate](a, "RegisteredModel", "registeredmodelId", a.reg.updateModel))
 	r.Get(b+"/registered_models/{registeredmodelId}/versions", listHandler(a, reg.versions, parentIn(reg.models, "registeredmodelId"), false))
-	r.Post(b+"/registered_models/{registeredmodelId}/versions", a.createVersionInModel)
+	// The full ModelVersion schema, as the spec says: its read-only fields
+	// are ignored and the path names the model.
+	r.Post(b+"/registered_models/{registeredmodelId}/versions", createChildHandler[openapi.ModelVersion](a, reg.models, "registeredmodelId",
+		parentField[openapi.ModelVersion]{name: "registeredModelId", what: "registered model", field: func(v *openapi.ModelVersion) *string {
+			v.Id, v.CreateTimeSinceEpoch, v.LastUpdateTimeSinceEpoch = nil, nil, nil
+			return &v.RegisteredModelId
+		}}, reg.addVersion))
 
 	r.Get(b+"/model_versions", listHandler(a, reg.versions, nil, false))
-	r.Post(b+"/model_versions", a.createVersion)
+	r.Post(b+"/model_versions", createHandler[openapi.ModelVersionCreate](a, http.StatusCreated, reg.addVersion))
 	r.Get(b+"/model_version", findHandler(a, reg.versions, true))
 	r.Get(b+"/model_versions/{modelversionId}", getHandler(a, reg.versions, "modelversionId", same[openapi.ModelVersion]))
 	r.Patch(b+"/model_versions/{modelversionId}", patchHandler[openapi.ModelVersionUpdate](a, "ModelVersion", "modelversionId", a.reg.updateVersion))
@@ -42,7 +48,9 @@ func (a *registryAPI) routes(r chi.Router) {
 	r.Post(b+"/model_versions/{modelversionId}/artifacts", a.upsertVersionArtifact)
 
 	r.Get(b+"/model_artifacts", listHandler(a, reg.artifacts, nil, false))
-	r.Post(b+"/model_artifacts", a.createArtifact)
+	r.Post(b+"/model_artifacts", createHandler[openapi.ModelArtifactCreate](a, http.StatusCreated, func(m openapi.ModelArtifact) (*row[openapi.ModelArtifact], error) {
+		return reg.addArtifact(m, 0) // 0: in no version yet
+	}))
 	r.Get(b+"/model_artifact", findHandler(a, reg.artifacts, true))
 	r.Get(b+"/model_artifacts/{modelartifactId}", getHandler(a, reg.artifacts, "modelartifactId", same[openapi.ModelArtifact]))
 	r.Patch(b+"/model_artifacts/{modelartifactId}", patchHandler[openapi.ModelArtifactUpdate](a, "ModelArtifact", "modelartifactId", func(id int64, change func(*openapi.ModelArtifact) error) (*row[openapi.ModelArtifact], error) {
@@ -52,15 +60,19 @@ func (a *registryAPI) routes(r chi.Router) {
 	r.Get(b+"/artifacts/{id}", getHandler(a, reg.artifacts, "id", asArtifact))
 
 	r.Get(b+"/serving_environments", listHandler(a, reg.envs, nil, false))
-	r.Post(b+"/serving_environments", a.createEnv)
+	r.Post(b+"/serving_environments", createHandler[openapi.ServingEnvironmentCreate](a, http.StatusCreated, reg.addEnv))
 	r.Get(b+"/serving_environment", findHandler(a, reg.envs, false))
 	r.Get(b+"/serving_environments/{servingenvironmentId}", getHandler(a, reg.envs, "servingenvironmentId", same[openapi.ServingEnvironment]))
 	r.Patch(b+"/serving_environments/{servingenvironmentId}", patchHandler[openapi.ServingEnvironmentUpdate](a, "ServingEnvironment", "servingenvironmentId", a.reg.updateEnv))
 	r.Get(b+"/serving_environments/{servingenvironmentId}/inference_services", listHandler(a, reg.services, parentIn(reg.envs, "servingenvironmentId"), false))
-	r.Post(b+"/serving_environments/{servingenvironmentId}/inference_services", a.createServiceInEnv)
+	r.Post(b+"/serving_environments/{servingenvironmentId}/inference_services", createChildHandler[openapi.InferenceServiceCreate](a, reg.envs, "servingenvironmentId",
+		parentField[openapi.InferenceService]{name: "servingEnvironmentId", what: "serving environment", field: func(s *openapi.InferenceService) *string {
+			return &s.ServingEnvironmentId
+		}}, reg.addService))
 
 	r.Get(b+"/inference_services", listHandler(a, reg.services, nil, false))
-	r.Post(b+"/inference_services", a.createService)
+	// 200, not 201: the spec's createInferenceService declares only 200.
+	r.Post(b+"/inference_services", createHandler[openapi.InferenceServiceCreate](a, http.StatusOK, reg.addService))
 	r.Get(b+"/inference_service", findHandler(a, reg.services, true))
 	r.Get(b+"/inference_services/{inferenceserviceId}", getHandler(a, reg.services, "inferenceserviceId", same[openapi.InferenceService]))
 	r.Patch(b+"/inference_services/{inferenceserviceId}", patchHandler[openapi.InferenceServiceUpdate](a, "InferenceService", "inferenceserviceId", a.reg.updateService))
@@ -115,10 +127,8 @@ func parentIn[P any](t *table[P], param string) parentRef {
 		if err != nil {
 			return 0, err
 		}
-		if _, ok := t.get(id); !ok {
-			return 0, notFoundf("%s %d does not exist", t.kind, id)
-		}
-		return id, nil
+		_, err = t.existing(id)
+		return id, err
 	}
 }
 
@@ -129,12 +139,7 @@ func parentIn[P any](t *table[P], param string) parentRef {
 func listHandler[T any](a *registryAPI, t *table[T], parent parentRef, artifacts bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		lq, err := parseListQuery(q, a.paging)
-		if err != nil {
-			writeErr(w, err)
-			return
-		}
-		f, err := parseFilter(q.Get("filterQuery"))
+		lq, f, err := parseFilteredList(q, a.paging)
 		if err != nil {
 			writeErr(w, err)
 			return
@@ -330,51 +335,48 @@ func pathID(w http.ResponseWriter, r *http.Request, kind, param string) (int64, 
 	return id, true
 }
 
-func (a *registryAPI) createModel(w http.ResponseWriter, r *http.Request) {
-	m, _, ok := decodeCreate[openapi.RegisteredModelCreate, openapi.RegisteredModel](w, r)
-	if !ok {
-		return
-	}
-	a.respond(w, http.StatusCreated, func() (any, error) { return obj(a.reg.addModel(m)) })
-}
-
-func (a *registryAPI) createVersion(w http.ResponseWriter, r *http.Request) {
-	v, _, ok := decodeCreate[openapi.ModelVersionCreate, openapi.ModelVersion](w, r)
-	if !ok {
-		return
-	}
-	a.respond(w, http.StatusCreated, func() (any, error) { return obj(a.reg.addVersion(v)) })
-}
-
-// createVersionInModel takes the full ModelVersion schema, as the spec
-// says; its read-only fields are ignored and the path names the model.
-func (a *registryAPI) createVersionInModel(w http.ResponseWriter, r *http.Request) {
-	rmID, ok := pathID(w, r, "RegisteredModel", "registeredmodelId")
-	if !ok {
-		return
-	}
-	v, _, ok := decodeCreate[openapi.ModelVersion, openapi.ModelVersion](w, r)
-	if !ok {
-		return
-	}
-	v.Id, v.CreateTimeSinceEpoch, v.LastUpdateTimeSinceEpoch = nil, nil, nil
-	if !parentFromPath(w, &v.RegisteredModelId, "registeredModelId", "registered model", rmID) {
-		return
-	}
-	a.respond(w, http.StatusCreated, func() (any, error) {
-		if _, ok := a.reg.models.get(rmID); !ok {
-			return nil, notFoundf("RegisteredModel %d does not exist", rmID)
+// createHandler answers a POST that creates one T from its create schema
+// In, with status (201, or 200 where the spec declares only that).
+func createHandler[In, T any](a *registryAPI, status int, add func(T) (*row[T], error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		v, _, ok := decodeCreate[In, T](w, r)
+		if !ok {
+			return
 		}
-		return obj(a.reg.addVersion(v))
-	})
+		a.respond(w, status, func() (any, error) { return obj(add(v)) })
+	}
 }
 
-func (a *registryAPI) createArtifact(w http.ResponseWriter, r *http.Request) {
-	m, _, ok := decodeCreate[openapi.ModelArtifactCreate, openapi.ModelArtifact](w, r)
-	if !ok {
-		return
+// parentField is how a child's create body names its parent: field finds
+// it in the body (json name; what it refers to, for the error message).
+type parentField[T any] struct {
+	field      func(*T) *string
+	name, what string
+}
+
+// createChildHandler answers a POST that creates one T from its schema In
+// under the parent the path names (param, a row of parents): 404 when the
+// parent does not exist, 400 when the body names another.
+func createChildHandler[In, T, P any](a *registryAPI, parents *table[P], param string, parent parentField[T], add func(T) (*row[T], error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		parentID, ok := pathID(w, r, parents.kind, param)
+		if !ok {
+			return
+		}
+		v, _, ok := decodeCreate[In, T](w, r)
+		if !ok {
+			return
+		}
+		if !parentFromPath(w, parent.field(&v), parent.name, parent.what, parentID) {
+			return
+		}
+		a.respond(w, http.StatusCreated, func() (any, error) {
+			if _, err := parents.existing(parentID); err != nil {
+				return nil, err
+			}
+			return obj(add(v))
+		})
 	}
-	a.respond(w, http.StatusCreated, func() (any, error) { return obj(a.reg.addArtifact(m, 0)) })
 }
 
 // upsertVersionArtifact attaches an artifact to a version: with an id it
@@ -404,8 +406,8 @@ func (a *registryAPI) upsertVersionArtifact(w http.ResponseWriter, r *http.Reque
 	if ma.Id == nil {
 		ma.CreateTimeSinceEpoch, ma.LastUpdateTimeSinceEpoch = nil, nil
 		a.respond(w, http.StatusCreated, func() (any, error) {
-			if _, ok := a.reg.versions.get(vid); !ok {
-				return nil, notFoundf("ModelVersion %d does not exist", vid)
+			if _, err := a.reg.versions.existing(vid); err != nil {
+				return nil, err
 			}
 			return artifactObj(a.reg.addArtifact(ma, vid))
 		})
@@ -423,51 +425,13 @@ func (a *registryAPI) upsertVersionArtifact(w http.ResponseWriter, r *http.Reque
 	}
 	patch, _ := json.Marshal(fields)
 	a.respond(w, http.StatusOK, func() (any, error) {
-		if _, ok := a.reg.versions.get(vid); !ok {
-			return nil, notFoundf("ModelVersion %d does not exist", vid)
+		if _, err := a.reg.versions.existing(vid); err != nil {
+			return nil, err
 		}
 		if _, ok := a.reg.artifacts.get(aid); !ok {
 			return nil, notFoundf("ModelArtifact %d does not exist: leave id out to create a new artifact", aid)
 		}
 		return artifactObj(a.reg.updateArtifact(aid, vid, patchWith[openapi.ModelArtifact](patch)))
-	})
-}
-
-func (a *registryAPI) createEnv(w http.ResponseWriter, r *http.Request) {
-	e, _, ok := decodeCreate[openapi.ServingEnvironmentCreate, openapi.ServingEnvironment](w, r)
-	if !ok {
-		return
-	}
-	a.respond(w, http.StatusCreated, func() (any, error) { return obj(a.reg.addEnv(e)) })
-}
-
-// createService answers 200, not 201: the spec's createInferenceService
-// declares only 200 for success.
-func (a *registryAPI) createService(w http.ResponseWriter, r *http.Request) {
-	s, _, ok := decodeCreate[openapi.InferenceServiceCreate, openapi.InferenceService](w, r)
-	if !ok {
-		return
-	}
-	a.respond(w, http.StatusOK, func() (any, error) { return obj(a.reg.addService(s)) })
-}
-
-func (a *registryAPI) createServiceInEnv(w http.ResponseWriter, r *http.Request) {
-	envID, ok := pathID(w, r, "ServingEnvironment", "servingenvironmentId")
-	if !ok {
-		return
-	}
-	s, _, ok := decodeCreate[openapi.InferenceServiceCreate, openapi.InferenceService](w, r)
-	if !ok {
-		return
-	}
-	if !parentFromPath(w, &s.ServingEnvironmentId, "servingEnvironmentId", "serving environment", envID) {
-		return
-	}
-	a.respond(w, http.StatusCreated, func() (any, error) {
-		if _, ok := a.reg.envs.get(envID); !ok {
-			return nil, notFoundf("ServingEnvironment %d does not exist", envID)
-		}
-		return obj(a.reg.addService(s))
 	})
 }
 
@@ -477,9 +441,9 @@ func (a *registryAPI) serviceModel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.respond(w, http.StatusOK, func() (any, error) {
-		svc, ok := a.reg.services.get(id)
-		if !ok {
-			return nil, notFoundf("InferenceService %d does not exist", id)
+		svc, err := a.reg.services.existing(id)
+		if err != nil {
+			return nil, err
 		}
 		rmID, _ := strconv.ParseInt(svc.obj.RegisteredModelId, 10, 64)
 		rm, ok := a.reg.models.get(rmID)
@@ -498,9 +462,9 @@ func (a *registryAPI) serviceVersion(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.respond(w, http.StatusOK, func() (any, error) {
-		svc, ok := a.reg.services.get(id)
-		if !ok {
-			return nil, notFoundf("InferenceService %d does not exist", id)
+		svc, err := a.reg.services.existing(id)
+		if err != nil {
+			return nil, err
 		}
 		if mv := svc.obj.ModelVersionId; mv != nil {
 			mvID, _ := strconv.ParseInt(*mv, 10, 64)

@@ -91,6 +91,15 @@ func (t *table[T]) get(id int64) (*row[T], bool) {
 	return r, ok
 }
 
+// existing is row id, or the API's 404 error naming the kind and id.
+func (t *table[T]) existing(id int64) (*row[T], error) {
+	r, ok := t.rows[id]
+	if !ok {
+		return nil, notFoundf("%s %d does not exist", t.kind, id)
+	}
+	return r, nil
+}
+
 func (t *table[T]) byName(parent int64, name string) (*row[T], bool) {
 	id, ok := t.names[nameKey{parent, name}]
 	if !ok {
