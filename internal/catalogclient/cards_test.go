@@ -3,7 +3,6 @@ package catalogclient_test
 import (
 	"context"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,30 +10,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/catalogclient"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakeclock"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakeregistry"
 )
 
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func newFetcher(t *testing.T, ttl time.Duration) (*fakeregistry.Server, *catalogclient.CardFetcher, *fakeClock) {
+func newFetcher(t *testing.T, ttl time.Duration) (*fakeregistry.Server, *catalogclient.CardFetcher, *fakeclock.Clock) {
 	t.Helper()
 	srv, ts := newCatalog(t)
-	clock := &fakeClock{now: time.Unix(1_700_000_000, 0)}
+	clock := fakeclock.New(time.Unix(1_700_000_000, 0))
 	f := catalogclient.NewCardFetcher(catalogclient.New(ts.URL, catalogclient.Options{Token: token}),
 		catalogclient.CardOptions{TTL: ttl, Now: clock.Now})
 	srv.ResetRequestCounts()

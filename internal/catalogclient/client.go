@@ -14,12 +14,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
-	"github.com/go-logr/logr"
 	"github.com/kubeflow/model-registry/pkg/openapi"
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -44,16 +41,7 @@ type Metrics = jsonclient.Metrics
 func PrometheusMetrics(vec *prometheus.CounterVec) Metrics { return prommetrics.Counter(vec) }
 
 // Options configure a Client; they mean what registryclient.Options mean.
-type Options struct {
-	Token                 string
-	CAPEM                 []byte
-	InsecureSkipTLSVerify bool
-	Timeout               time.Duration
-	PageSize              int
-	HTTPClient            *http.Client
-	Metrics               Metrics
-	Logger                logr.Logger
-}
+type Options = jsonclient.APIOptions
 
 // Client reads one model catalog.
 type Client struct {
@@ -64,18 +52,8 @@ type Client struct {
 // New returns a client for the catalog at baseURL. A bad URL or CA bundle
 // is reported by every call.
 func New(baseURL string, opts Options) *Client {
-	return &Client{
-		api: jsonclient.New("model catalog", baseURL, jsonclient.Options{
-			Token:                 opts.Token,
-			CAPEM:                 opts.CAPEM,
-			InsecureSkipTLSVerify: opts.InsecureSkipTLSVerify,
-			Timeout:               max(opts.Timeout, 0), // negative means the default here, as zero does
-			HTTPClient:            opts.HTTPClient,
-			Metrics:               opts.Metrics,
-			Logger:                opts.Logger,
-		}),
-		pageSize: jsonclient.ClampPageSize(opts.PageSize),
-	}
+	api, pageSize := jsonclient.NewAPI("model catalog", baseURL, opts)
+	return &Client{api: api, pageSize: pageSize}
 }
 
 // URL is the catalog's base URL.

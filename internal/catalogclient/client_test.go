@@ -18,6 +18,7 @@ import (
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/catalogclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakemetrics"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakeregistry"
 )
 
@@ -152,7 +153,7 @@ func TestSourcesArePaged(t *testing.T) {
 	}
 	ts := httptest.NewServer(srv)
 	defer ts.Close()
-	metrics := &countingMetrics{}
+	metrics := &fakemetrics.Requests{}
 
 	srcs, err := catalogclient.New(ts.URL, catalogclient.Options{PageSize: 100, Metrics: metrics}).Sources(context.Background())
 	require.NoError(t, err)
@@ -160,7 +161,7 @@ func TestSourcesArePaged(t *testing.T) {
 	assert.Equal(t, "src-000", srcs[0].ID)
 	assert.Equal(t, "src-249", srcs[249].ID)
 	assert.Equal(t, int64(3), srv.RequestCount())
-	assert.Equal(t, 3, metrics.n["sources ok"])
+	assert.Equal(t, 3, metrics.Count("sources", jsonclient.OutcomeOK))
 }
 
 func TestSourcesOfEmptyCatalog(t *testing.T) {
@@ -193,18 +194,4 @@ func TestModelRejectsAnswerWithoutName(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "no model name")
 	assert.True(t, strings.HasPrefix(err.Error(), "model catalog "+ts.URL))
-}
-
-type countingMetrics struct {
-	mu sync.Mutex
-	n  map[string]int
-}
-
-func (m *countingMetrics) ObserveRequest(endpoint string, outcome jsonclient.Outcome) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.n == nil {
-		m.n = map[string]int{}
-	}
-	m.n[endpoint+" "+string(outcome)]++
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakemetrics"
 )
 
 func serve(t *testing.T, status int, body string) *httptest.Server {
@@ -91,16 +92,10 @@ func TestGetSendsAcceptAndTokenAndCounts(t *testing.T) {
 		_, _ = w.Write([]byte(`{"items":[]}`))
 	}))
 	t.Cleanup(ts.Close)
-	m := &countMetrics{}
+	m := &fakemetrics.Requests{}
 	c := jsonclient.New("model catalog", ts.URL, jsonclient.Options{Token: "t0k", Metrics: m})
 	require.NoError(t, c.Get(context.Background(), "things", "/api/things", nil, &map[string]any{}))
 	assert.Equal(t, "application/json", accept)
 	assert.Equal(t, "Bearer t0k", auth)
-	assert.Equal(t, []string{"things ok"}, m.seen)
-}
-
-type countMetrics struct{ seen []string }
-
-func (m *countMetrics) ObserveRequest(endpoint string, outcome jsonclient.Outcome) {
-	m.seen = append(m.seen, endpoint+" "+string(outcome))
+	assert.Equal(t, []string{"things ok"}, m.Seen())
 }
