@@ -60,14 +60,26 @@ func uniqueByID[T any](b *builder, object, kind string, xs []T, id func(*T) stri
 	cands := make([]cand, 0, len(xs))
 	for i := range xs {
 		x := xs[i]
-		cands = append(cands, cand{id: id(&x), fp: fingerprint(x), x: x})
+		cands = append(cands, cand{id: id(&x), x: x})
 	}
-	sort.Slice(cands, func(i, j int) bool {
-		if cands[i].id != cands[j].id {
-			return lessID(cands[i].id, cands[j].id)
+	sort.Slice(cands, func(i, j int) bool { return lessID(cands[i].id, cands[j].id) })
+	// Objects sharing an id are ordered by content, so that the one kept
+	// does not depend on the input order. Only they are fingerprinted: a
+	// fingerprint encodes the object, which is most of what a sync of
+	// unchanged objects would otherwise cost.
+	for start := 0; start < len(cands); {
+		end := start + 1
+		for end < len(cands) && cands[end].id == cands[start].id {
+			end++
 		}
-		return cands[i].fp < cands[j].fp
-	})
+		if run := cands[start:end]; len(run) > 1 {
+			for i := range run {
+				run[i].fp = fingerprint(run[i].x)
+			}
+			sort.Slice(run, func(i, j int) bool { return run[i].fp < run[j].fp })
+		}
+		start = end
+	}
 	out := make([]T, 0, len(cands))
 	for i, c := range cands {
 		switch {
