@@ -62,12 +62,7 @@ func TestBinaryCutsOffSlowClients(t *testing.T) {
 	base := "http://" + addr
 	testenv.WaitOK(t, base+"/readyz", 20*time.Second)
 
-	c, stopTrickle := rudeclient.SlowHeaders(t, addr)
-	rudeclient.AssertClosedSoon(t, c, "headers a byte at a time")
-	stopTrickle()
-	c, stopTrickle = rudeclient.SlowBody(t, addr, "/upsert?key=m__v1")
-	rudeclient.AssertClosedSoon(t, c, "a body a byte at a time")
-	stopTrickle()
+	rudeclient.AssertSlowClientsCutOff(t, addr, "/upsert?key=m__v1")
 
 	for path, want := range map[string]string{"/readyz": `{"status":"ok"}`, "/healthz": `{"status":"ok"}`} {
 		assert.Equal(t, want, testenv.GetBody(t, base+path), path)

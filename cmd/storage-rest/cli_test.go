@@ -52,12 +52,7 @@ func TestBinaryCutsOffSlowClients(t *testing.T) {
 	base := "http://" + addr
 	testenv.WaitOK(t, base+"/healthz", 20*time.Second)
 
-	c, stopTrickle := rudeclient.SlowHeaders(t, addr)
-	rudeclient.AssertClosedSoon(t, c, "headers a byte at a time")
-	stopTrickle()
-	c, stopTrickle = rudeclient.SlowBody(t, addr, "/upsert?key=m&type=kubeflow")
-	rudeclient.AssertClosedSoon(t, c, "a body a byte at a time")
-	stopTrickle()
+	rudeclient.AssertSlowClientsCutOff(t, addr, "/upsert?key=m&type=kubeflow")
 
 	assert.Equal(t, `{"status":"ok"}`, testenv.GetBody(t, base+"/healthz"))
 	assert.Contains(t, testenv.GetBody(t, base+"/metrics"), `rhoai_connector_build_info{commit="unknown",goversion="`+runtime.Version()+`",version="dev"} 1`)

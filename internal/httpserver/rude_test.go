@@ -2,7 +2,6 @@ package httpserver
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/httpcheck"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/rudeclient"
 )
 
@@ -28,13 +28,7 @@ func serveWith(t *testing.T, h http.Handler, l Limits) string {
 	ln, err := Bind("127.0.0.1:0", "--address")
 	require.NoError(t, err)
 	s := NewServer(ln, h, Options{Log: logr.Discard(), ShutdownTimeout: 5 * time.Second, Limits: l})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		assert.NoError(t, <-done)
-	})
+	httpcheck.ServeUntilTestEnds(t, s.Serve)
 	return s.Addr()
 }
 

@@ -2,7 +2,6 @@ package httpserver
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +14,8 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/httpcheck"
 )
 
 // serve runs h on a real server from Listen on 127.0.0.1:0.
@@ -22,13 +23,7 @@ func serve(t *testing.T, h http.Handler) string {
 	t.Helper()
 	s, err := Listen("127.0.0.1:0", h, logr.Discard(), time.Second)
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		assert.NoError(t, <-done)
-	})
+	httpcheck.ServeUntilTestEnds(t, s.Serve)
 	return s.Addr()
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"sort"
 	"strings"
@@ -44,6 +45,38 @@ func checkUnchanged(t *testing.T, what string, s *fakeStore, recs map[string]rec
 	}
 }
 
+// accepted is a request a handler over a seeded store answered 200.
+type accepted struct {
+	store  *fakeStore
+	h      http.Handler
+	before map[string]record.Record // the records before the request
+	writes int                      // the store's writes before the request
+	what   string                   // "METHOD target", for messages
+	w      *httptest.ResponseRecorder
+}
+
+// sendSeeded sends a request to a handler over a seeded store. It returns
+// nil when there is nothing more to check: the server's own parser would
+// refuse the request line, or the handler refused the request with a JSON
+// error and left the store as it was (both checked here).
+func sendSeeded(t *testing.T, method, target string, body []byte) *accepted {
+	t.Helper()
+	s := seeded()
+	h, _ := newHandler(t, s)
+	recs, writes := s.state()
+	w, ok := httpcheck.ServeRaw(h, method, target, body, nil)
+	if !ok {
+		return nil
+	}
+	what := method + " " + target
+	if w.Code != http.StatusOK {
+		httpcheck.JSONError(t, what, w)
+		checkUnchanged(t, what, s, recs, writes)
+		return nil
+	}
+	return &accepted{store: s, h: h, before: recs, writes: writes, what: what, w: w}
+}
+
 func fuzzBodies() [][]byte {
 	encMnist := base64.StdEncoding.EncodeToString([]byte(mnist))
 	return [][]byte{
@@ -69,20 +102,11 @@ func FuzzUpsert(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, key, typ string, body []byte) {
-		s := seeded()
-		h, _ := newHandler(t, s)
-		recs, writes := s.state()
-		target := "/upsert?key=" + key + "&type=" + typ
-		w, ok := httpcheck.ServeRaw(h, http.MethodPost, target, body, nil)
-		if !ok {
+		a := sendSeeded(t, http.MethodPost, "/upsert?key="+key+"&type="+typ, body)
+		if a == nil {
 			return
 		}
-		what := "POST " + target
-		if w.Code != http.StatusOK {
-			httpcheck.JSONError(t, what, w)
-			checkUnchanged(t, what, s, recs, writes)
-			return
-		}
+		s, h, what, w := a.store, a.h, a.what, a.w
 		var res record.UpsertResult
 		if err := json.Unmarshal(w.Body.Bytes(), &res); err != nil {
 			t.Fatalf("%s: result is not JSON: %v", what, err)
@@ -121,23 +145,15 @@ func FuzzCurrentKeySet(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, query string, body []byte) {
-		s := seeded()
-		h, _ := newHandler(t, s)
-		recs, writes := s.state()
 		target := "/currentkeyset"
 		if query != "" {
 			target += "?" + query
 		}
-		w, ok := httpcheck.ServeRaw(h, http.MethodPost, target, body, nil)
-		if !ok {
+		a := sendSeeded(t, http.MethodPost, target, body)
+		if a == nil {
 			return
 		}
-		what := "POST " + target
-		if w.Code != http.StatusOK {
-			httpcheck.JSONError(t, what, w)
-			checkUnchanged(t, what, s, recs, writes)
-			return
-		}
+		s, recs, what, w := a.store, a.before, a.what, a.w
 		var res record.RemoveResult
 		if err := json.Unmarshal(w.Body.Bytes(), &res); err != nil || res.Removed == nil {
 			t.Fatalf("%s: result %q: %v", what, w.Body.String(), err)
@@ -173,23 +189,15 @@ func FuzzFetchAndRemove(f *testing.F) {
 		f.Add(true, q)
 	}
 	f.Fuzz(func(t *testing.T, remove bool, query string) {
-		s := seeded()
-		h, _ := newHandler(t, s)
-		recs, writes := s.state()
 		method, target := http.MethodGet, "/fetch?"+query
 		if remove {
 			method, target = http.MethodDelete, "/remove?"+query
 		}
-		w, ok := httpcheck.ServeRaw(h, method, target, nil, nil)
-		if !ok {
+		a := sendSeeded(t, method, target, nil)
+		if a == nil {
 			return
 		}
-		what := method + " " + target
-		if w.Code != http.StatusOK {
-			httpcheck.JSONError(t, what, w)
-			checkUnchanged(t, what, s, recs, writes)
-			return
-		}
+		s, recs, writes, what, w := a.store, a.before, a.writes, a.what, a.w
 		if !remove {
 			checkUnchanged(t, what, s, recs, writes)
 			var got record.Record

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-logr/logr"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -18,62 +17,27 @@ import (
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/storagerest"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/httpcheck"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/realserver"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/rudeclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
-
-// serveReal runs h on a real server (httpserver.NewServer, as the binary
-// does) with the given limits and returns its address.
-func serveReal(t *testing.T, h http.Handler, l httpserver.Limits) string {
-	t.Helper()
-	ln, err := httpserver.Bind("127.0.0.1:0", "--address")
-	require.NoError(t, err)
-	s := httpserver.NewServer(ln, h, httpserver.Options{Log: logr.Discard(), ShutdownTimeout: 5 * time.Second, Limits: l})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		assert.NoError(t, <-done)
-	})
-	return s.Addr()
-}
 
 // An oversized upsert or key set written in full before the client reads
 // gets the 413 JSON error, not a reset, with or without Content-Length.
 func TestOversizedWritesWrittenBeforeReadingGet413(t *testing.T) {
 	s := newFakeStore()
 	h, _ := newHandler(t, s)
-	addr := serveReal(t, h, httpserver.Limits{})
-	for _, req := range [][2]string{{http.MethodPost, "/upsert?key=m&type=kubeflow"}, {http.MethodPost, "/currentkeyset"}, {http.MethodDelete, "/remove?key=m"}} {
-		for _, mib := range []int{8, 16, 64} {
-			for _, chunked := range []bool{false, true} {
-				t.Run(fmt.Sprintf("%s %s/%dMiB/chunked=%v", req[0], req[1], mib, chunked), func(t *testing.T) {
-					status, header, body, err := rudeclient.WriteThenRead(addr, req[0], req[1], mib<<20, chunked)
-					require.NoError(t, err)
-					assert.Equal(t, http.StatusRequestEntityTooLarge, status, body)
-					assert.Equal(t, "application/json", header.Get("Content-Type"))
-					var e httpserver.ErrorBody
-					require.NoError(t, json.Unmarshal([]byte(body), &e), body)
-					assert.Contains(t, e.Error, fmt.Sprintf("more than the %d bytes accepted", storagerest.DefaultMaxBodyBytes))
-					assert.Contains(t, e.Error, "--max-body-bytes (MAX_BODY_BYTES)")
-				})
-			}
-		}
-	}
+	addr := realserver.Start(t, h, httpserver.Limits{})
+	rudeclient.AssertOversizedWritesGet413(t, addr, storagerest.DefaultMaxBodyBytes, rudeclient.Write{Method: http.MethodPost, Target: "/upsert?key=m&type=kubeflow"},
+		rudeclient.Write{Method: http.MethodPost, Target: "/currentkeyset"}, rudeclient.Write{Method: http.MethodDelete, Target: "/remove?key=m"})
 	assert.Equal(t, 0, s.writeCount(), "nothing reached the store")
 }
 
 // Slow clients are cut off by the server's timeouts.
 func TestSlowClientsAreCutOff(t *testing.T) {
 	h, _ := newHandler(t, newFakeStore())
-	addr := serveReal(t, h, httpserver.Limits{ReadHeaderTimeout: 300 * time.Millisecond, ReadTimeout: 600 * time.Millisecond})
-	c, stop := rudeclient.SlowHeaders(t, addr)
-	rudeclient.AssertClosedSoon(t, c, "headers a byte at a time")
-	stop()
-	c, stop = rudeclient.SlowBody(t, addr, "/upsert?key=m&type=kubeflow")
-	rudeclient.AssertClosedSoon(t, c, "a body a byte at a time")
-	stop()
+	addr := realserver.Start(t, h, httpserver.Limits{ReadHeaderTimeout: 300 * time.Millisecond, ReadTimeout: 600 * time.Millisecond})
+	rudeclient.AssertSlowClientsCutOff(t, addr, "/upsert?key=m&type=kubeflow")
 }
 
 // blockingStore never finishes a write until its context ends.
@@ -108,7 +72,7 @@ func TestAHangingStoreGets503BeforeTheWriteTimeout(t *testing.T) {
 	s := &blockingStore{fakeStore: newFakeStore(), entered: make(chan string, 3)}
 	h, reg := newHandler(t, s, func(o *storagerest.Options) { o.StoreTimeout = 200 * time.Millisecond })
 	// WriteTimeout well above StoreTimeout, as in production (60 s vs 45 s).
-	addr := serveReal(t, h, httpserver.Limits{WriteTimeout: 30 * time.Second})
+	addr := realserver.Start(t, h, httpserver.Limits{WriteTimeout: 30 * time.Second})
 	for _, req := range []struct{ method, target, body string }{
 		{http.MethodPost, "/upsert?key=m&type=kserve", recordJSON(mnist, 1)},
 		{http.MethodDelete, "/remove?key=m", ""},

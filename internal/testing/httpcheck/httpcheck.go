@@ -6,6 +6,7 @@ package httpcheck
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -91,4 +92,21 @@ func (b *LogBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// ServeUntilTestEnds runs serve (a server's Serve) in the background
+// until the test ends, then checks that it stopped without an error. It
+// takes the method rather than an httpserver.Server because httpserver's
+// own tests use it, and this package must not import httpserver.
+func ServeUntilTestEnds(t testing.TB, serve func(context.Context) error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serving: %v", err)
+		}
+	})
 }

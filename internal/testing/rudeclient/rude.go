@@ -5,6 +5,7 @@ package rudeclient
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // WriteThenRead is a rude client: it writes the whole request, a body of
@@ -141,4 +145,47 @@ func SlowBody(t testing.TB, addr, target string) (c net.Conn, stop func()) {
 	}
 	s := Trickle(c, "x")
 	return c, func() { s(); _ = c.Close() }
+}
+
+// AssertSlowClientsCutOff checks that the server at addr, run with short
+// read timeouts, cuts off a client that sends its headers a byte at a
+// time and one that sends a POST body to bodyTarget a byte at a time.
+func AssertSlowClientsCutOff(t testing.TB, addr, bodyTarget string) {
+	t.Helper()
+	c, stop := SlowHeaders(t, addr)
+	AssertClosedSoon(t, c, "headers a byte at a time")
+	stop()
+	c, stop = SlowBody(t, addr, bodyTarget)
+	AssertClosedSoon(t, c, "a body a byte at a time")
+	stop()
+}
+
+// Write is a write request: method and target.
+type Write struct{ Method, Target string }
+
+// AssertOversizedWritesGet413 sends each write with bodies of 8, 16 and
+// 64 MiB, with and without Content-Length, written in full before the
+// answer is read (WriteThenRead): each must get the 413 JSON error, not a
+// connection reset, saying what the limit (maxBytes) is and which setting
+// changes it. Each case is a subtest.
+func AssertOversizedWritesGet413(t *testing.T, addr string, maxBytes int64, writes ...Write) {
+	t.Helper()
+	for _, req := range writes {
+		for _, mib := range []int{8, 16, 64} {
+			for _, chunked := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%s %s/%dMiB/chunked=%v", req.Method, req.Target, mib, chunked), func(t *testing.T) {
+					status, header, body, err := WriteThenRead(addr, req.Method, req.Target, mib<<20, chunked)
+					require.NoError(t, err)
+					assert.Equal(t, http.StatusRequestEntityTooLarge, status, body)
+					assert.Equal(t, "application/json", header.Get("Content-Type"))
+					var e struct { // httpserver.ErrorBody, which this package must not import: httpserver's tests use it
+						Error string `json:"error"`
+					}
+					require.NoError(t, json.Unmarshal([]byte(body), &e), body)
+					assert.Contains(t, e.Error, fmt.Sprintf("more than the %d bytes accepted", maxBytes))
+					assert.Contains(t, e.Error, "--max-body-bytes (MAX_BODY_BYTES)")
+				})
+			}
+		}
+	}
 }
