@@ -4,32 +4,22 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/cmd/internal/startup"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/config"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/location"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/logging"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/version"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/storageclient"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "location:", err)
-		os.Exit(1)
-	}
+	startup.Main("location", run)
 }
 
 // serverLimits are the HTTP server's timeouts; zero fields take
@@ -115,28 +105,14 @@ Flags:
 // run runs location until ctx ends (SIGTERM in main).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	o, err := parseOptions(args, getenv, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
+	if done, err := startup.Parsed("location", err, o.version, stdout); done {
+		return err
 	}
+	ln, log, closeAll, err := startup.ListenThenLog(o.address, addressSetting, o.logLevel)
 	if err != nil {
 		return err
 	}
-	if o.version {
-		_, err := fmt.Fprintln(stdout, version.String("location"))
-		return err
-	}
-	// The port first: a busy port is one clear error, before anything
-	// else starts or logs.
-	ln, err := httpserver.Bind(o.address, addressSetting)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = ln.Close() }()
-	log, flush, err := logging.New(o.logLevel)
-	if err != nil {
-		return err
-	}
-	defer flush()
+	defer closeAll()
 
 	// The Config encodes "disabled" as negative, the flags as zero.
 	disabledIfZero := func(d time.Duration) time.Duration {

@@ -12,9 +12,7 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,6 +20,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/cmd/internal/startup"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/config"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/controller"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
@@ -36,13 +35,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "rhoai-normalizer:", err)
-		os.Exit(1)
-	}
+	startup.Main("rhoai-normalizer", run)
 }
 
 // metricsSetting names what sets the metrics address, for a bind error.
@@ -137,14 +130,7 @@ var runNormalizer = controller.Run
 // run runs the normalizer until ctx ends (SIGTERM in main).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	o, err := parseOptions(args, getenv, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	if o.version {
-		_, err := fmt.Fprintln(stdout, version.String("rhoai-normalizer"))
+	if done, err := startup.Parsed("rhoai-normalizer", err, err == nil && o.version, stdout); done {
 		return err
 	}
 	// The metrics and probe port first: a busy port is one clear error,

@@ -11,18 +11,15 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
-	"os/signal"
 	"strings"
-	"syscall"
 	"time"
 
 	"k8s.io/klog/v2"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/cmd/internal/startup"
 	settings "github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/config"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kubeconfig"
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/logging"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/storagerest"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/store"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/version"
@@ -31,13 +28,7 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
-	stop()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "storage-rest:", err)
-		os.Exit(1)
-	}
+	startup.Main("storage-rest", run)
 }
 
 // serverLimits are the HTTP server's timeouts; zero fields take
@@ -140,28 +131,14 @@ func (c *config) validate(format string) error {
 // run runs storage-rest until ctx ends (SIGTERM in main).
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	c, err := parseConfig(args, getenv, stderr)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
+	if done, err := startup.Parsed("storage-rest", err, err == nil && c.version, stdout); done {
+		return err
 	}
+	ln, log, closeAll, err := startup.ListenThenLog(c.address, addressSetting, c.logLevel)
 	if err != nil {
 		return err
 	}
-	if c.version {
-		_, err := fmt.Fprintln(stdout, version.String("storage-rest"))
-		return err
-	}
-	// The port first: a busy port is one clear error, before anything
-	// else starts or logs.
-	ln, err := httpserver.Bind(c.address, addressSetting)
-	if err != nil {
-		return err
-	}
-	defer func() { _ = ln.Close() }()
-	log, flush, err := logging.New(c.logLevel)
-	if err != nil {
-		return err
-	}
-	defer flush()
+	defer closeAll()
 	klog.SetLogger(log.WithName("client-go"))
 
 	kube, err := kubeconfig.Load(kubeconfig.Options{Kubeconfig: c.kubeconfig, InsecureSkipTLSVerify: c.insecure, Getenv: getenv})
