@@ -7,19 +7,20 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/cmd/internal/startup"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/config"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/location"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/startup"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/version"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/storageclient"
 )
 
 func main() {
-	startup.Main("location", run)
+	os.Exit(startup.Main("location", run))
 }
 
 // serverLimits are the HTTP server's timeouts; zero fields take

@@ -20,7 +20,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/cmd/internal/startup"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/config"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/controller"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
@@ -28,6 +27,7 @@ import (
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kubeconfig"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/logging"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/mapping"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/startup"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/version"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/locationclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
@@ -35,7 +35,7 @@ import (
 )
 
 func main() {
-	startup.Main("rhoai-normalizer", run)
+	os.Exit(startup.Main("rhoai-normalizer", run))
 }
 
 // metricsSetting names what sets the metrics address, for a bind error.

@@ -11,15 +11,16 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
 	"k8s.io/klog/v2"
 
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/cmd/internal/startup"
 	settings "github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/config"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kubeconfig"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/startup"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/storagerest"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/store"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/version"
@@ -28,7 +29,7 @@ import (
 )
 
 func main() {
-	startup.Main("storage-rest", run)
+	os.Exit(startup.Main("storage-rest", run))
 }
 
 // serverLimits are the HTTP server's timeouts; zero fields take

@@ -27,15 +27,17 @@ type RunFunc func(ctx context.Context, args []string, getenv func(string) string
 
 // Main calls run until SIGTERM or an interrupt (Kubernetes stops a pod
 // with SIGTERM), and exits 1 with run's error on stderr, prefixed by the
-// binary's name so that the line says who failed in a pod's log.
-func Main(name string, run RunFunc) {
+// binary's name so that the line says who failed in a pod's log. It
+// returns the exit status for main to exit with (only main exits).
+func Main(name string, run RunFunc) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
 		_, _ = fmt.Fprintln(os.Stderr, name+":", err)
-		os.Exit(1)
+		return 1
 	}
+	return 0
 }
 
 // Parsed says whether parsing the flags already ended the run, and with
