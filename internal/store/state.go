@@ -44,7 +44,7 @@ func (c *configMap) empty() bool {
 
 // state is the in-memory copy of the store: every ConfigMap as last seen,
 // and the resolved record of every key. It is not safe for concurrent use;
-// the Store guards it.
+// memCopy (cache.go) guards it.
 type state struct {
 	primary string
 	log     logr.Logger

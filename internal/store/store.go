@@ -11,6 +11,12 @@
 // re-planned when one of those entries changed meanwhile, so several
 // replicas and an admin may share the ConfigMaps without losing each
 // other's writes or invalidating each other's unrelated ones.
+//
+// This file holds the public API. A Store is composed of parts that each
+// keep their methods in their own file: configMapAPI (apicalls.go) makes
+// the requests, memCopy (cache.go) is the in-memory copy the watch keeps
+// fresh, queue (queue.go) hands the callers' writes to the writer
+// goroutine (writer.go), and upkeep (upkeep.go) tidies up in between.
 package store
 
 import (
@@ -20,13 +26,9 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -72,29 +74,19 @@ type Usage struct {
 // Store is the durable record store. Create it with New and start it with
 // Run; reads and writes fail with ErrNotReady until the first load is done.
 type Store struct {
-	client  kubernetes.Interface
 	ns      string
 	name    string
 	log     logr.Logger
 	limit   int
 	metrics *metrics
 
-	mu sync.RWMutex
-	st *state
-
-	qmu   sync.Mutex
-	queue []*op
-	wake  chan struct{}
+	mem    *memCopy
+	queue  *queue
+	writer *writer
 
 	started atomic.Bool
 	ready   atomic.Bool
 	readyCh chan struct{}
-	closed  atomic.Bool
-
-	// Owned by the writer goroutine.
-	undeletable map[string]bool
-	maintAfter  time.Time
-	maintDelay  time.Duration
 }
 
 // NewClient returns a client for the store: protobuf on the wire (binary
@@ -138,17 +130,20 @@ func New(o Options) (*Store, error) {
 		o.MaxBytes = MaxConfigMapBytes
 	}
 	log := o.Log.WithValues("namespace", o.Namespace, "configMap", o.Name)
+	m := newMetrics(o.Registerer)
+	api := &configMapAPI{client: o.Client, ns: o.Namespace, primary: o.Name, metrics: m}
+	q := newQueue()
+	mem := newMemCopy(api, log, m, o.OnChange, q.poke)
 	return &Store{
-		client:      o.Client,
-		ns:          o.Namespace,
-		name:        o.Name,
-		log:         log,
-		limit:       o.MaxBytes,
-		metrics:     newMetrics(o.Registerer),
-		st:          newState(o.Name, log, o.OnChange),
-		wake:        make(chan struct{}, 1),
-		readyCh:     make(chan struct{}),
-		undeletable: map[string]bool{},
+		ns:      o.Namespace,
+		name:    o.Name,
+		log:     log,
+		limit:   o.MaxBytes,
+		metrics: m,
+		mem:     mem,
+		queue:   q,
+		writer:  newWriter(q, mem, api, o.MaxBytes, log, m),
+		readyCh: make(chan struct{}),
 	}, nil
 }
 
@@ -158,72 +153,33 @@ func (s *Store) Run(ctx context.Context) error {
 	if !s.started.CompareAndSwap(false, true) {
 		return errors.New("store: Run called twice")
 	}
-	defer s.close()
+	defer s.queue.close()
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	handlers := cache.ResourceEventHandlerFuncs{
-		AddFunc:    s.observe,
-		UpdateFunc: func(_, obj any) { s.observe(obj) },
-		DeleteFunc: s.observeDelete,
-	}
-	// Two watches: the primary by name, since it may predate our labels,
-	// and the spills by label. The spill watch also sees the labelled
-	// primary; it leaves it to the first, so that someone removing the
-	// label does not look like a deletion.
-	notPrimary := func(obj any) bool {
-		if t, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-			obj = t.Obj
-		}
-		cm, ok := obj.(*corev1.ConfigMap)
-		return ok && cm.Name != s.name
-	}
-	var synced []cache.InformerSynced
-	for _, w := range []struct {
-		sel     func(*metav1.ListOptions)
-		handler cache.ResourceEventHandler
-	}{
-		{func(o *metav1.ListOptions) {
-			o.FieldSelector = fields.OneTermEqualSelector("metadata.name", s.name).String()
-		}, handlers},
-		{func(o *metav1.ListOptions) {
-			o.LabelSelector = LabelStore + "=" + s.name
-		}, cache.FilteringResourceEventHandler{FilterFunc: notPrimary, Handler: handlers}},
-	} {
-		inf := cache.NewSharedIndexInformer(s.listWatch(w.sel), &corev1.ConfigMap{}, 0, cache.Indexers{})
-		if err := inf.SetWatchErrorHandlerWithContext(s.watchError); err != nil {
-			return fmt.Errorf("store: %w", err)
-		}
-		reg, err := inf.AddEventHandler(w.handler)
-		if err != nil {
-			return fmt.Errorf("store: %w", err)
-		}
-		synced = append(synced, reg.HasSynced)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			inf.RunWithContext(ctx)
-		}()
+	synced, err := s.mem.watch(ctx, &wg)
+	if err != nil {
+		return err
 	}
 	s.log.Info("loading records from ConfigMaps")
 	if !cache.WaitForCacheSync(ctx.Done(), synced...) {
 		return nil
 	}
-	if err := s.ensurePrimary(ctx); err != nil {
+	if err := s.mem.ensurePrimary(ctx); err != nil {
 		return nil
 	}
-	s.mu.RLock()
-	n, u := s.st.records(), s.usageLocked()
-	s.mu.RUnlock()
+	s.mem.mu.RLock()
+	n, u := s.mem.st.records(), s.mem.usageLocked()
+	s.mem.mu.RUnlock()
 	s.ready.Store(true)
 	close(s.readyCh)
 	s.log.Info("store loaded", "records", n, "configMaps", u.ConfigMaps, "bytes", u.Bytes)
-	s.writeLoop(ctx)
+	s.writer.writeLoop(ctx)
 	return nil
 }
 
 // Ready returns nil once the first load is done.
 func (s *Store) Ready() error {
-	if s.closed.Load() {
+	if s.queue.closed.Load() {
 		return ErrClosed
 	}
 	if !s.ready.Load() {
@@ -259,9 +215,9 @@ func (s *Store) Upsert(ctx context.Context, key string, rec record.Record) (stri
 	if n := entrySize(key, raw); n > s.limit {
 		return "", tooLarge(key, n, s.limit)
 	}
-	s.mu.RLock()
-	win := s.st.view[key]
-	s.mu.RUnlock()
+	s.mem.mu.RLock()
+	win := s.mem.st.view[key]
+	s.mem.mu.RUnlock()
 	if win != nil && win.rec.SameContent(&rec) {
 		return statusUnchanged, nil
 	}
@@ -270,7 +226,7 @@ func (s *Store) Upsert(ctx context.Context, key string, rec record.Record) (stri
 	}
 	o := newOp(ctx, opUpsert, key)
 	o.rec, o.raw = rec, raw
-	s.submit(o)
+	s.queue.submit(o)
 	r := o.wait()
 	return r.status, r.err
 }
@@ -283,14 +239,14 @@ func (s *Store) Remove(ctx context.Context, key string) (bool, error) {
 	if err := s.Ready(); err != nil {
 		return false, err
 	}
-	s.mu.RLock()
-	n := len(s.st.copies(key))
-	s.mu.RUnlock()
+	s.mem.mu.RLock()
+	n := len(s.mem.st.copies(key))
+	s.mem.mu.RUnlock()
 	if n == 0 {
 		return false, nil
 	}
 	o := newOp(ctx, opRemove, key)
-	s.submit(o)
+	s.queue.submit(o)
 	r := o.wait()
 	return r.removed, r.err
 }
@@ -309,16 +265,16 @@ func (s *Store) RemoveExcept(ctx context.Context, keep []string) ([]string, erro
 	if err := s.Ready(); err != nil {
 		return nil, err
 	}
-	s.mu.RLock()
+	s.mem.mu.RLock()
 	var ops []*op
-	for k := range s.st.view {
+	for k := range s.mem.st.view {
 		if _, ok := live[k]; !ok {
 			ops = append(ops, newOp(ctx, opRemove, k))
 		}
 	}
-	s.mu.RUnlock()
+	s.mem.mu.RUnlock()
 	for _, o := range ops {
-		s.submit(o)
+		s.queue.submit(o)
 	}
 	removed := []string{}
 	var errs []error
@@ -336,9 +292,9 @@ func (s *Store) RemoveExcept(ctx context.Context, keep []string) ([]string, erro
 
 // Get returns the record of key and its JSON encoding.
 func (s *Store) Get(key string) (record.Record, []byte, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	e := s.st.view[key]
+	s.mem.mu.RLock()
+	defer s.mem.mu.RUnlock()
+	e := s.mem.st.view[key]
 	if e == nil {
 		return record.Record{}, nil, false
 	}
@@ -347,12 +303,12 @@ func (s *Store) Get(key string) (record.Record, []byte, bool) {
 
 // Keys returns the stored keys, sorted.
 func (s *Store) Keys() []string {
-	s.mu.RLock()
-	keys := make([]string, 0, len(s.st.view))
-	for k := range s.st.view {
+	s.mem.mu.RLock()
+	keys := make([]string, 0, len(s.mem.st.view))
+	for k := range s.mem.st.view {
 		keys = append(keys, k)
 	}
-	s.mu.RUnlock()
+	s.mem.mu.RUnlock()
 	sort.Strings(keys)
 	return keys
 }
@@ -360,12 +316,12 @@ func (s *Store) Keys() []string {
 // Snapshot returns every record, sorted by key. The JSON slices are shared
 // and must not be modified.
 func (s *Store) Snapshot() []Item {
-	s.mu.RLock()
-	items := make([]Item, 0, len(s.st.view))
-	for k, e := range s.st.view {
+	s.mem.mu.RLock()
+	items := make([]Item, 0, len(s.mem.st.view))
+	for k, e := range s.mem.st.view {
 		items = append(items, Item{Key: k, JSON: e.json})
 	}
-	s.mu.RUnlock()
+	s.mem.mu.RUnlock()
 	sort.Slice(items, func(i, j int) bool { return items[i].Key < items[j].Key })
 	return items
 }
@@ -374,64 +330,24 @@ func (s *Store) Snapshot() []Item {
 // writer can tell without reading them all whether someone else changed
 // them.
 func (s *Store) Digest() (records int, digest string) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.st.digest.Len(), s.st.digest.String()
+	s.mem.mu.RLock()
+	defer s.mem.mu.RUnlock()
+	return s.mem.st.digest.Len(), s.mem.st.digest.String()
 }
 
 // Len is the number of stored records.
 func (s *Store) Len() int {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.st.records()
+	s.mem.mu.RLock()
+	defer s.mem.mu.RUnlock()
+	return s.mem.st.records()
 }
 
 // Usage returns the ConfigMaps in use.
 func (s *Store) Usage() Usage {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.usageLocked()
-}
-
-func (s *Store) usageLocked() Usage {
-	u := Usage{Bytes: s.st.bytes, ConfigMaps: []string{}}
-	for _, c := range s.st.order {
-		u.ConfigMaps = append(u.ConfigMaps, c.obj.Name)
-	}
-	return u
+	s.mem.mu.RLock()
+	defer s.mem.mu.RUnlock()
+	return s.mem.usageLocked()
 }
 
 // APICalls returns how many ConfigMap requests the Store has made so far.
 func (s *Store) APICalls() APICalls { return s.metrics.snapshot() }
-
-func (s *Store) submit(o *op) {
-	s.qmu.Lock()
-	s.queue = append(s.queue, o)
-	s.qmu.Unlock()
-	if s.closed.Load() {
-		s.failQueue()
-	}
-	s.poke()
-}
-
-func (s *Store) poke() {
-	select {
-	case s.wake <- struct{}{}:
-	default:
-	}
-}
-
-func (s *Store) close() {
-	s.closed.Store(true)
-	s.failQueue()
-}
-
-func (s *Store) failQueue() {
-	s.qmu.Lock()
-	q := s.queue
-	s.queue = nil
-	s.qmu.Unlock()
-	for _, o := range q {
-		o.finish(result{err: ErrClosed})
-	}
-}

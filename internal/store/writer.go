@@ -1,7 +1,8 @@
-// The writer goroutine: it takes queued operations in batches, plans them
-// (plan.go), writes the plans and re-plans on conflicts, and runs upkeep
-// (upkeep.go) in between. Only this goroutine writes to the API server
-// after the first load.
+// The writer goroutine: it takes queued operations (queue.go) in batches,
+// plans them against the in-memory copy (plan.go, cache.go), writes the
+// plans and re-plans on conflicts, and runs upkeep (upkeep.go) in between.
+// Only this goroutine writes to the API server after the first load, so
+// what only it touches (here and in upkeep) needs no lock.
 
 package store
 
@@ -12,6 +13,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
@@ -26,56 +28,53 @@ const (
 	maxMaintDelay  = time.Minute
 )
 
+// writer carries out the queued writes of the store in namespace ns, whose
+// ConfigMaps hold at most limit bytes each. Its methods, and upkeep's, run
+// on the writer goroutine only.
+type writer struct {
+	queue   *queue
+	mem     *memCopy
+	api     *configMapAPI
+	upkeep  *upkeep
+	ns      string
+	limit   int
+	log     logr.Logger
+	metrics *metrics
+}
+
+func newWriter(q *queue, mem *memCopy, api *configMapAPI, limit int, log logr.Logger, m *metrics) *writer {
+	w := &writer{queue: q, mem: mem, api: api, ns: api.ns, limit: limit, log: log, metrics: m}
+	w.upkeep = newUpkeep(w)
+	return w
+}
+
 // writeLoop carries out queued writes in batches, and upkeep in between.
-func (s *Store) writeLoop(ctx context.Context) {
+func (w *writer) writeLoop(ctx context.Context) {
 	tick := time.NewTicker(maintainPeriod)
 	defer tick.Stop()
 	for {
 		for {
-			batch := s.takeBatch()
+			batch := w.queue.takeBatch()
 			if len(batch) == 0 {
 				break
 			}
-			s.runBatch(ctx, batch)
+			w.runBatch(ctx, batch)
 		}
-		s.maintain(ctx)
+		w.upkeep.maintain(ctx)
 		select {
 		case <-ctx.Done():
 			return
-		case <-s.wake:
+		case <-w.queue.wake:
 		case <-tick.C:
 		}
 	}
 }
 
-// takeBatch takes queued ops, at most one per key (a later op on the same
-// key waits for the next batch, keeping the order of writes).
-func (s *Store) takeBatch() []*op {
-	s.qmu.Lock()
-	defer s.qmu.Unlock()
-	keys := map[string]struct{}{}
-	var batch, rest []*op
-	for _, o := range s.queue {
-		if err := o.ctx.Err(); err != nil {
-			o.finish(result{err: err})
-			continue
-		}
-		if _, dup := keys[o.key]; dup || len(batch) >= maxBatch {
-			rest = append(rest, o)
-			continue
-		}
-		keys[o.key] = struct{}{}
-		batch = append(batch, o)
-	}
-	s.queue = rest
-	return batch
-}
-
 // runBatch plans and writes until every op of the batch is finished.
-func (s *Store) runBatch(ctx context.Context, pending []*op) {
+func (w *writer) runBatch(ctx context.Context, pending []*op) {
 	for attempt := 0; ; attempt++ {
-		s.mu.RLock()
-		p := newPlan(s.st, s.limit)
+		w.mem.mu.RLock()
+		p := newPlan(w.mem.st, w.limit)
 		var next []*op
 		for _, o := range pending {
 			var r result
@@ -86,29 +85,29 @@ func (s *Store) runBatch(ctx context.Context, pending []*op) {
 				r, done = p.remove(o)
 			}
 			if done {
-				s.finished(o, r)
+				w.finished(o, r)
 			} else {
 				next = append(next, o)
 			}
 		}
-		s.mu.RUnlock()
+		w.mem.mu.RUnlock()
 		pending = next
 		if len(pending) == 0 {
 			return
 		}
-		s.log.V(1).Info("writing", "plan", p.String(), "ops", len(pending), "attempt", attempt)
-		written, err := s.execute(ctx, p)
+		w.log.V(1).Info("writing", "plan", p.String(), "ops", len(pending), "attempt", attempt)
+		written, err := w.execute(ctx, p)
 		for _, o := range pending {
 			if _, ok := written[o.key]; ok {
 				o.wrote = true
 			}
 		}
 		if err == nil {
-			s.metrics.writes.WithLabelValues("move").Add(float64(p.moves))
+			w.metrics.writes.WithLabelValues("move").Add(float64(p.moves))
 			// The records are stored; a spill that stays behind empty is
 			// upkeep's business, not the callers'.
-			if err := s.dropEmpty(ctx, p); err != nil {
-				s.dropFailed(err)
+			if err := w.upkeep.dropEmpty(ctx, p); err != nil {
+				w.upkeep.dropFailed(err)
 			}
 			continue
 		}
@@ -116,9 +115,9 @@ func (s *Store) runBatch(ctx context.Context, pending []*op) {
 			err = ErrClosed
 		}
 		if !retriable(err) {
-			s.log.Error(err, "writing records failed; the callers get an error and may retry", "ops", len(pending))
+			w.log.Error(err, "writing records failed; the callers get an error and may retry", "ops", len(pending))
 			for _, o := range pending {
-				s.finished(o, result{err: fmt.Errorf("storing %s in ConfigMaps of namespace %s: %w", o.key, s.ns, err)})
+				w.finished(o, result{err: fmt.Errorf("storing %s in ConfigMaps of namespace %s: %w", o.key, w.ns, err)})
 			}
 			return
 		}
@@ -127,19 +126,19 @@ func (s *Store) runBatch(ctx context.Context, pending []*op) {
 		// writer made progress, so this never gives up on its own; an op
 		// ends when its caller stops waiting (storage-rest then answers 503
 		// with Retry-After).
-		s.metrics.conflicts.Inc()
-		log := s.log.V(1)
+		w.metrics.conflicts.Inc()
+		log := w.log.V(1)
 		if attempt > 0 && attempt%20 == 0 {
-			log = s.log
+			log = w.log
 		}
 		log.Info("write conflict; re-reading and planning again", "error", err.Error(), "attempt", attempt, "ops", len(pending))
 		var ce *cmError
 		if errors.As(err, &ce) {
-			s.refresh(ctx, ce.name)
+			w.mem.refresh(ctx, ce.name)
 		}
 		if !sleep(ctx, backoff(attempt)) {
 			for _, o := range pending {
-				s.finished(o, result{err: ErrClosed})
+				w.finished(o, result{err: ErrClosed})
 			}
 			return
 		}
@@ -163,15 +162,15 @@ func waiting(ops []*op) []*op {
 	return out
 }
 
-func (s *Store) finished(o *op, r result) {
+func (w *writer) finished(o *op, r result) {
 	if r.err == nil {
 		switch {
 		case o.kind == opRemove && r.removed:
-			s.metrics.writes.WithLabelValues("remove").Inc()
+			w.metrics.writes.WithLabelValues("remove").Inc()
 		case r.status == statusCreated:
-			s.metrics.writes.WithLabelValues("create").Inc()
+			w.metrics.writes.WithLabelValues("create").Inc()
 		case r.status == statusUpdated:
-			s.metrics.writes.WithLabelValues("update").Inc()
+			w.metrics.writes.WithLabelValues("update").Inc()
 		}
 	}
 	o.finish(r)
@@ -180,7 +179,7 @@ func (s *Store) finished(o *op, r result) {
 // execute writes phases 1 and 2 of a plan in order (phase 3 is dropEmpty).
 // It returns the keys whose new values were written, also when it fails
 // part way.
-func (s *Store) execute(ctx context.Context, p *plan) (map[string]struct{}, error) {
+func (w *writer) execute(ctx context.Context, p *plan) (map[string]struct{}, error) {
 	written := map[string]struct{}{}
 	latest := map[string]*corev1.ConfigMap{}
 	for _, phase := range []map[string]*change{p.phase1, p.phase2} {
@@ -194,41 +193,37 @@ func (s *Store) execute(ctx context.Context, p *plan) (map[string]struct{}, erro
 				if len(ch.set) == 0 {
 					continue
 				}
-				obj := s.newConfigMap(name)
+				obj := w.api.newConfigMap(name)
 				for k, v := range ch.set {
 					obj.BinaryData[k] = v
 				}
-				if n := configMapSize(obj); n > s.limit {
+				if n := configMapSize(obj); n > w.limit {
 					return written, &cmError{name: name, verb: "writing", err: fmt.Errorf("%w: it would hold %d bytes", errReplan, n)}
 				}
-				res, err := s.create(ctx, obj)
+				res, err := w.api.create(ctx, obj)
 				if err != nil {
 					return written, err
 				}
-				s.mu.Lock()
-				s.applyLocked(res)
-				s.mu.Unlock()
+				w.mem.apply(res)
 				latest[name] = res
 				for k := range ch.set {
 					written[k] = struct{}{}
 				}
 				continue
 			}
-			if n := sizeAfter(base, ch); n > s.limit {
+			if n := sizeAfter(base, ch); n > w.limit {
 				return written, &cmError{name: name, verb: "writing", err: fmt.Errorf("%w: it would hold %d bytes", errReplan, n)}
 			}
-			bodies, keys, err := patchBodies(base, ch, s.labels())
+			bodies, keys, err := patchBodies(base, ch, w.api.labels())
 			if err != nil {
 				return written, &cmError{name: name, verb: "writing", err: err}
 			}
 			for i, body := range bodies {
-				res, err := s.patch(ctx, name, body)
+				res, err := w.api.patch(ctx, name, body)
 				if err != nil {
 					return written, err
 				}
-				s.mu.Lock()
-				s.applyLocked(res)
-				s.mu.Unlock()
+				w.mem.apply(res)
 				latest[name] = res
 				for _, k := range keys[i] {
 					written[k] = struct{}{}
