@@ -20,7 +20,7 @@
 //   - for a version holding an artifact whose lastUpdateTimeSinceEpoch
 //     moved, since the upsert that attaches an artifact elsewhere updates it;
 //   - for every published version (a full refresh) on the first snapshot,
-//     every Options.ArtifactRefresh (10m by default), and whenever the
+//     every LinkOptions.ArtifactRefresh (10m by default), and whenever the
 //     top-level list holds an artifact the reads above cannot place: a new
 //     artifact of an already-read version, or one that left a version. An
 //     artifact a full refresh finds in no published version (attached to
@@ -40,7 +40,7 @@
 // ones after an ordinary change, and all L on a full refresh. So 1,000
 // models with one live version and one artifact each cost 10+10+10+1+1 = 32
 // requests per sync, and 1,032 on the first and every refresh. The nested
-// lists run Concurrency at a time.
+// lists run LinkOptions.Concurrency at a time.
 //
 // A Snapshot is all or nothing: any failed request (HTTP error, malformed
 // JSON, timeout, paging that does not advance) fails it with an error that
@@ -56,7 +56,6 @@ package registryclient
 
 import (
 	"context"
-	"net/http"
 	"net/url"
 	"sync"
 	"sync/atomic"
@@ -98,20 +97,14 @@ type Metrics = jsonclient.Metrics
 // endpoint and outcome (see prommetrics.NewRequestCounter).
 func PrometheusMetrics(vec *prometheus.CounterVec) Metrics { return prommetrics.Counter(vec) }
 
-// Options configure a Client.
-type Options struct {
-	// Token is sent as a bearer token (KFMR_TOKEN, else the service account
-	// token). It never appears in errors or logs.
-	Token string
-	// CAPEM is a PEM CA bundle trusted in addition to the system roots.
-	CAPEM []byte
-	// InsecureSkipTLSVerify turns TLS verification off; explicit only.
-	InsecureSkipTLSVerify bool
-	// Timeout bounds each request; 30s when zero.
-	Timeout time.Duration
-	// PageSize is the list page size; 100 when zero, capped at the spec's
-	// maximum.
-	PageSize int
+// Options configure how a Client reaches the registry, what it counts and
+// its page size; they mean what catalogclient.Options mean. The Logger
+// also receives a summary line per snapshot (V(1)).
+type Options = jsonclient.APIOptions
+
+// LinkOptions tune how a Client reads the nested artifact lists that link
+// artifacts to versions; the zero value holds the defaults.
+type LinkOptions struct {
 	// Concurrency bounds the nested artifact lists in flight;
 	// DefaultConcurrency when zero.
 	Concurrency int
@@ -119,12 +112,6 @@ type Options struct {
 	// links it remembers before it reads every published version's list
 	// again; DefaultArtifactRefresh when zero, every snapshot when negative.
 	ArtifactRefresh time.Duration
-	// HTTPClient replaces the client built from CAPEM/InsecureSkipTLSVerify.
-	HTTPClient *http.Client
-	// Metrics counts requests by endpoint and outcome; nil for none.
-	Metrics Metrics
-	// Logger receives a summary line per snapshot (V(1)) and per request (V(1)).
-	Logger logr.Logger
 }
 
 // Client reads one model registry. It is safe for concurrent use;
@@ -144,21 +131,20 @@ type Client struct {
 
 // New returns a client for the registry at baseURL (for example
 // https://modelregistry-public-rest.apps.example.com or
-// http://127.0.0.1:8080). A bad URL or CA bundle is reported by Snapshot.
+// http://127.0.0.1:8080) with the default LinkOptions. A bad URL or CA
+// bundle is reported by Snapshot.
 func New(baseURL string, opts Options) *Client {
+	return NewWithLinks(baseURL, opts, LinkOptions{})
+}
+
+// NewWithLinks is New with the nested artifact lists tuned by links.
+func NewWithLinks(baseURL string, opts Options, links LinkOptions) *Client {
+	api, pageSize := jsonclient.NewAPI("model registry", baseURL, opts)
 	c := &Client{
-		api: jsonclient.New("model registry", baseURL, jsonclient.Options{
-			Token:                 opts.Token,
-			CAPEM:                 opts.CAPEM,
-			InsecureSkipTLSVerify: opts.InsecureSkipTLSVerify,
-			Timeout:               max(opts.Timeout, 0), // negative means the default here, as zero does
-			HTTPClient:            opts.HTTPClient,
-			Metrics:               opts.Metrics,
-			Logger:                opts.Logger,
-		}),
-		pageSize:    jsonclient.ClampPageSize(opts.PageSize),
-		concurrency: opts.Concurrency,
-		refresh:     opts.ArtifactRefresh,
+		api:         api,
+		pageSize:    pageSize,
+		concurrency: links.Concurrency,
+		refresh:     links.ArtifactRefresh,
 		now:         time.Now,
 		log:         opts.Logger,
 		links:       &artifactLinks{},

@@ -30,6 +30,7 @@ import (
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient/prommetrics"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryclient"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakemetrics"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakeregistry"
 )
 
@@ -73,31 +74,11 @@ func newServer(t testing.TB, opts fakeregistry.Options) (*fakeregistry.Server, *
 	return srv, ts
 }
 
-type recordingMetrics struct {
-	mu     sync.Mutex
-	counts map[string]int
-}
-
-func (m *recordingMetrics) ObserveRequest(endpoint string, outcome jsonclient.Outcome) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.counts == nil {
-		m.counts = map[string]int{}
-	}
-	m.counts[endpoint+" "+string(outcome)]++
-}
-
-func (m *recordingMetrics) get(key string) int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.counts[key]
-}
-
 func TestSnapshotPagesWithFewRequests(t *testing.T) {
 	srv, ts := newServer(t, fakeregistry.Options{Token: token})
 	versions := seed(t, srv, 1000, true)
 	srv.ResetRequestCounts()
-	metrics := &recordingMetrics{}
+	metrics := &fakemetrics.Requests{}
 
 	c := registryclient.New(ts.URL, registryclient.Options{Token: token, PageSize: 100, Metrics: metrics})
 	s, err := c.Snapshot(context.Background())
@@ -113,8 +94,8 @@ func TestSnapshotPagesWithFewRequests(t *testing.T) {
 	want := 10 + 10 + 10 + 1 + 1 + 1000
 	assert.Equal(t, want, s.Requests)
 	assert.Equal(t, int64(want), srv.RequestCount(), "the server saw a different number of requests")
-	assert.Equal(t, 10, metrics.get("registered_models ok"))
-	assert.Equal(t, 1000, metrics.get("model_versions/{id}/artifacts ok"))
+	assert.Equal(t, 10, metrics.Count("registered_models", jsonclient.OutcomeOK))
+	assert.Equal(t, 1000, metrics.Count("model_versions/{id}/artifacts", jsonclient.OutcomeOK))
 
 	// ID order, and every version linked to its own artifact.
 	for i := 1; i < len(s.RegisteredModels); i++ {
@@ -290,7 +271,7 @@ func TestSnapshotTimeout(t *testing.T) {
 	// fails the snapshot.
 	srv.InjectFault(fakeregistry.Fault{Mode: fakeregistry.FaultHang, PathPrefix: fakeregistry.RegistryBasePath})
 	defer srv.ClearFaults()
-	metrics := &recordingMetrics{}
+	metrics := &fakemetrics.Requests{}
 
 	c := registryclient.New(ts.URL, registryclient.Options{Timeout: 50 * time.Millisecond, Metrics: metrics})
 	s, err := c.Snapshot(context.Background())
@@ -301,7 +282,7 @@ func TestSnapshotTimeout(t *testing.T) {
 	assert.Equal(t, jsonclient.OutcomeTimeout, he.Outcome)
 	assert.Contains(t, err.Error(), ts.URL+": GET "+fakeregistry.RegistryBasePath+"/"+he.Endpoint)
 	assert.Contains(t, err.Error(), "no complete answer within 50ms")
-	assert.GreaterOrEqual(t, metrics.get(he.Endpoint+" timeout"), 1)
+	assert.GreaterOrEqual(t, metrics.Count(he.Endpoint, jsonclient.OutcomeTimeout), 1)
 }
 
 func TestSnapshotFailsWholeOnAnyBadPage(t *testing.T) {

@@ -18,27 +18,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryclient"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakeclock"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakeregistry"
 )
 
 const linkPageSize = 2
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // pathRecorder records the paths of the requests a client sends. It sits
 // in the client rather than the server: requests a failed snapshot
@@ -96,7 +80,7 @@ type linkHarness struct {
 	srv    *fakeregistry.Server
 	rec    *pathRecorder
 	url    string
-	clock  *fakeClock
+	clock  *fakeclock.Clock
 	cached *registryclient.Client
 }
 
@@ -104,10 +88,10 @@ func newLinkHarness(t *testing.T) *linkHarness {
 	t.Helper()
 	srv, ts := newServer(t, fakeregistry.Options{})
 	rec := &pathRecorder{}
-	h := &linkHarness{t: t, srv: srv, rec: rec, url: ts.URL, clock: &fakeClock{t: time.Unix(1_700_000_000, 0)}}
-	h.cached = registryclient.New(ts.URL, registryclient.Options{PageSize: linkPageSize, ArtifactRefresh: time.Hour,
-		HTTPClient: &http.Client{Transport: rec}})
-	registryclient.SetClock(h.cached, h.clock.now)
+	h := &linkHarness{t: t, srv: srv, rec: rec, url: ts.URL, clock: fakeclock.New(time.Unix(1_700_000_000, 0))}
+	h.cached = registryclient.NewWithLinks(ts.URL, registryclient.Options{PageSize: linkPageSize,
+		HTTPClient: &http.Client{Transport: rec}}, registryclient.LinkOptions{ArtifactRefresh: time.Hour})
+	registryclient.SetClock(h.cached, h.clock.Now)
 	return h
 }
 
@@ -194,6 +178,16 @@ func (h *linkHarness) addModel(name string, artifacts int) (version string) {
 	return mv.GetId()
 }
 
+// addModels adds n models, model-0 to model-<n-1>, with one artifact
+// each; it returns their version ids in order.
+func (h *linkHarness) addModels(n int) (versions []string) {
+	h.t.Helper()
+	for i := range n {
+		versions = append(versions, h.addModel(fmt.Sprintf("model-%d", i), 1))
+	}
+	return versions
+}
+
 func (h *linkHarness) addArtifact(version, name string) string {
 	h.t.Helper()
 	uri := "s3://bucket/" + name
@@ -215,11 +209,7 @@ func (h *linkHarness) attach(version, id string) {
 
 func TestSnapshotRemembersArtifactLinksAcrossChanges(t *testing.T) {
 	h := newLinkHarness(t)
-	var versions []string
-	for i := range 5 {
-		v := h.addModel(fmt.Sprintf("model-%d", i), 1)
-		versions = append(versions, v)
-	}
+	versions := h.addModels(5)
 	// Several artifacts (more than a page) on one version, and a version
 	// without any.
 	h.addArtifact(versions[0], "model-0-artifact-1")
@@ -291,20 +281,16 @@ func TestSnapshotRemembersArtifactLinksAcrossChanges(t *testing.T) {
 	require.Len(t, s.VersionArtifacts[versions[1]], 1)
 	h.check("steady after move", none)
 
-	h.clock.advance(time.Hour - time.Second)
+	h.clock.Advance(time.Hour - time.Second)
 	h.check("just before the refresh is due", none)
-	h.clock.advance(time.Second)
+	h.clock.Advance(time.Second)
 	h.check("refresh due", nil)
 	h.check("steady after refresh", none)
 }
 
 func TestFailedSnapshotKeepsTheRememberedLinks(t *testing.T) {
 	h := newLinkHarness(t)
-	var versions []string
-	for i := range 3 {
-		v := h.addModel(fmt.Sprintf("model-%d", i), 1)
-		versions = append(versions, v)
-	}
+	versions := h.addModels(3)
 	h.check("first snapshot", nil)
 
 	// A nested list fails while a new version is read.
@@ -358,7 +344,7 @@ func TestSnapshotWithoutArtifactsThenWithArtifacts(t *testing.T) {
 func TestNegativeArtifactRefreshReadsEveryVersionEachTime(t *testing.T) {
 	srv, ts := newServer(t, fakeregistry.Options{})
 	seed(t, srv, 3, true)
-	c := registryclient.New(ts.URL, registryclient.Options{ArtifactRefresh: -1})
+	c := registryclient.NewWithLinks(ts.URL, registryclient.Options{}, registryclient.LinkOptions{ArtifactRefresh: -1})
 	for range 2 {
 		s, err := c.Snapshot(context.Background())
 		require.NoError(t, err)
