@@ -3,9 +3,11 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -49,6 +51,9 @@ type Store interface {
 	// that nobody else changed it.
 	Digest(ctx context.Context) (string, error)
 	Upsert(ctx context.Context, key, typ string, rec *record.Record) (*record.UpsertResult, error)
+	// UpsertBatch stores several records with one request; a storage-rest
+	// without it answers an error whose StatusCode() is 404.
+	UpsertBatch(ctx context.Context, items []record.BatchItem) ([]record.BatchItemResult, error)
 	CurrentKeySet(ctx context.Context, keys []string) ([]string, error)
 }
 
@@ -91,6 +96,8 @@ type Pipeline struct {
 	servers    *servers // nil when the InferenceService watch is not set up
 	stored     storedState
 	problems   map[string]bool
+	// singleWrites: storage-rest has no batch API.
+	singleWrites atomic.Bool
 }
 
 // Result is what one sync did.
@@ -218,58 +225,144 @@ func (p *Pipeline) Sync(ctx context.Context) (Result, error) {
 	return res, nil
 }
 
-// upsert sends the changed records, Config.Concurrency at a time, so that
-// storage-rest can fold concurrent writes into one ConfigMap update.
+// upsert sends the changed records (write) and mirrors what was stored.
 // Refused records (400, 413: the record itself is the problem) are counted
 // apart from failed ones (storage-rest or the API server unavailable),
 // which a later sync will store.
 func (p *Pipeline) upsert(ctx context.Context, outs []mapping.Output) (ok, failed, refused int) {
 	now := record.Epoch(p.cfg.Now().UnixMilli())
-	type result struct {
-		key string
-		rec record.Record
-		err error
+	items := make([]record.BatchItem, len(outs))
+	for i, o := range outs {
+		items[i] = record.BatchItem{Key: o.Key, Type: o.Type, Record: toRecord(o)}
+		items[i].Record.LastUpdateTimeSinceEpoch = now
 	}
-	work := make(chan mapping.Output)
-	results := make(chan result)
-	var wg sync.WaitGroup
-	for i := 0; i < p.cfg.Concurrency; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for o := range work {
-				rec := toRecord(o)
-				rec.LastUpdateTimeSinceEpoch = now
-				_, err := p.cfg.Store.Upsert(ctx, o.Key, o.Type, &rec)
-				results <- result{key: o.Key, rec: rec, err: err}
-			}
-		}()
-	}
-	go func() {
-		for _, o := range outs {
-			work <- o
-		}
-		close(work)
-		wg.Wait()
-		close(results)
-	}()
-	for r := range results {
+	for r := range p.write(ctx, items) {
 		if r.err != nil {
 			failed++
 			if isRefusal(r.err) {
 				refused++
 			}
 			p.cfg.Metrics.storeCalls.WithLabelValues("upsert", "error").Inc()
-			p.cfg.Log.Error(r.err, "storing a record in storage-rest failed; retrying on the next sync", "key", r.key)
+			p.cfg.Log.Error(r.err, "storing a record in storage-rest failed; retrying on the next sync", "key", r.item.Key)
 			p.stored.invalidate()
 			continue
 		}
 		p.cfg.Metrics.storeCalls.WithLabelValues("upsert", "ok").Inc()
-		p.stored.remember(r.key, r.rec)
+		p.stored.remember(r.item.Key, r.item.Record)
 		ok++
 	}
 	return ok, failed, refused
 }
+
+// Batches of POST /upsertbatch: about a ConfigMap's worth of records each
+// (a ConfigMap holds 1 MiB), two in flight, so that storage-rest plans
+// whole ConfigMaps at once and a first publish writes each about once.
+const (
+	batchBytes       = 1 << 20
+	batchRecords     = 1000
+	batchesInFlight  = 2
+	batchItemJSONPad = 256 // key, type, timestamps and JSON punctuation
+)
+
+type writeResult struct {
+	item *record.BatchItem
+	err  error
+}
+
+// write sends items to storage-rest, in batches while it takes them (a
+// storage-rest older than POST /upsertbatch answers 404: then one by one,
+// Config.Concurrency at a time), and yields each item's outcome.
+func (p *Pipeline) write(ctx context.Context, items []record.BatchItem) <-chan writeResult {
+	out := make(chan writeResult)
+	batches := make(chan []record.BatchItem)
+	go func() {
+		defer close(batches)
+		for start := 0; start < len(items); {
+			end, size := start, 0
+			for end < len(items) && end-start < batchRecords {
+				n := base64Len(len(items[end].Record.Body)) + len(items[end].Record.ModelCard) + len(items[end].Key) + batchItemJSONPad
+				if end > start && size+n > batchBytes {
+					break
+				}
+				size += n
+				end++
+			}
+			batches <- items[start:end]
+			start = end
+		}
+	}()
+	var wg sync.WaitGroup
+	for range batchesInFlight {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for b := range batches {
+				p.writeBatch(ctx, b, out)
+			}
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(out)
+	}()
+	return out
+}
+
+// writeBatch sends one batch, or its items one by one to a storage-rest
+// without the batch API.
+func (p *Pipeline) writeBatch(ctx context.Context, b []record.BatchItem, out chan<- writeResult) {
+	if !p.singleWrites.Load() {
+		res, err := p.cfg.Store.UpsertBatch(ctx, b)
+		var se interface{ StatusCode() int }
+		switch {
+		case err == nil:
+			for i := range b {
+				var ierr error
+				if res[i].Error != "" || res[i].Code != 0 {
+					ierr = &itemError{code: res[i].Code, msg: res[i].Error}
+				}
+				out <- writeResult{item: &b[i], err: ierr}
+			}
+			return
+		case errors.As(err, &se) && se.StatusCode() == http.StatusNotFound:
+			p.cfg.Log.Info("storage-rest has no batch API (POST /upsertbatch); sending records one by one. Update the storage-rest sidecar to the normalizer's version")
+			p.singleWrites.Store(true)
+		default:
+			for i := range b {
+				out <- writeResult{item: &b[i], err: fmt.Errorf("batch of %d records: %w", len(b), err)}
+			}
+			return
+		}
+	}
+	work := make(chan *record.BatchItem)
+	var wg sync.WaitGroup
+	for range min(p.cfg.Concurrency, len(b)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for it := range work {
+				_, err := p.cfg.Store.Upsert(ctx, it.Key, it.Type, &it.Record)
+				out <- writeResult{item: it, err: err}
+			}
+		}()
+	}
+	for i := range b {
+		work <- &b[i]
+	}
+	close(work)
+	wg.Wait()
+}
+
+func base64Len(n int) int { return (n + 2) / 3 * 4 }
+
+// itemError is storage-rest's answer for one item of a batch.
+type itemError struct {
+	code int
+	msg  string
+}
+
+func (e *itemError) Error() string   { return fmt.Sprintf("HTTP %d: %s", e.code, e.msg) }
+func (e *itemError) StatusCode() int { return e.code }
 
 // isRefusal reports whether storage-rest refused the record itself, which
 // retrying cannot fix.

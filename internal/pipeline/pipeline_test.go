@@ -27,6 +27,7 @@ type fakeStore struct {
 	calls   map[string]int
 	failAll bool
 	fail    map[string]error // per key
+	noBatch bool             // a storage-rest without POST /upsertbatch
 }
 
 func newFakeStore() *fakeStore {
@@ -73,6 +74,36 @@ func (m *fakeStore) Upsert(_ context.Context, key, typ string, rec *record.Recor
 	r.LocationTarget = "/" + key // storage-rest fills it; it must not count as a change
 	m.recs[key] = r
 	return &record.UpsertResult{Key: key, Status: record.UpsertUpdated}, nil
+}
+
+// UpsertBatch stores each item as Upsert would, unless noBatch plays a
+// storage-rest without the batch API.
+func (m *fakeStore) UpsertBatch(ctx context.Context, items []record.BatchItem) ([]record.BatchItemResult, error) {
+	m.mu.Lock()
+	m.calls["upsertbatch"]++
+	noBatch, failAll := m.noBatch, m.failAll
+	m.mu.Unlock()
+	switch {
+	case noBatch:
+		return nil, statusErr(http.StatusNotFound)
+	case failAll:
+		return nil, errors.New("connection refused")
+	}
+	out := make([]record.BatchItemResult, len(items))
+	for i := range items {
+		out[i].Key = items[i].Key
+		res, err := m.Upsert(ctx, items[i].Key, items[i].Type, &items[i].Record)
+		var se interface{ StatusCode() int }
+		switch {
+		case errors.As(err, &se):
+			out[i].Code, out[i].Error = se.StatusCode(), err.Error()
+		case err != nil:
+			out[i].Code, out[i].Error = http.StatusServiceUnavailable, err.Error()
+		default:
+			out[i].Status = res.Status
+		}
+	}
+	return out, nil
 }
 
 func (m *fakeStore) CurrentKeySet(_ context.Context, keys []string) ([]string, error) {
@@ -202,22 +233,75 @@ func (e statusErr) StatusCode() int { return int(e) }
 // be stored is; a record storage-rest refuses as invalid does not hold it
 // back for ever.
 func TestSyncIsCompleteOnlyWhenEveryStorableRecordIsStored(t *testing.T) {
-	f := newFixture(map[string]*fakeRegistry{"http://a": {models: []string{"mnist", "granite", "phi"}}})
-	f.store.fail = map[string]error{
-		"mnist__v1":   fmt.Errorf("upsert: %w", statusErr(http.StatusServiceUnavailable)),
-		"granite__v1": fmt.Errorf("upsert: %w", statusErr(http.StatusRequestEntityTooLarge)),
-	}
-	res := f.sync(t)
-	assert.Equal(t, 1, res.Upserted)
-	assert.Equal(t, 2, res.Failed)
-	assert.Equal(t, 1, res.Refused, "413 is the record's fault")
-	assert.False(t, res.Complete(), "mnist can still be stored")
+	for _, noBatch := range []bool{false, true} {
+		f := newFixture(map[string]*fakeRegistry{"http://a": {models: []string{"mnist", "granite", "phi"}}})
+		f.store.noBatch = noBatch
+		f.store.fail = map[string]error{
+			"mnist__v1":   fmt.Errorf("upsert: %w", statusErr(http.StatusServiceUnavailable)),
+			"granite__v1": fmt.Errorf("upsert: %w", statusErr(http.StatusRequestEntityTooLarge)),
+		}
+		res := f.sync(t)
+		assert.Equal(t, 1, res.Upserted, "noBatch=%v", noBatch)
+		assert.Equal(t, 2, res.Failed, "noBatch=%v", noBatch)
+		assert.Equal(t, 1, res.Refused, "413 is the record's fault (noBatch=%v)", noBatch)
+		assert.False(t, res.Complete(), "mnist can still be stored (noBatch=%v)", noBatch)
 
-	delete(f.store.fail, "mnist__v1") // storage-rest is back
+		delete(f.store.fail, "mnist__v1") // storage-rest is back
+		res = f.sync(t)
+		assert.Equal(t, 1, res.Upserted, "noBatch=%v", noBatch)
+		assert.True(t, res.Complete(), "only the refused record is missing (noBatch=%v)", noBatch)
+		assert.Equal(t, []string{"mnist__v1", "phi__v1"}, f.store.keys(), "noBatch=%v", noBatch)
+	}
+}
+
+// A first publish goes to storage-rest in batches of about a ConfigMap's
+// worth of records, so that it writes each ConfigMap about once.
+func TestRecordsAreSentInBatches(t *testing.T) {
+	models := make([]string, 2500)
+	for i := range models {
+		models[i] = fmt.Sprintf("model-%04d", i)
+	}
+	f := newFixture(map[string]*fakeRegistry{"http://a": {models: models}})
+	res := f.sync(t)
+	assert.Equal(t, 2500, res.Upserted)
+	assert.Equal(t, 3, f.store.calls["upsertbatch"], "batches of at most %d records", batchRecords)
+	assert.Len(t, f.store.keys(), 2500)
+}
+
+// A storage-rest older than POST /upsertbatch gets the records one by one,
+// and is asked for the batch API only once.
+func TestAStorageRestWithoutTheBatchAPIGetsRecordsOneByOne(t *testing.T) {
+	reg := &fakeRegistry{models: []string{"mnist", "granite", "phi"}}
+	f := newFixture(map[string]*fakeRegistry{"http://a": reg})
+	f.store.noBatch = true
+	res := f.sync(t)
+	assert.Equal(t, 3, res.Upserted)
+	assert.True(t, res.Complete())
+	assert.Equal(t, []string{"granite__v1", "mnist__v1", "phi__v1"}, f.store.keys())
+
+	reg.models = append(reg.models, "llama")
 	res = f.sync(t)
 	assert.Equal(t, 1, res.Upserted)
-	assert.True(t, res.Complete(), "only the refused record is missing")
-	assert.Equal(t, []string{"mnist__v1", "phi__v1"}, f.store.keys())
+	assert.Equal(t, 1, f.store.calls["upsertbatch"], "not asked again")
+	assert.Equal(t, 4, f.store.calls["upsert"])
+}
+
+// Big records make smaller batches: a batch stays near batchBytes.
+func TestBatchesAreBoundedByBytes(t *testing.T) {
+	items := make([]record.BatchItem, 10)
+	for i := range items {
+		items[i] = record.BatchItem{Key: fmt.Sprintf("m%d__v1", i), Type: record.TypeKubeflow,
+			Record: record.Record{Body: make([]byte, 300<<10)}} // 400 KiB in base64
+	}
+	store := newFakeStore()
+	p := New(Config{Discoverer: &fakeDiscovery{}, Store: store, Log: logr.Discard()})
+	n := 0
+	for r := range p.write(context.Background(), items) {
+		require.NoError(t, r.err)
+		n++
+	}
+	assert.Equal(t, 10, n)
+	assert.Equal(t, 5, store.calls["upsertbatch"], "two 400 KiB records per 1 MiB batch")
 }
 
 func TestFailingRegistryKeepsItsModels(t *testing.T) {

@@ -42,6 +42,15 @@ func (f *fakeStore) Upsert(_ context.Context, key string, rec record.Record) (st
 	return record.UpsertCreated, nil
 }
 
+// UpsertMany is Upsert for each record, as the real store answers it.
+func (f *fakeStore) UpsertMany(ctx context.Context, recs []store.KeyedRecord) []store.Outcome {
+	out := make([]store.Outcome, len(recs))
+	for i, r := range recs {
+		out[i].Status, out[i].Err = f.Upsert(ctx, r.Key, r.Record)
+	}
+	return out
+}
+
 func (f *fakeStore) Remove(_ context.Context, key string) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -55,6 +55,7 @@ const DefaultStoreTimeout = 45 * time.Second
 // Store is what the handlers need of the record store (*store.Store).
 type Store interface {
 	Upsert(ctx context.Context, key string, rec record.Record) (string, error)
+	UpsertMany(ctx context.Context, recs []store.KeyedRecord) []store.Outcome
 	Remove(ctx context.Context, key string) (bool, error)
 	RemoveExcept(ctx context.Context, keep []string) ([]string, error)
 	Get(key string) (record.Record, []byte, bool)
@@ -136,7 +137,7 @@ func NewHandler(o Options) (http.Handler, error) {
 	}
 	r := httpserver.NewRouter(httpserver.RouterOptions{Service: "storage_rest", Log: o.Log, Registry: o.Registry, Ready: o.Store.Ready})
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
-		httpserver.WriteError(w, http.StatusNotFound, "no endpoint %s: storage-rest serves POST /upsert, POST /currentkeyset, DELETE /remove, GET /list, GET /fetch, GET /records", r.URL.Path)
+		httpserver.WriteError(w, http.StatusNotFound, "no endpoint %s: storage-rest serves POST /upsert, POST /upsertbatch, POST /currentkeyset, DELETE /remove, GET /list, GET /fetch, GET /records", r.URL.Path)
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
 		httpserver.WriteError(w, http.StatusMethodNotAllowed, "method %s is not allowed on %s", r.Method, r.URL.Path)
@@ -144,6 +145,7 @@ func NewHandler(o Options) (http.Handler, error) {
 	r.Group(func(r chi.Router) {
 		r.Use(httpserver.LocalOrToken(o.Token), httpserver.LimitBody(o.MaxBodyBytes))
 		r.Post("/upsert", h.upsert)
+		r.Post("/upsertbatch", h.upsertBatch)
 		r.Post("/currentkeyset", h.currentKeySet)
 		r.Delete("/remove", h.remove)
 		r.Get("/list", h.list)
@@ -193,6 +195,96 @@ func (h *Handler) upsert(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpserver.WriteJSON(w, http.StatusOK, record.UpsertResult{Key: key, Status: status})
+}
+
+// upsertBatch stores several records in one request (record.Batch). Each
+// item is checked and stored as POST /upsert would store it alone, but
+// their writes reach the store together, so that a first publish writes
+// each ConfigMap about once instead of once per few records. It answers
+// 200 with one result per item (record.BatchResult) unless the request
+// itself is malformed.
+func (h *Handler) upsertBatch(w http.ResponseWriter, r *http.Request) {
+	body, ok := h.body(w, r)
+	if !ok {
+		return
+	}
+	var b record.Batch
+	if len(body) == 0 {
+		httpserver.WriteError(w, http.StatusBadRequest, `the request body is empty: send {"items": [{"key": ..., "type": ..., "record": {...}}]}`)
+		return
+	}
+	if err := json.Unmarshal(body, &b); err != nil || b.Items == nil {
+		httpserver.WriteError(w, http.StatusBadRequest, `the request body is not a batch {"items": [{"key": ..., "type": ..., "record": {...}}]}: %v`, err)
+		return
+	}
+	results := make([]record.BatchItemResult, len(b.Items))
+	failures := make([]*failure, len(b.Items))
+	seen := make(map[string]bool, len(b.Items))
+	recs := make([]store.KeyedRecord, 0, len(b.Items))
+	at := make([]int, 0, len(b.Items)) // recs[j] is item at[j]
+	for i := range b.Items {
+		it := &b.Items[i]
+		results[i].Key = it.Key
+		if msg := h.checkItem(it, seen); msg != "" {
+			results[i].Code, results[i].Error = http.StatusBadRequest, msg
+			continue
+		}
+		recs = append(recs, store.KeyedRecord{Key: it.Key, Record: it.Record})
+		at = append(at, i)
+	}
+	ctx, cancel := h.storeContext(r)
+	defer cancel()
+	for j, o := range h.store.UpsertMany(ctx, recs) {
+		res := &results[at[j]]
+		if o.Err != nil {
+			f := h.failureOf(r, o.Err)
+			failures[at[j]] = &f
+			res.Code, res.Error = f.code, fmt.Sprintf("record %s: %s", res.Key, f.msg)
+			continue
+		}
+		res.Status = o.Status
+	}
+	h.logBatchFailures(r, failures)
+	httpserver.WriteJSON(w, http.StatusOK, record.BatchResult{Results: results})
+}
+
+// checkItem is the check of POST /upsert for one batch item; a key twice
+// in one batch is refused, since which of its records wins is not said.
+func (h *Handler) checkItem(it *record.BatchItem, seen map[string]bool) string {
+	if err := record.ValidateKey(it.Key); err != nil {
+		return err.Error()
+	}
+	if seen[it.Key] {
+		return fmt.Sprintf("key %s appears more than once in the batch", it.Key)
+	}
+	seen[it.Key] = true
+	if !validType(it.Type) {
+		return fmt.Sprintf("record %s: unknown type %q: use %s or %s", it.Key, it.Type, record.TypeKubeflow, record.TypeKServe)
+	}
+	if msg := h.check(it.Key, it.Type, &it.Record); msg != "" {
+		return fmt.Sprintf("record %s: %s", it.Key, msg)
+	}
+	return ""
+}
+
+// logBatchFailures logs the first failure a person may have to act on,
+// once for the batch, with how many items failed; each failed item counts
+// in errors_total.
+func (h *Handler) logBatchFailures(r *http.Request, failures []*failure) {
+	var first *failure
+	n := 0
+	for _, f := range failures {
+		if f == nil || !f.counted {
+			continue
+		}
+		h.errors.WithLabelValues("upsertbatch").Inc()
+		if n++; first == nil {
+			first = f
+		}
+	}
+	if first != nil && first.logMsg != "" {
+		httpserver.Logger(r.Context(), h.log).Error(errors.New(first.msg), first.logMsg, append([]any{"op", "upsertbatch", "failedItems", n}, first.logKV...)...)
+	}
 }
 
 // check completes rec (type, timestamp, locationTarget) and returns what is
@@ -398,45 +490,69 @@ func (h *Handler) storeContext(r *http.Request) (context.Context, context.Cancel
 	return context.WithTimeout(r.Context(), h.storeTimeout)
 }
 
-// fail maps a store error to its status. A write storage-rest could not
-// store is a 503 with Retry-After: nothing was stored, the caller (the
+// fail answers a store error (failureOf).
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op string, err error) {
+	f := h.failureOf(r, err)
+	if f.logMsg != "" {
+		httpserver.Logger(r.Context(), h.log).Error(err, f.logMsg, append([]any{"op", op}, f.logKV...)...)
+	}
+	if f.retryAfter != "" {
+		w.Header().Set("Retry-After", f.retryAfter)
+	}
+	if f.counted {
+		h.errors.WithLabelValues(op).Inc()
+	}
+	httpserver.WriteError(w, f.code, "%s", f.msg)
+}
+
+// failure is how storage-rest answers a store error.
+type failure struct {
+	code       int
+	retryAfter string
+	msg        string
+	// logMsg is logged with the error when a person may have to act.
+	logMsg string
+	logKV  []any
+	// counted: a failure on storage-rest's side (errors_total).
+	counted bool
+}
+
+// failureOf maps a store error to its status. A write storage-rest could
+// not store is a 503 with Retry-After: nothing was stored, the caller (the
 // normalizer) retries, and the message says what to fix when a person
 // must act.
-func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op string, err error) {
-	log := httpserver.Logger(r.Context(), h.log)
-	unavailable := func(retryAfter, format string, args ...any) {
-		h.errors.WithLabelValues(op).Inc()
-		w.Header().Set("Retry-After", retryAfter)
-		httpserver.WriteError(w, http.StatusServiceUnavailable, format, args...)
+func (h *Handler) failureOf(r *http.Request, err error) failure {
+	unavailable := func(retryAfter, logMsg, format string, args ...any) failure {
+		return failure{code: http.StatusServiceUnavailable, retryAfter: retryAfter, msg: fmt.Sprintf(format, args...), logMsg: logMsg, counted: true}
 	}
 	switch {
 	case errors.Is(err, store.ErrStale):
-		httpserver.WriteError(w, http.StatusConflict, "%v", err)
+		return failure{code: http.StatusConflict, msg: err.Error()}
 	case errors.Is(err, store.ErrTooLarge):
-		httpserver.WriteError(w, http.StatusRequestEntityTooLarge, "%v", err)
+		return failure{code: http.StatusRequestEntityTooLarge, msg: err.Error()}
 	case errors.Is(err, record.ErrInvalidKey):
-		httpserver.WriteError(w, http.StatusBadRequest, "%v", err)
+		return failure{code: http.StatusBadRequest, msg: err.Error()}
 	case errors.Is(err, store.ErrNotReady), errors.Is(err, store.ErrClosed):
-		w.Header().Set("Retry-After", "1")
-		httpserver.WriteError(w, http.StatusServiceUnavailable, "%v", err)
+		return failure{code: http.StatusServiceUnavailable, retryAfter: "1", msg: err.Error()}
 	case r.Context().Err() != nil:
 		// The caller went away; the write may still have happened.
-		httpserver.WriteError(w, http.StatusServiceUnavailable, "request cancelled: %v", err)
+		return failure{code: http.StatusServiceUnavailable, msg: fmt.Sprintf("request cancelled: %v", err)}
 	case errors.Is(err, context.DeadlineExceeded):
-		log.Error(err, "storing failed: the Kubernetes API server did not answer in time; the caller retries", "op", op, "timeout", h.storeTimeout.String())
-		unavailable("5", "storing did not finish within %s (the Kubernetes API server is slow or unreachable); it may or may not have been stored: retry later: %v", h.storeTimeout, err)
+		f := unavailable("5", "storing failed: the Kubernetes API server did not answer in time; the caller retries",
+			"storing did not finish within %s (the Kubernetes API server is slow or unreachable); it may or may not have been stored: retry later: %v", h.storeTimeout, err)
+		f.logKV = []any{"timeout", h.storeTimeout.String()}
+		return f
 	case apierrors.IsForbidden(err):
 		msg := forbiddenMessage(err)
-		log.Error(err, "storing failed: "+msg, "op", op)
-		unavailable("30", "%s; nothing was stored, retry once the Role is fixed: %v", msg, err)
+		return unavailable("30", "storing failed: "+msg, "%s; nothing was stored, retry once the Role is fixed: %v", msg, err)
 	case apiServerUnavailable(err):
 		// Nothing was stored and a retry will do: the caller is not at
 		// fault, and neither is storage-rest.
-		log.Error(err, "storing failed: the Kubernetes API server is unavailable; nothing was stored, the caller retries", "op", op)
-		unavailable("5", "the Kubernetes API server is unavailable, nothing was stored; retry later: %v", err)
+		return unavailable("5", "storing failed: the Kubernetes API server is unavailable; nothing was stored, the caller retries",
+			"the Kubernetes API server is unavailable, nothing was stored; retry later: %v", err)
 	default:
-		log.Error(err, "storing failed; the caller retries", "op", op)
-		unavailable("10", "storing failed, nothing was stored; retry later, and if this persists see storage-rest's log (docs/troubleshooting.md): %v", err)
+		return unavailable("10", "storing failed; the caller retries",
+			"storing failed, nothing was stored; retry later, and if this persists see storage-rest's log (docs/troubleshooting.md): %v", err)
 	}
 }
 

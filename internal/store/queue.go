@@ -25,9 +25,14 @@ func newQueue() *queue {
 	return &queue{wake: make(chan struct{}, 1)}
 }
 
-func (q *queue) submit(o *op) {
+// submit queues ops together: the writer takes them in one batch (up to
+// maxBatch).
+func (q *queue) submit(ops ...*op) {
+	if len(ops) == 0 {
+		return
+	}
 	q.mu.Lock()
-	q.ops = append(q.ops, o)
+	q.ops = append(q.ops, ops...)
 	q.mu.Unlock()
 	if q.closed.Load() {
 		q.fail()

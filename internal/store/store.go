@@ -202,33 +202,83 @@ func (s *Store) WaitReady(ctx context.Context) error {
 // (status unchanged, no API call) or is newer (ErrStale). It returns once
 // the record is durably stored.
 func (s *Store) Upsert(ctx context.Context, key string, rec record.Record) (string, error) {
+	o, status, err := s.prepareUpsert(ctx, key, rec)
+	if o == nil {
+		return status, err
+	}
+	s.queue.submit(o)
+	r := o.wait()
+	return r.status, r.err
+}
+
+// KeyedRecord is a record and its key, for UpsertMany.
+type KeyedRecord struct {
+	Key    string
+	Record record.Record
+}
+
+// Outcome is what UpsertMany did with one record: Upsert's answer.
+type Outcome struct {
+	Status string
+	Err    error
+}
+
+// UpsertMany is Upsert for several records at once, an outcome per record
+// at its index. Their writes are queued together, so that the writer
+// plans them as one batch and writes each ConfigMap they land in about
+// once, instead of once per few records.
+func (s *Store) UpsertMany(ctx context.Context, recs []KeyedRecord) []Outcome {
+	out := make([]Outcome, len(recs))
+	ops := make([]*op, len(recs))
+	queued := make([]*op, 0, len(recs))
+	for i := range recs {
+		o, status, err := s.prepareUpsert(ctx, recs[i].Key, recs[i].Record)
+		if o == nil {
+			out[i] = Outcome{Status: status, Err: err}
+			continue
+		}
+		ops[i] = o
+		queued = append(queued, o)
+	}
+	s.queue.submit(queued...)
+	for i, o := range ops {
+		if o != nil {
+			r := o.wait()
+			out[i] = Outcome{Status: r.status, Err: r.err}
+		}
+	}
+	return out
+}
+
+// prepareUpsert checks an upsert and answers it when no write is needed
+// (op nil: unchanged, or refused with err); otherwise it returns the op to
+// queue.
+func (s *Store) prepareUpsert(ctx context.Context, key string, rec record.Record) (*op, string, error) {
 	if err := record.ValidateKey(key); err != nil {
-		return "", err
+		return nil, "", err
 	}
 	if err := s.Ready(); err != nil {
-		return "", err
+		return nil, "", err
 	}
 	raw, err := encodeRecord(&rec)
 	if err != nil {
-		return "", fmt.Errorf("record %s: %w", key, err)
+		return nil, "", fmt.Errorf("record %s: %w", key, err)
 	}
 	if n := entrySize(key, raw); n > s.limit {
-		return "", tooLarge(key, n, s.limit)
+		return nil, "", tooLarge(key, n, s.limit)
 	}
 	s.mem.mu.RLock()
 	win := s.mem.st.view[key]
 	s.mem.mu.RUnlock()
 	if win != nil && win.rec.SameContent(&rec) {
-		return statusUnchanged, nil
+		return nil, statusUnchanged, nil
 	}
 	if win != nil && rec.LastUpdateTimeSinceEpoch < win.rec.LastUpdateTimeSinceEpoch {
-		return "", stale(key, int64(rec.LastUpdateTimeSinceEpoch), int64(win.rec.LastUpdateTimeSinceEpoch), win.cm)
+		return nil, "", stale(key, int64(rec.LastUpdateTimeSinceEpoch), int64(win.rec.LastUpdateTimeSinceEpoch), win.cm)
 	}
 	o := newOp(ctx, opUpsert, key)
 	o.rec, o.raw = rec, raw
-	s.queue.submit(o)
-	r := o.wait()
-	return r.status, r.err
+	return o, "", nil
 }
 
 // Remove deletes key; it reports whether the key was stored.
@@ -273,9 +323,7 @@ func (s *Store) RemoveExcept(ctx context.Context, keep []string) ([]string, erro
 		}
 	}
 	s.mem.mu.RUnlock()
-	for _, o := range ops {
-		s.queue.submit(o)
-	}
+	s.queue.submit(ops...)
 	removed := []string{}
 	var errs []error
 	for _, o := range ops {

@@ -18,9 +18,13 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
-// Tuning of the writer.
+// Tuning of the writer. maxBatch is the most operations planned together:
+// a POST /upsertbatch brings up to 1,000 records, and planning them all
+// at once is what lets a first publish write each ConfigMap about once
+// (each write rewrites the whole ConfigMap in etcd); the patches are split
+// under the API server's request limits whatever the batch.
 const (
-	maxBatch       = 256
+	maxBatch       = 4096
 	maxAttempts    = 20
 	callTimeout    = 30 * time.Second
 	maintainPeriod = 30 * time.Second

@@ -17,6 +17,37 @@ const (
 	UpsertUnchanged = "unchanged"
 )
 
+// BatchItem is one record of POST /upsertbatch: what POST /upsert takes in
+// its query (key, type) and body (record).
+type BatchItem struct {
+	Key    string `json:"key"`
+	Type   string `json:"type"`
+	Record Record `json:"record"`
+}
+
+// Batch is the body of storage-rest's POST /upsertbatch: records stored
+// together, so that storage-rest writes each ConfigMap they land in once
+// instead of once per few records.
+type Batch struct {
+	Items []BatchItem `json:"items"`
+}
+
+// BatchItemResult is the outcome of one item of a batch: Status as for
+// POST /upsert, or Error with the HTTP status POST /upsert would have
+// answered for that record alone (Code).
+type BatchItemResult struct {
+	Key    string `json:"key"`
+	Status string `json:"status,omitempty"`
+	Code   int    `json:"code,omitempty"`
+	Error  string `json:"error,omitempty"`
+}
+
+// BatchResult answers POST /upsertbatch, an item's result at the item's
+// index.
+type BatchResult struct {
+	Results []BatchItemResult `json:"results"`
+}
+
 // KeyList answers storage-rest's GET /list.
 type KeyList struct {
 	Keys []string `json:"keys"`

@@ -82,6 +82,25 @@ func (c *Client) Upsert(ctx context.Context, key, typ string, rec *record.Record
 	return &res, nil
 }
 
+// UpsertBatch stores the items with one request (POST /upsertbatch), an
+// item's result at its index. The error is for the request as a whole; an
+// item storage-rest could not store has its Code and Error set. A
+// storage-rest older than the batch API answers 404 (StatusCode).
+func (c *Client) UpsertBatch(ctx context.Context, items []record.BatchItem) ([]record.BatchItemResult, error) {
+	b, err := json.Marshal(record.Batch{Items: items})
+	if err != nil {
+		return nil, fmt.Errorf("encoding a batch of %d records: %w", len(items), err)
+	}
+	var res record.BatchResult
+	if err := c.do(ctx, http.MethodPost, "/upsertbatch", b, &res); err != nil {
+		return nil, err
+	}
+	if len(res.Results) != len(items) {
+		return nil, fmt.Errorf("storage-rest answered %d results for a batch of %d records", len(res.Results), len(items))
+	}
+	return res.Results, nil
+}
+
 // CurrentKeySet tells storage-rest the complete set of live keys; it
 // removes every other key and returns them.
 func (c *Client) CurrentKeySet(ctx context.Context, keys []string) ([]string, error) {
