@@ -10,7 +10,11 @@
 // CommonValidatorFunctions).
 package backstage
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
+)
 
 // Length limits Backstage enforces.
 const (
@@ -43,27 +47,12 @@ func isLowerAlnum(c byte) bool {
 }
 
 // ValidEntityName reports whether s is a valid entity name: 1-63 characters,
-// runs of [a-zA-Z0-9] separated by exactly one of '-', '_' or '.'.
+// runs of [a-zA-Z0-9] separated by exactly one of '-', '_' or '.'. The
+// character rule is record.ValidSegment's: a record key segment is an
+// entity name without the length limit, and pkg/record, which cannot import
+// this package, owns it.
 func ValidEntityName(s string) bool {
-	if len(s) == 0 || len(s) > MaxNameLength {
-		return false
-	}
-	prevSep := true // a name must not start with a separator
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case isAlnum(c):
-			prevSep = false
-		case isNameSeparator(c):
-			if prevSep {
-				return false
-			}
-			prevSep = true
-		default:
-			return false
-		}
-	}
-	return !prevSep
+	return len(s) <= MaxNameLength && record.ValidSegment(s)
 }
 
 // ValidTag reports whether s is a valid tag: 1-63 characters matching
