@@ -12,21 +12,33 @@ var fuzzSeeds = []string{
 	strings.Repeat("ab-", 40), strings.Repeat("é", 100), "a/b/c", "c++#:",
 }
 
-func FuzzEntityName(f *testing.F) {
+// addFuzzSeeds gives f the seeds every target here starts from.
+func addFuzzSeeds(f *testing.F) {
 	for _, s := range fuzzSeeds {
 		f.Add(s)
 	}
+}
+
+// checkSanitized fails t unless what sanitize makes of s is valid exactly
+// when it reports ok, is empty exactly when it does not, and is s itself
+// when s was already valid; it returns what sanitize made of s. name and
+// noun say which sanitizer and what it makes in the failure messages.
+func checkSanitized(t *testing.T, name, noun string, sanitize func(string) (string, bool), valid func(string) bool, s string) string {
+	t.Helper()
+	got, ok := sanitize(s)
+	if ok != valid(got) || ok != (got != "") {
+		t.Fatalf("%s(%q) = %q, %v: validity %v", name, s, got, ok, valid(got))
+	}
+	if valid(s) && got != s {
+		t.Fatalf("%s changed the valid %s %q into %q", name, noun, s, got)
+	}
+	return got
+}
+
+func FuzzEntityName(f *testing.F) {
+	addFuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, s string) {
-		got, ok := EntityName(s)
-		if ok != ValidEntityName(got) {
-			t.Fatalf("EntityName(%q) = %q, %v: validity %v", s, got, ok, ValidEntityName(got))
-		}
-		if ok != (got != "") {
-			t.Fatalf("EntityName(%q) = %q, %v", s, got, ok)
-		}
-		if ValidEntityName(s) && got != s {
-			t.Fatalf("EntityName changed the valid name %q into %q", s, got)
-		}
+		got := checkSanitized(t, "EntityName", "name", EntityName, ValidEntityName, s)
 		if again, _ := EntityName(got); again != got {
 			t.Fatalf("EntityName is not idempotent: %q -> %q -> %q", s, got, again)
 		}
@@ -34,17 +46,9 @@ func FuzzEntityName(f *testing.F) {
 }
 
 func FuzzTag(f *testing.F) {
-	for _, s := range fuzzSeeds {
-		f.Add(s)
-	}
+	addFuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, s string) {
-		got, ok := Tag(s)
-		if ok != ValidTag(got) || ok != (got != "") {
-			t.Fatalf("Tag(%q) = %q, %v: validity %v", s, got, ok, ValidTag(got))
-		}
-		if ValidTag(s) && got != s {
-			t.Fatalf("Tag changed the valid tag %q into %q", s, got)
-		}
+		got := checkSanitized(t, "Tag", "tag", Tag, ValidTag, s)
 		if !utf8.ValidString(got) {
 			t.Fatalf("Tag(%q) = %q is not UTF-8", s, got)
 		}
@@ -52,24 +56,14 @@ func FuzzTag(f *testing.F) {
 }
 
 func FuzzAnnotationKey(f *testing.F) {
-	for _, s := range fuzzSeeds {
-		f.Add(s)
-	}
+	addFuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, s string) {
-		got, ok := AnnotationKey(s)
-		if ok != ValidAnnotationKey(got) || ok != (got != "") {
-			t.Fatalf("AnnotationKey(%q) = %q, %v: validity %v", s, got, ok, ValidAnnotationKey(got))
-		}
-		if ValidAnnotationKey(s) && got != s {
-			t.Fatalf("AnnotationKey changed the valid key %q into %q", s, got)
-		}
+		checkSanitized(t, "AnnotationKey", "key", AnnotationKey, ValidAnnotationKey, s)
 	})
 }
 
 func FuzzValidatorsAgreeWithRegexps(f *testing.F) {
-	for _, s := range fuzzSeeds {
-		f.Add(s)
-	}
+	addFuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, s string) {
 		if ValidEntityName(s) != refName(s) {
 			t.Fatalf("ValidEntityName(%q) = %v, regexp says %v", s, ValidEntityName(s), refName(s))

@@ -47,32 +47,40 @@ func EntityName(s string) (string, bool) {
 // spaces and Unicode) becomes one '-'. Dashes at the ends are dropped and
 // the result is cut to 63 characters. It reports false when nothing is left.
 func Tag(s string) (string, bool) {
+	out := dashedRuns(s, isTagChar, MaxTagLength)
+	return out, out != ""
+}
+
+// dashedRuns is what tags and DNS labels share: s lower-cased (ASCII), the
+// runs of the characters keep accepts joined by single dashes (each run of
+// other characters is one gap, the gaps at the ends dropped), and cut to at
+// most maxLen characters without ending on a dash.
+func dashedRuns(s string, keep func(byte) bool, maxLen int) string {
 	var b strings.Builder
-	b.Grow(min(len(s), MaxTagLength))
+	b.Grow(min(len(s), maxLen))
 	gap := false
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c >= 'A' && c <= 'Z' {
 			c += 'a' - 'A'
 		}
-		if !isTagChar(c) {
+		if !keep(c) {
 			gap = true
 			continue
 		}
 		if gap && b.Len() > 0 {
-			if b.Len()+2 > MaxTagLength {
+			if b.Len()+2 > maxLen {
 				break
 			}
 			b.WriteByte('-')
 		}
 		gap = false
-		if b.Len()+1 > MaxTagLength {
+		if b.Len()+1 > maxLen {
 			break
 		}
 		b.WriteByte(c)
 	}
-	out := b.String()
-	return out, out != ""
+	return b.String()
 }
 
 // AnnotationKey turns s into a valid annotation key. The part after the last
@@ -126,26 +134,4 @@ func dnsSubdomain(s string) string {
 }
 
 // dnsLabel sanitizes s into a DNS label, or "" when nothing is left.
-func dnsLabel(s string) string {
-	var b strings.Builder
-	gap := false
-	for i := 0; i < len(s) && b.Len() < MaxLabelLength; i++ {
-		c := s[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if !isLowerAlnum(c) {
-			gap = true
-			continue
-		}
-		if gap && b.Len() > 0 {
-			if b.Len()+2 > MaxLabelLength {
-				break
-			}
-			b.WriteByte('-')
-		}
-		gap = false
-		b.WriteByte(c)
-	}
-	return b.String()
-}
+func dnsLabel(s string) string { return dashedRuns(s, isLowerAlnum, MaxLabelLength) }
