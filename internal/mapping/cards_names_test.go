@@ -104,10 +104,7 @@ func TestCollisions(t *testing.T) {
 		openapi.RegisteredModel{Id: ptr("11"), Name: "granite "})
 	in.Registries[0].ModelVersions = append(in.Registries[0].ModelVersions,
 		openapi.ModelVersion{Id: ptr("12"), Name: "v1", RegisteredModelId: "11"})
-	other := newFixture().inputs().Registries[0]
-	other.Name = "another-registry"
-	other.InferenceServices = nil
-	in.Registries = append(in.Registries, other)
+	addFixtureRegistry(&in, "another-registry")
 	// KServe-only servers named like the registry's, in other namespaces,
 	// whose default model names also collide (a-b + c and a + b-c).
 	in.Servers = append(in.Servers,
@@ -182,10 +179,7 @@ func richInputs() Inputs {
 	r.VersionArtifacts["21"] = []openapi.ModelArtifact{{Id: ptr("30"), Uri: ptr("s3://b")}, {Id: ptr("31"), Uri: ptr("s3://a")}}
 	r.InferenceServices = append(r.InferenceServices,
 		openapi.InferenceService{Id: ptr("40"), Name: ptr("mnist"), RegisteredModelId: "20", ModelVersionId: ptr("22"), ServingEnvironmentId: "5"})
-	other := newFixture().inputs().Registries[0]
-	other.Name = "second"
-	other.InferenceServices = nil
-	in.Registries = append(in.Registries, other)
+	addFixtureRegistry(&in, "second")
 	in.Servers = append(in.Servers,
 		Server{InferenceService: isvc("team-a", "mnist", nil, nil, true)},
 		Server{InferenceService: isvc("team-b", "granite-v1", nil, nil, true), AuthEnabled: true},

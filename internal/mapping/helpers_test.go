@@ -11,6 +11,7 @@ import (
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kserve/v1beta1"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -75,6 +76,39 @@ func (f *fixture) inputs() Inputs {
 		in.Servers = []Server{{InferenceService: f.isvc, ServiceURL: PredictorServiceURL(f.isvc.Name, f.isvc.Namespace, 8080)}}
 	}
 	return in
+}
+
+// changedFixture is a table's inputs: the fixture's after change.
+func changedFixture(change func(f *fixture)) func() Inputs {
+	return func() Inputs {
+		f := newFixture()
+		change(f)
+		return f.inputs()
+	}
+}
+
+// addFixtureRegistry appends to in a registry called name holding the
+// fixture's models but none of its inference services, so that its
+// versions compete with in's for keys and names but deploy nothing.
+func addFixtureRegistry(in *Inputs, name string) {
+	other := newFixture().inputs().Registries[0]
+	other.Name = name
+	other.InferenceServices = nil
+	in.Registries = append(in.Registries, other)
+}
+
+// requireDefaultServer requires doc to have a model server called name,
+// described as description, with the default owner and lifecycle; it
+// returns the server for the test's other checks.
+func requireDefaultServer(t *testing.T, doc modelcatalog.Document, name, description string) *modelcatalog.ModelServer {
+	t.Helper()
+	s := doc.ModelServer
+	require.NotNil(t, s)
+	assert.Equal(t, name, s.Name)
+	assert.Equal(t, DefaultOwner, s.Owner)
+	assert.Equal(t, DefaultLifecycle, s.Lifecycle)
+	assert.Equal(t, description, s.Description)
+	return s
 }
 
 // isvc builds an InferenceService; ready sets the three conditions and a

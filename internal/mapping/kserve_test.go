@@ -18,12 +18,7 @@ func TestKServeOnlyDefaults(t *testing.T) {
 	assert.Empty(t, probs)
 	assert.Equal(t, "kserve__team-b__llama", out.Key)
 	assert.Equal(t, record.TypeKServe, out.Type)
-	s := out.Doc.ModelServer
-	require.NotNil(t, s)
-	assert.Equal(t, "llama", s.Name)
-	assert.Equal(t, DefaultOwner, s.Owner)
-	assert.Equal(t, DefaultLifecycle, s.Lifecycle)
-	assert.Equal(t, "Model server team-b/llama (KServe InferenceService).", s.Description)
+	s := requireDefaultServer(t, out.Doc, "llama", "Model server team-b/llama (KServe InferenceService).")
 	assert.Equal(t, "https://llama-team-b.apps.example.com", s.API.URL, "status.url is external (Serverless)")
 	assert.Equal(t, "http://llama-predictor.team-b.svc.cluster.local", s.Annotations[modelcatalog.AnnotationInternalServiceURL])
 	assert.Equal(t, "serving.kserve.io/inferenceservice=llama", s.Annotations[AnnotationKubernetesLabelSelector])

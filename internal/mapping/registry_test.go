@@ -32,12 +32,8 @@ func TestRegistryVersionDefaults(t *testing.T) {
 	assert.Equal(t, "s3://models/granite/v1", m.ArtifactLocationURL)
 	assert.Equal(t, map[string]string{modelcatalog.AnnotationModelName: "granite-v1"}, m.Annotations)
 
-	s := out.Doc.ModelServer
-	require.NotNil(t, s)
-	assert.Equal(t, "granite-v1", s.Name)
-	assert.Equal(t, DefaultOwner, s.Owner)
-	assert.Equal(t, DefaultLifecycle, s.Lifecycle)
-	assert.Equal(t, "Model server team-a/granite-v1 (KServe InferenceService) serving version v1 of model granite.", s.Description)
+	s := requireDefaultServer(t, out.Doc, "granite-v1",
+		"Model server team-a/granite-v1 (KServe InferenceService) serving version v1 of model granite.")
 	require.NotNil(t, s.Authentication)
 	assert.False(t, *s.Authentication)
 	require.NotNil(t, s.API)

@@ -35,34 +35,22 @@ func TestSkipReasons(t *testing.T) {
 		says   string
 	}{
 		{
-			name: "archived registered model",
-			in: func() Inputs {
-				f := newFixture()
-				f.rm.State = ptr(openapi.REGISTEREDMODELSTATE_ARCHIVED)
-				return f.inputs()
-			},
+			name:   "archived registered model",
+			in:     changedFixture(func(f *fixture) { f.rm.State = ptr(openapi.REGISTEREDMODELSTATE_ARCHIVED) }),
 			reason: ReasonArchived,
 			object: `registry "modelregistry-public" registered model "granite" (id 1)`,
 			says:   "registered model is archived in the registry; none of its 1 model version(s) is published",
 		},
 		{
-			name: "archived version",
-			in: func() Inputs {
-				f := newFixture()
-				f.v.State = ptr(openapi.MODELVERSIONSTATE_ARCHIVED)
-				return f.inputs()
-			},
+			name:   "archived version",
+			in:     changedFixture(func(f *fixture) { f.v.State = ptr(openapi.MODELVERSIONSTATE_ARCHIVED) }),
 			reason: ReasonArchived,
 			object: `registry "modelregistry-public" registered model "granite" (id 1) version "v1" (id 2)`,
 			says:   "model version is archived in the registry; not published",
 		},
 		{
-			name: "orphan version",
-			in: func() Inputs {
-				f := newFixture()
-				f.v.RegisteredModelId = "77"
-				return f.inputs()
-			},
+			name:   "orphan version",
+			in:     changedFixture(func(f *fixture) { f.v.RegisteredModelId = "77" }),
 			reason: ReasonOrphanVersion,
 			object: `registry "modelregistry-public" model version "v1" (id 2)`,
 			says:   `registered model id "77" was not listed by the registry`,
@@ -113,12 +101,8 @@ func TestSkipReasons(t *testing.T) {
 			says:   "carries model registry labels but no inference service of the model registry matches it",
 		},
 		{
-			name: "registry inference service undeployed",
-			in: func() Inputs {
-				f := newFixture()
-				f.ris.DesiredState = ptr(openapi.INFERENCESERVICESTATE_UNDEPLOYED)
-				return f.inputs()
-			},
+			name:   "registry inference service undeployed",
+			in:     changedFixture(func(f *fixture) { f.ris.DesiredState = ptr(openapi.INFERENCESERVICESTATE_UNDEPLOYED) }),
 			keys:   []string{"granite__v1"},
 			reason: ReasonUndeployed,
 			object: "InferenceService team-a/granite-v1",
