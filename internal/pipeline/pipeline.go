@@ -183,7 +183,7 @@ func (p *Pipeline) Sync(ctx context.Context) (Result, error) {
 		p.cfg.Metrics.observeSync(res.Duration, "store_error")
 		return res, err
 	}
-	plan := MakePlan(outputs, p.stored.records)
+	plan := MakePlan(outputs, p.stored.hashes)
 	res.Removals = removalsAllowed(discoveryOK, p.answered()...)
 	res.Unhealthy = p.unhealthy()
 
@@ -248,7 +248,7 @@ func (p *Pipeline) upsert(ctx context.Context, outs []mapping.Output) (ok, faile
 			continue
 		}
 		p.cfg.Metrics.storeCalls.WithLabelValues("upsert", "ok").Inc()
-		p.stored.remember(r.item.Key, r.item.Record)
+		p.stored.remember(r.item.Key, &r.item.Record)
 		ok++
 	}
 	return ok, failed, refused

@@ -373,13 +373,17 @@ func TestMakePlanIgnoresTimestampsAndDerivedFields(t *testing.T) {
 		"b": {Body: []byte("old"), ReconcilerType: record.TypeKubeflow},
 		"c": {Body: []byte("z")},
 	}
-	p := MakePlan(out, stored)
+	hashes := map[string]record.Hash{}
+	for k, r := range stored {
+		hashes[k] = record.HashOf(k, &r)
+	}
+	p := MakePlan(out, hashes)
 	require.Len(t, p.Upserts, 1)
 	assert.Equal(t, "b", p.Upserts[0].Key)
 	assert.Equal(t, []string{"c"}, p.Removals)
 	assert.Equal(t, []string{"a", "b"}, p.Keys)
 	assert.False(t, p.Empty())
-	assert.True(t, MakePlan(out[:1], map[string]record.Record{"a": stored["a"]}).Empty())
+	assert.True(t, MakePlan(out[:1], map[string]record.Hash{"a": hashes["a"]}).Empty())
 }
 
 func TestEmptyAnswerMustBeConfirmed(t *testing.T) {

@@ -20,9 +20,9 @@ type Plan struct {
 // Empty reports whether the plan changes nothing.
 func (p Plan) Empty() bool { return len(p.Upserts) == 0 && len(p.Removals) == 0 }
 
-// MakePlan diffs desired against stored (key -> record as storage-rest
-// holds it). Timestamps are ignored: only content counts.
-func MakePlan(desired []mapping.Output, stored map[string]record.Record) Plan {
+// MakePlan diffs desired against stored (key -> the record.HashOf what
+// storage-rest holds). Timestamps are ignored: only content counts.
+func MakePlan(desired []mapping.Output, stored map[string]record.Hash) Plan {
 	var p Plan
 	want := make(map[string]bool, len(desired))
 	for i := range desired {
@@ -31,7 +31,7 @@ func MakePlan(desired []mapping.Output, stored map[string]record.Record) Plan {
 		p.Keys = append(p.Keys, o.Key)
 		cur, ok := stored[o.Key]
 		next := toRecord(o)
-		if !ok || !cur.SameContent(&next) {
+		if !ok || cur != record.HashOf(o.Key, &next) {
 			p.Upserts = append(p.Upserts, o)
 		}
 	}

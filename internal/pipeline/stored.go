@@ -23,17 +23,19 @@ type storedState struct {
 	metrics *Metrics
 	log     logr.Logger
 
-	// records is nil until read; digest is its record.Digest, kept up to
-	// date with every write of ours.
-	records map[string]record.Record
-	digest  record.Digest
-	readAt  time.Time
+	// hashes is the content hash of each stored record (record.HashOf),
+	// nil until read: enough to tell whether a record changed, at a
+	// fraction of the bodies' memory. digest is their record.Digest, kept up
+	// to date with every write of ours.
+	hashes map[string]record.Hash
+	digest record.Digest
+	readAt time.Time
 }
 
 // refresh re-reads what storage-rest holds when it may differ from the
 // mirror.
 func (s *storedState) refresh(ctx context.Context) error {
-	if s.records != nil && s.now().Sub(s.readAt) < s.resync {
+	if s.hashes != nil && s.now().Sub(s.readAt) < s.resync {
 		d, err := s.store.Digest(ctx)
 		var se interface{ StatusCode() int }
 		switch {
@@ -56,8 +58,13 @@ func (s *storedState) refresh(ctx context.Context) error {
 		return fmt.Errorf("reading what storage-rest holds (is the storage-rest sidecar running? STORAGE_URL): %w", err)
 	}
 	s.metrics.storeCalls.WithLabelValues("records", "ok").Inc()
-	s.records = recs
-	s.digest = record.DigestOf(recs)
+	s.hashes = make(map[string]record.Hash, len(recs))
+	s.digest = record.Digest{}
+	for k, r := range recs {
+		h := record.HashOf(k, &r)
+		s.hashes[k] = h
+		s.digest.AddHash(h)
+	}
 	s.readAt = s.now()
 	return nil
 }
@@ -67,18 +74,19 @@ func (s *storedState) refresh(ctx context.Context) error {
 func (s *storedState) invalidate() { s.readAt = time.Time{} }
 
 // remember records that storage-rest now holds rec under key.
-func (s *storedState) remember(key string, rec record.Record) {
-	if old, ok := s.records[key]; ok {
-		s.digest.Remove(key, &old)
+func (s *storedState) remember(key string, rec *record.Record) {
+	if old, ok := s.hashes[key]; ok {
+		s.digest.RemoveHash(old)
 	}
-	s.records[key] = rec
-	s.digest.Add(key, &rec)
+	h := record.HashOf(key, rec)
+	s.hashes[key] = h
+	s.digest.AddHash(h)
 }
 
 // forget records that storage-rest no longer holds key.
 func (s *storedState) forget(key string) {
-	if old, ok := s.records[key]; ok {
-		s.digest.Remove(key, &old)
-		delete(s.records, key)
+	if old, ok := s.hashes[key]; ok {
+		s.digest.RemoveHash(old)
+		delete(s.hashes, key)
 	}
 }

@@ -20,15 +20,30 @@ type Digest struct {
 	n   int
 }
 
+// Hash is a record's content hash under its key: two records have the same
+// Hash exactly when SameContent holds (but for SHA-256 collisions). A
+// holder that only needs to tell whether a record changed keeps its Hash
+// instead of its body.
+type Hash [sha256.Size]byte
+
+// HashOf is the Hash of rec under key.
+func HashOf(key string, rec *Record) Hash { return contentHash(key, rec) }
+
 // Add counts rec under key in the digest.
-func (d *Digest) Add(key string, rec *Record) {
-	d.xor(contentHash(key, rec))
+func (d *Digest) Add(key string, rec *Record) { d.AddHash(contentHash(key, rec)) }
+
+// Remove takes rec under key out of the digest; rec must be what was added.
+func (d *Digest) Remove(key string, rec *Record) { d.RemoveHash(contentHash(key, rec)) }
+
+// AddHash counts a record by its Hash.
+func (d *Digest) AddHash(h Hash) {
+	d.xor(h)
 	d.n++
 }
 
-// Remove takes rec under key out of the digest; rec must be what was added.
-func (d *Digest) Remove(key string, rec *Record) {
-	d.xor(contentHash(key, rec))
+// RemoveHash takes a record out by its Hash; h must be what was added.
+func (d *Digest) RemoveHash(h Hash) {
+	d.xor(h)
 	d.n--
 }
 
@@ -41,7 +56,7 @@ func (d *Digest) String() string {
 	return fmt.Sprintf("%d:%s", d.n, hex.EncodeToString(d.sum[:]))
 }
 
-func (d *Digest) xor(h [sha256.Size]byte) {
+func (d *Digest) xor(h Hash) {
 	for i := range d.sum {
 		d.sum[i] ^= h[i]
 	}
@@ -58,7 +73,7 @@ func DigestOf(recs map[string]Record) Digest {
 
 // contentHash hashes what SameContent compares, each field length-prefixed
 // so that no two records hash alike by shifting bytes between fields.
-func contentHash(key string, rec *Record) [sha256.Size]byte {
+func contentHash(key string, rec *Record) Hash {
 	h := sha256.New()
 	var n [8]byte
 	for _, f := range [][]byte{[]byte(key), rec.Body, []byte(rec.ReconcilerType), []byte(rec.CardKey("")), []byte(rec.ModelCard)} {
@@ -66,7 +81,7 @@ func contentHash(key string, rec *Record) [sha256.Size]byte {
 		h.Write(n[:])
 		h.Write(f)
 	}
-	var out [sha256.Size]byte
+	var out Hash
 	h.Sum(out[:0])
 	return out
 }
