@@ -11,10 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/util/retry"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/store"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/testenv"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/storageclient"
 )
@@ -54,11 +53,7 @@ func TestStoredRecordsConvergeToTheSources(t *testing.T) {
 
 	before, err := sc.Fetch(ctx, "mnist__v1")
 	require.NoError(t, err)
-	require.NoError(t, retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		var cm corev1.ConfigMap
-		if err := cluster.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: store.DefaultName}, &cm); err != nil {
-			return err
-		}
+	require.NoError(t, testenv.EditConfigMap(ctx, cluster.Client, ns, store.DefaultName, func(cm *corev1.ConfigMap) error {
 		var rec record.Record
 		if err := json.Unmarshal(cm.BinaryData["mnist__v1"], &rec); err != nil {
 			return err
@@ -69,7 +64,7 @@ func TestStoredRecordsConvergeToTheSources(t *testing.T) {
 			return err
 		}
 		cm.BinaryData["mnist__v1"] = raw
-		return cluster.Client.Update(ctx, &cm)
+		return nil
 	}))
 	// The normalizer writes its document again with a newer timestamp:
 	// that tells the healed record from the one before the edit.

@@ -2,9 +2,7 @@ package controller
 
 import (
 	"context"
-	"io"
 	"net"
-	"net/http"
 	"testing"
 	"time"
 
@@ -26,11 +24,8 @@ func TestMetricsServerCutsOffSlowClients(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := ln.Addr().String()
-	reg := prometheus.NewRegistry()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		done <- Run(ctx, Config{
+	stop := testenv.RunInBackground(t, 30*time.Second, func(ctx context.Context) error {
+		return Run(ctx, Config{
 			RestConfig:            cluster.Config,
 			Namespace:             "default",
 			MetricsListener:       ln,
@@ -40,30 +35,13 @@ func TestMetricsServerCutsOffSlowClients(t *testing.T) {
 			PollingInterval:       time.Hour,
 			StorageURL:            "http://127.0.0.1:1",
 			GracefulShutdownDelay: time.Second,
-			MetricsRegistry:       reg,
+			MetricsRegistry:       prometheus.NewRegistry(),
 		})
-	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			assert.NoError(t, err)
-		case <-time.After(30 * time.Second):
-			t.Error("the normalizer did not stop")
-		}
 	})
+	t.Cleanup(func() { assert.NoError(t, stop(), "the normalizer stops cleanly") })
 
 	testenv.WaitOK(t, "http://"+addr+"/healthz", 30*time.Second)
-	resp, err := http.Get("http://" + addr + "/metrics")
-	require.NoError(t, err)
-	b, _ := io.ReadAll(resp.Body)
-	_ = resp.Body.Close()
-	assert.Contains(t, string(b), "rhoai_connector_normalizer_records_published", "the normalizer's own registry is served")
+	assert.Contains(t, testenv.GetBody(t, "http://"+addr+"/metrics"), "rhoai_connector_normalizer_records_published", "the normalizer's own registry is served")
 
-	c, stop := rudeclient.SlowHeaders(t, addr)
-	rudeclient.AssertClosedSoon(t, c, "headers a byte at a time")
-	stop()
-	c, stop = rudeclient.SlowBody(t, addr, "/readyz")
-	rudeclient.AssertClosedSoon(t, c, "a body a byte at a time")
-	stop()
+	rudeclient.AssertSlowClientsCutOff(t, addr, "/readyz")
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/util/retry"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/store"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/testenv"
@@ -70,16 +69,12 @@ func TestConflictStorm(t *testing.T) {
 				return
 			default:
 			}
-			err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-				var cm corev1.ConfigMap
-				if err := cluster.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: store.DefaultName}, &cm); err != nil {
-					return err
-				}
+			err := testenv.EditConfigMap(ctx, cluster.Client, ns, store.DefaultName, func(cm *corev1.ConfigMap) error {
 				if cm.Annotations == nil {
 					cm.Annotations = map[string]string{}
 				}
 				cm.Annotations["example.com/edited"] = fmt.Sprint(edits)
-				return cluster.Client.Update(ctx, &cm)
+				return nil
 			})
 			if err == nil {
 				edits++

@@ -15,7 +15,6 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/util/retry"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/store"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/testenv"
@@ -105,11 +104,7 @@ func TestTwoReplicas(t *testing.T) {
 	healthy := before[key]
 	edited := healthy
 	edited.Body = []byte(`{"models":[{"name":"edited-by-hand","owner":"admin","lifecycle":"l","description":"d"}]}`)
-	require.NoError(t, retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		var cm corev1.ConfigMap
-		if err := cluster.Client.Get(ctx, types.NamespacedName{Namespace: ns, Name: store.DefaultName}, &cm); err != nil {
-			return err
-		}
+	require.NoError(t, testenv.EditConfigMap(ctx, cluster.Client, ns, store.DefaultName, func(cm *corev1.ConfigMap) error {
 		if _, ok := cm.BinaryData[key]; !ok {
 			t.Fatalf("%s is not in the primary ConfigMap", key)
 		}
@@ -118,7 +113,7 @@ func TestTwoReplicas(t *testing.T) {
 			return err
 		}
 		cm.BinaryData[key] = raw
-		return cluster.Client.Update(ctx, &cm)
+		return nil
 	}))
 	// storage-rest forwards its own writes, not what its watch sees, so the
 	// locations may never serve the edit: the heal is awaited in the
