@@ -194,26 +194,11 @@ func (c *Client) Snapshot(ctx context.Context) (*Snapshot, error) {
 	s := &Snapshot{URL: c.URL()}
 
 	t, tctx := newTasks(ctx)
-	t.run(func() (err error) {
-		s.RegisteredModels, err = listTop(tctx, c, EndpointRegisteredModels, count, func(m *openapi.RegisteredModel) string { return m.GetId() })
-		return err
-	})
-	t.run(func() (err error) {
-		s.ModelVersions, err = listTop(tctx, c, EndpointModelVersions, count, func(m *openapi.ModelVersion) string { return m.GetId() })
-		return err
-	})
-	t.run(func() (err error) {
-		s.ModelArtifacts, err = listTop(tctx, c, EndpointModelArtifacts, count, func(m *openapi.ModelArtifact) string { return m.GetId() })
-		return err
-	})
-	t.run(func() (err error) {
-		s.InferenceServices, err = listTop(tctx, c, EndpointInferenceServices, count, func(m *openapi.InferenceService) string { return m.GetId() })
-		return err
-	})
-	t.run(func() (err error) {
-		s.ServingEnvironments, err = listTop(tctx, c, EndpointServingEnvironments, count, func(m *openapi.ServingEnvironment) string { return m.GetId() })
-		return err
-	})
+	t.run(listTop(tctx, c, EndpointRegisteredModels, count, &s.RegisteredModels, (*openapi.RegisteredModel).GetId))
+	t.run(listTop(tctx, c, EndpointModelVersions, count, &s.ModelVersions, (*openapi.ModelVersion).GetId))
+	t.run(listTop(tctx, c, EndpointModelArtifacts, count, &s.ModelArtifacts, (*openapi.ModelArtifact).GetId))
+	t.run(listTop(tctx, c, EndpointInferenceServices, count, &s.InferenceServices, (*openapi.InferenceService).GetId))
+	t.run(listTop(tctx, c, EndpointServingEnvironments, count, &s.ServingEnvironments, (*openapi.ServingEnvironment).GetId))
 	if err := t.wait(); err != nil {
 		return nil, err
 	}
@@ -355,16 +340,21 @@ func PublishedVersions(models []openapi.RegisteredModel, versions []openapi.Mode
 	return ids
 }
 
-func listTop[T any](ctx context.Context, c *Client, endpoint string, count func(), id func(*T) string) ([]T, error) {
-	items, err := jsonclient.ListAll(ctx, c.api, jsonclient.List{
-		Endpoint:  endpoint,
-		Path:      APIPath + "/" + endpoint,
-		Query:     url.Values{"orderBy": {"ID"}, "sortOrder": {"ASC"}},
-		PageSize:  c.pageSize,
-		OnRequest: count,
-	}, id)
-	if items == nil && err == nil {
-		items = []T{}
+// listTop is the task that reads the top-level list endpoint, every page
+// in ID order, into *dst: an empty slice when the list is empty.
+func listTop[T any](ctx context.Context, c *Client, endpoint string, count func(), dst *[]T, id func(*T) string) func() error {
+	return func() error {
+		items, err := jsonclient.ListAll(ctx, c.api, jsonclient.List{
+			Endpoint:  endpoint,
+			Path:      APIPath + "/" + endpoint,
+			Query:     url.Values{"orderBy": {"ID"}, "sortOrder": {"ASC"}},
+			PageSize:  c.pageSize,
+			OnRequest: count,
+		}, id)
+		if items == nil && err == nil {
+			items = []T{}
+		}
+		*dst = items
+		return err
 	}
-	return items, err
 }
