@@ -203,13 +203,7 @@ func helmContainers(t *testing.T, path string) []corev1.Container {
 	require.NoError(t, err)
 	var values struct {
 		Global struct {
-			Dynamic struct {
-				Includes []string `json:"includes"`
-				Plugins  []struct {
-					Disabled bool   `json:"disabled"`
-					Package  string `json:"package"`
-				} `json:"plugins"`
-			} `json:"dynamic"`
+			Dynamic dynamicPlugins `json:"dynamic"`
 		} `json:"global"`
 		Upstream struct {
 			Backstage struct {
@@ -219,14 +213,31 @@ func helmContainers(t *testing.T, path string) []corev1.Container {
 		} `json:"upstream"`
 	}
 	require.NoError(t, yaml.UnmarshalStrict(data, &values), "%s", path)
+	values.Global.Dynamic.assertSeedPlugins(t)
+	assertProviderConfig(t, values.Upstream.Backstage.AppConfig)
+	return values.Upstream.Backstage.ExtraContainers
+}
+
+// dynamicPlugins is RHDH's dynamic plugin list, as dynamic-plugins.yaml and
+// the Helm chart's global.dynamic both write it.
+type dynamicPlugins struct {
+	Includes []string `json:"includes"`
+	Plugins  []struct {
+		Disabled bool   `json:"disabled"`
+		Package  string `json:"package"`
+	} `json:"plugins"`
+}
+
+// assertSeedPlugins checks that d lists the seed plugins, in order, none
+// of them disabled.
+func (d dynamicPlugins) assertSeedPlugins(t *testing.T) {
+	t.Helper()
 	var pkgs []string
-	for _, p := range values.Global.Dynamic.Plugins {
+	for _, p := range d.Plugins {
 		assert.False(t, p.Disabled)
 		pkgs = append(pkgs, p.Package)
 	}
 	assert.Equal(t, seedPlugins, pkgs)
-	assertProviderConfig(t, values.Upstream.Backstage.AppConfig)
-	return values.Upstream.Backstage.ExtraContainers
 }
 
 func assertProviderConfig(t *testing.T, appConfig map[string]any) {
@@ -352,22 +363,11 @@ func TestRHDHConfig(t *testing.T) {
 	}
 	assertProviderConfig(t, embedded("app-config.yaml", "app-config-rhoai-connector.yaml"))
 
-	var plugins struct {
-		Includes []string `json:"includes"`
-		Plugins  []struct {
-			Disabled bool   `json:"disabled"`
-			Package  string `json:"package"`
-		} `json:"plugins"`
-	}
+	var plugins dynamicPlugins
 	raw, err := yaml.Marshal(embedded("dynamic-plugins.yaml", "dynamic-plugins.yaml"))
 	require.NoError(t, err)
 	require.NoError(t, yaml.UnmarshalStrict(raw, &plugins))
-	var pkgs []string
-	for _, p := range plugins.Plugins {
-		assert.False(t, p.Disabled)
-		pkgs = append(pkgs, p.Package)
-	}
-	assert.Equal(t, seedPlugins, pkgs)
+	plugins.assertSeedPlugins(t)
 	assert.Equal(t, []string{"dynamic-plugins.default.yaml"}, plugins.Includes)
 }
 
