@@ -44,12 +44,16 @@ type List struct {
 	PageSize int
 	// OnRequest is called once per request sent; nil to not count.
 	OnRequest func()
+	// OnPage is called with each page's JSON as received, after it
+	// decoded; nil to not look. The slice is only valid during the call.
+	OnPage func(raw []byte)
 }
 
 // page is the list shape both APIs share (BaseResourceList + items).
 type page[T any] struct {
 	Items         []T
 	NextPageToken string
+	raw           []byte
 }
 
 // UnmarshalJSON insists on the items field, so that a JSON answer from the
@@ -67,6 +71,7 @@ func (p *page[T]) UnmarshalJSON(data []byte) error {
 		return errors.New(`the list has no "items" field`)
 	}
 	p.NextPageToken = env.NextPageToken
+	p.raw = data
 	p.Items = nil
 	if bytes.Equal(bytes.TrimSpace(env.Items), []byte("null")) {
 		return nil
@@ -109,6 +114,9 @@ func ListAll[T any](ctx context.Context, c *Client, l List, id func(*T) string) 
 				e.Page = pageNo
 			}
 			return nil, err
+		}
+		if l.OnPage != nil {
+			l.OnPage(env.raw)
 		}
 		items := env.Items
 		for i := range items {

@@ -41,7 +41,12 @@ type RegistrySnapshot struct {
 	// of an explicit URL); the LabelRegistryName label of an
 	// InferenceService names it by this or by the ModelRegistry's own name
 	// (registryResourceName).
-	Name             string
+	Name string
+	// Version changes whenever anything below does (the registry client
+	// hashes the pages it read); "" when the source cannot tell. Build
+	// does not read it: the pipeline uses it to skip a sync whose inputs
+	// did not change.
+	Version          string
 	RegisteredModels []openapi.RegisteredModel
 	ModelVersions    []openapi.ModelVersion
 	// VersionArtifacts holds the artifacts of each model version, by model

@@ -96,6 +96,7 @@ type Pipeline struct {
 	servers    *servers // nil when the InferenceService watch is not set up
 	stored     storedState
 	problems   map[string]bool
+	memo       buildMemo
 	// singleWrites: storage-rest has no batch API.
 	singleWrites atomic.Bool
 }
@@ -108,9 +109,12 @@ type Result struct {
 	Failed   int
 	// Refused counts records storage-rest answered 400 or 413 for: they
 	// can never be stored as they are, so they do not hold readiness back.
-	Refused   int
-	Problems  int
-	Removals  bool // whether removals were allowed
+	Refused  int
+	Problems int
+	Removals bool // whether removals were allowed
+	// Rebuilt says the documents were built; false when the inputs and
+	// storage-rest were as the last sync left them (buildMemo).
+	Rebuilt   bool
 	Duration  time.Duration
 	Requests  int // registry HTTP requests
 	Unhealthy []string
@@ -171,21 +175,50 @@ func (p *Pipeline) Sync(ctx context.Context) (Result, error) {
 	p.readServers(ctx)
 	p.readCards(ctx)
 
-	in := p.inputs()
-	outputs, problems := mapping.Build(in, p.cfg.Options)
-	p.reportProblems(problems)
-	p.cfg.Metrics.setSkipped(p.skippedCounts(problems))
-	res.Desired, res.Problems = len(outputs), len(problems)
-	p.cfg.Metrics.published.Set(float64(len(outputs)))
+	in, opts := p.inputs(), p.cfg.Options
+	dashboard := ""
+	if opts.DashboardURL != nil {
+		dashboard = opts.DashboardURL() // once per sync, for the key and the mapping alike
+		opts.DashboardURL = func() string { return dashboard }
+	}
+	var cardsVersion uint64
+	if p.catalog != nil {
+		cardsVersion = p.catalog.read.version
+	}
+	key, keyed := inputsKey(in, cardsVersion, dashboard)
+	var outputs []mapping.Output
+	build := func() {
+		var problems []mapping.Problem
+		outputs, problems = mapping.Build(in, opts)
+		p.reportProblems(problems)
+		p.cfg.Metrics.setSkipped(p.skippedCounts(problems))
+		res.Desired, res.Problems, res.Rebuilt = len(outputs), len(problems), true
+		p.cfg.Metrics.published.Set(float64(len(outputs)))
+	}
+	skip := p.memo.skip(key, keyed)
+	if !skip {
+		build()
+	}
 
-	if err := p.stored.refresh(ctx); err != nil {
+	reread, err := p.stored.refresh(ctx)
+	if err != nil {
+		p.memo.forget()
 		res.Duration = p.cfg.Now().Sub(start)
 		p.cfg.Metrics.observeSync(res.Duration, "store_error")
 		return res, err
 	}
-	plan := MakePlan(outputs, p.stored.hashes)
 	res.Removals = removalsAllowed(discoveryOK, p.answered()...)
 	res.Unhealthy = p.unhealthy()
+	if skip && reread {
+		// Someone else changed what storage-rest holds: put it right.
+		skip = false
+		build()
+	}
+	if skip {
+		res.Desired, res.Problems = p.memo.desired, p.memo.problems
+		return p.done(res, start), nil
+	}
+	plan := MakePlan(outputs, p.stored.hashes)
 
 	res.Upserted, res.Failed, res.Refused = p.upsert(ctx, plan.Upserts)
 	if len(plan.Removals) > 0 {
@@ -208,6 +241,13 @@ func (p *Pipeline) Sync(ctx context.Context) (Result, error) {
 			log.Info("removed records that no longer exist in any source", "keys", removed)
 		}
 	}
+	clean := res.Failed == 0 && (len(plan.Removals) == 0 || res.Removals)
+	p.memo.remember(key, keyed, clean, res.Desired, res.Problems)
+	return p.done(res, start), nil
+}
+
+// done records the sync's duration and outcome and logs it.
+func (p *Pipeline) done(res Result, start time.Time) Result {
 	res.Duration = p.cfg.Now().Sub(start)
 	outcome := "ok"
 	if res.Failed > 0 {
@@ -217,12 +257,12 @@ func (p *Pipeline) Sync(ctx context.Context) (Result, error) {
 	}
 	p.cfg.Metrics.observeSync(res.Duration, outcome)
 	if res.Upserted > 0 || res.Removed > 0 || res.Failed > 0 {
-		log.Info("sync done", "desired", res.Desired, "upserted", res.Upserted, "removed", res.Removed,
+		p.cfg.Log.Info("sync done", "desired", res.Desired, "upserted", res.Upserted, "removed", res.Removed,
 			"failed", res.Failed, "refused", res.Refused, "durationMs", res.Duration.Milliseconds(), "registryRequests", res.Requests)
 	} else {
-		log.V(1).Info("sync done, nothing changed", "desired", res.Desired, "durationMs", res.Duration.Milliseconds())
+		p.cfg.Log.V(1).Info("sync done, nothing changed", "desired", res.Desired, "rebuilt", res.Rebuilt, "durationMs", res.Duration.Milliseconds())
 	}
-	return res, nil
+	return res
 }
 
 // upsert sends the changed records (write) and mirrors what was stored.

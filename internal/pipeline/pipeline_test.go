@@ -156,13 +156,15 @@ func (f *fakeDiscovery) Discover(context.Context) (discovery.Result, error) { re
 type fakeRegistry struct {
 	models []string
 	err    error
+	// version is the snapshots' Version ("": the fake cannot tell).
+	version string
 }
 
 func (f *fakeRegistry) Snapshot(context.Context) (*registryclient.Snapshot, error) {
 	if f.err != nil {
 		return nil, f.err
 	}
-	s := &registryclient.Snapshot{RegistrySnapshot: mapping.RegistrySnapshot{VersionArtifacts: map[string][]openapi.ModelArtifact{}}, Requests: 5}
+	s := &registryclient.Snapshot{RegistrySnapshot: mapping.RegistrySnapshot{Version: f.version, VersionArtifacts: map[string][]openapi.ModelArtifact{}}, Requests: 5}
 	for i, name := range f.models {
 		rmID, mvID := fmt.Sprint(i+1), fmt.Sprint(100+i)
 		s.RegisteredModels = append(s.RegisteredModels, openapi.RegisteredModel{Id: &rmID, Name: name})

@@ -142,12 +142,16 @@ func TestCardSourceKeepsTheLastGoodCardOfEachModel(t *testing.T) {
 	cards, err := src.Read(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, mapping.CatalogCards{a: "# A", b: "# B"}, cards)
+	_, err = src.Read(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(1), src.version, "the same cards again: the same version")
 
 	reader.cards["s/b"] = "# B, new"
 	reader.fail = map[string]bool{"a": true}
 	cards, err = src.Read(ctx)
 	require.ErrorContains(t, err, "model s/a: HTTP 502")
 	assert.Equal(t, mapping.CatalogCards{a: "# A", b: "# B, new"}, cards, "a's card as before, b's new one")
+	assert.Equal(t, uint64(2), src.version, "a card changed")
 
 	delete(refs, a)
 	reader.fail = nil

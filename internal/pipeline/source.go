@@ -86,6 +86,8 @@ type cardSource struct {
 	reader CardReader
 	refs   func() map[mapping.CatalogModelRef]bool
 	cards  mapping.CatalogCards
+	// version counts the reads whose cards differed from the read before.
+	version uint64
 }
 
 // Read reads the cards; see cardSource.
@@ -107,6 +109,21 @@ func (c *cardSource) Read(ctx context.Context) (mapping.CatalogCards, error) {
 			cards[ref] = readme
 		}
 	}
+	if !sameCards(c.cards, cards) {
+		c.version++
+	}
 	c.cards = cards
 	return cards, firstErr
+}
+
+func sameCards(a, b mapping.CatalogCards) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for ref, card := range b {
+		if old, ok := a[ref]; !ok || old != card {
+			return false
+		}
+	}
+	return true
 }

@@ -33,21 +33,21 @@ type storedState struct {
 }
 
 // refresh re-reads what storage-rest holds when it may differ from the
-// mirror.
-func (s *storedState) refresh(ctx context.Context) error {
+// mirror, and reports whether it did.
+func (s *storedState) refresh(ctx context.Context) (reread bool, err error) {
 	if s.hashes != nil && s.now().Sub(s.readAt) < s.resync {
 		d, err := s.store.Digest(ctx)
 		var se interface{ StatusCode() int }
 		switch {
 		case err != nil && errors.As(err, &se) && se.StatusCode() == http.StatusNotFound:
 			// A storage-rest without /digest: re-read every resync only.
-			return nil
+			return false, nil
 		case err != nil:
 			s.metrics.storeCalls.WithLabelValues("digest", "error").Inc()
-			return fmt.Errorf("asking storage-rest what it holds (is the storage-rest sidecar running? STORAGE_URL): %w", err)
+			return false, fmt.Errorf("asking storage-rest what it holds (is the storage-rest sidecar running? STORAGE_URL): %w", err)
 		case d == s.digest.String():
 			s.metrics.storeCalls.WithLabelValues("digest", "ok").Inc()
-			return nil
+			return false, nil
 		}
 		s.metrics.storeCalls.WithLabelValues("digest", "ok").Inc()
 		s.log.Info("storage-rest holds records this normalizer did not write (edited by hand, or written by someone else); reading them again to put them right")
@@ -55,7 +55,7 @@ func (s *storedState) refresh(ctx context.Context) error {
 	recs, err := s.store.Records(ctx)
 	if err != nil {
 		s.metrics.storeCalls.WithLabelValues("records", "error").Inc()
-		return fmt.Errorf("reading what storage-rest holds (is the storage-rest sidecar running? STORAGE_URL): %w", err)
+		return false, fmt.Errorf("reading what storage-rest holds (is the storage-rest sidecar running? STORAGE_URL): %w", err)
 	}
 	s.metrics.storeCalls.WithLabelValues("records", "ok").Inc()
 	s.hashes = make(map[string]record.Hash, len(recs))
@@ -66,7 +66,7 @@ func (s *storedState) refresh(ctx context.Context) error {
 		s.digest.AddHash(h)
 	}
 	s.readAt = s.now()
-	return nil
+	return true, nil
 }
 
 // invalidate makes the next refresh read everything: after a failed write

@@ -56,7 +56,13 @@ package registryclient
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"hash"
 	"net/url"
+	"sort"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -193,12 +199,17 @@ func (c *Client) Snapshot(ctx context.Context) (*Snapshot, error) {
 	count := func() { requests.Add(1) }
 	s := &Snapshot{URL: c.URL()}
 
+	// One hash per list of pages, each list read in order by one task.
+	var pages [5]hash.Hash
+	for i := range pages {
+		pages[i] = sha256.New()
+	}
 	t, tctx := newTasks(ctx)
-	t.run(listTop(tctx, c, EndpointRegisteredModels, count, &s.RegisteredModels, (*openapi.RegisteredModel).GetId))
-	t.run(listTop(tctx, c, EndpointModelVersions, count, &s.ModelVersions, (*openapi.ModelVersion).GetId))
-	t.run(listTop(tctx, c, EndpointModelArtifacts, count, &s.ModelArtifacts, (*openapi.ModelArtifact).GetId))
-	t.run(listTop(tctx, c, EndpointInferenceServices, count, &s.InferenceServices, (*openapi.InferenceService).GetId))
-	t.run(listTop(tctx, c, EndpointServingEnvironments, count, &s.ServingEnvironments, (*openapi.ServingEnvironment).GetId))
+	t.run(listTop(tctx, c, EndpointRegisteredModels, count, pages[0], &s.RegisteredModels, (*openapi.RegisteredModel).GetId))
+	t.run(listTop(tctx, c, EndpointModelVersions, count, pages[1], &s.ModelVersions, (*openapi.ModelVersion).GetId))
+	t.run(listTop(tctx, c, EndpointModelArtifacts, count, pages[2], &s.ModelArtifacts, (*openapi.ModelArtifact).GetId))
+	t.run(listTop(tctx, c, EndpointInferenceServices, count, pages[3], &s.InferenceServices, (*openapi.InferenceService).GetId))
+	t.run(listTop(tctx, c, EndpointServingEnvironments, count, pages[4], &s.ServingEnvironments, (*openapi.ServingEnvironment).GetId))
 	if err := t.wait(); err != nil {
 		return nil, err
 	}
@@ -209,6 +220,7 @@ func (c *Client) Snapshot(ctx context.Context) (*Snapshot, error) {
 		return nil, err
 	}
 	s.Requests = int(requests.Load())
+	s.Version = snapshotVersion(pages[:], s.VersionArtifacts)
 	c.log.V(1).Info("model registry snapshot", "url", s.URL, "requests", s.Requests,
 		"registeredModels", len(s.RegisteredModels), "modelVersions", len(s.ModelVersions),
 		"modelArtifacts", len(s.ModelArtifacts), "inferenceServices", len(s.InferenceServices),
@@ -342,7 +354,7 @@ func PublishedVersions(models []openapi.RegisteredModel, versions []openapi.Mode
 
 // listTop is the task that reads the top-level list endpoint, every page
 // in ID order, into *dst: an empty slice when the list is empty.
-func listTop[T any](ctx context.Context, c *Client, endpoint string, count func(), dst *[]T, id func(*T) string) func() error {
+func listTop[T any](ctx context.Context, c *Client, endpoint string, count func(), pages hash.Hash, dst *[]T, id func(*T) string) func() error {
 	return func() error {
 		items, err := jsonclient.ListAll(ctx, c.api, jsonclient.List{
 			Endpoint:  endpoint,
@@ -350,6 +362,7 @@ func listTop[T any](ctx context.Context, c *Client, endpoint string, count func(
 			Query:     url.Values{"orderBy": {"ID"}, "sortOrder": {"ASC"}},
 			PageSize:  c.pageSize,
 			OnRequest: count,
+			OnPage:    func(raw []byte) { hashBytes(pages, raw) },
 		}, id)
 		if items == nil && err == nil {
 			items = []T{}
@@ -357,4 +370,39 @@ func listTop[T any](ctx context.Context, c *Client, endpoint string, count func(
 		*dst = items
 		return err
 	}
+}
+
+// snapshotVersion is the Version of a snapshot: a hash of the pages of
+// the five top-level lists as the registry sent them and of which
+// artifacts belong to which version, which is all a snapshot is made of.
+// Equal bytes make equal snapshots; a registry that sends the same
+// content differently only costs a rebuild.
+func snapshotVersion(pages []hash.Hash, versionArtifacts map[string][]openapi.ModelArtifact) string {
+	h := sha256.New()
+	for _, p := range pages {
+		h.Write(p.Sum(nil))
+	}
+	versions := make([]string, 0, len(versionArtifacts))
+	for v := range versionArtifacts {
+		versions = append(versions, v)
+	}
+	sort.Strings(versions)
+	for _, v := range versions {
+		hashBytes(h, []byte(v))
+		arts := versionArtifacts[v]
+		hashBytes(h, []byte(strconv.Itoa(len(arts))))
+		for i := range arts {
+			hashBytes(h, []byte(arts[i].GetId()))
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// hashBytes writes b length-prefixed, so that no two sequences hash alike
+// by shifting bytes between elements.
+func hashBytes(h hash.Hash, b []byte) {
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(len(b)))
+	h.Write(n[:])
+	h.Write(b)
 }
