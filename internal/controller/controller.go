@@ -211,16 +211,20 @@ func Run(ctx context.Context, cfg Config) error {
 		StoreResync:        cfg.StoreResync,
 		EmptyConfirmations: cfg.EmptyConfirmations,
 	})
-	runner = pipeline.NewRunner(func(ctx context.Context) error {
-		res, err := p.Sync(ctx)
-		if err == nil && !res.Complete() {
-			// Not ready (nor "published") until every record that can be
-			// stored is: a half-published catalog must not look complete.
-			err = fmt.Errorf("%d of %d changed records could not be stored in storage-rest (see the errors above); retrying",
-				res.Failed-res.Refused, res.Upserted+res.Failed)
+	published := func(sync func(context.Context) (pipeline.Result, error)) func(context.Context) error {
+		return func(ctx context.Context) error {
+			res, err := sync(ctx)
+			if err == nil && !res.Complete() {
+				// Not ready (nor "published") until every record that can be
+				// stored is: a half-published catalog must not look complete.
+				err = fmt.Errorf("%d of %d changed records could not be stored in storage-rest (see the errors above); retrying",
+					res.Failed-res.Refused, res.Upserted+res.Failed)
+			}
+			return err
 		}
-		return err
-	}, cfg.PollingInterval, cfg.Debounce, cfg.Log.WithName("sync"))
+	}
+	runner = pipeline.NewRunner(published(p.Sync), cfg.PollingInterval, cfg.Debounce, cfg.Log.WithName("sync"))
+	runner.OnTrigger = published(p.SyncServers)
 	watch.trigger = runner.Trigger
 	ping, err := apiServerPing(cfg.RestConfig)
 	if err != nil {

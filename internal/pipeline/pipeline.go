@@ -97,6 +97,8 @@ type Pipeline struct {
 	stored     storedState
 	problems   map[string]bool
 	memo       buildMemo
+	// discovered: the last discovery answered (removals wait otherwise).
+	discovered bool
 	// singleWrites: storage-rest has no batch API.
 	singleWrites atomic.Bool
 }
@@ -160,20 +162,33 @@ func New(cfg Config) *Pipeline {
 	return p
 }
 
-// Sync runs one sync. It returns an error only when nothing could be
-// published (storage-rest unreachable); source failures are logged,
-// counted and survived.
-func (p *Pipeline) Sync(ctx context.Context) (Result, error) {
+// Sync runs one full sync: discovery and every source. It returns an
+// error only when nothing could be published (storage-rest unreachable);
+// source failures are logged, counted and survived.
+func (p *Pipeline) Sync(ctx context.Context) (Result, error) { return p.sync(ctx, true) }
+
+// SyncServers runs a sync after an InferenceService event: it reads the
+// InferenceService watch only and keeps every other source's last answer,
+// so that a model server's change reaches RHDH without relisting the
+// registries (which the next full sync does).
+func (p *Pipeline) SyncServers(ctx context.Context) (Result, error) { return p.sync(ctx, false) }
+
+func (p *Pipeline) sync(ctx context.Context, full bool) (Result, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	start := p.cfg.Now()
 	res := Result{}
 	log := p.cfg.Log
 
-	discoveryOK := p.discover(ctx)
-	res.Requests = p.readRegistries(ctx)
+	if full {
+		p.discovered = p.discover(ctx)
+		res.Requests = p.readRegistries(ctx)
+	}
+	discoveryOK := p.discovered
 	p.readServers(ctx)
-	p.readCards(ctx)
+	if full {
+		p.readCards(ctx)
+	}
 
 	in, opts := p.inputs(), p.cfg.Options
 	dashboard := ""

@@ -146,11 +146,15 @@ func (m *fakeStore) total() int {
 }
 
 type fakeDiscovery struct {
-	res discovery.Result
-	err error
+	res   discovery.Result
+	err   error
+	calls int
 }
 
-func (f *fakeDiscovery) Discover(context.Context) (discovery.Result, error) { return f.res, f.err }
+func (f *fakeDiscovery) Discover(context.Context) (discovery.Result, error) {
+	f.calls++
+	return f.res, f.err
+}
 
 // fakeRegistry serves a snapshot of models named name-i with one version v1.
 type fakeRegistry struct {
@@ -158,9 +162,11 @@ type fakeRegistry struct {
 	err    error
 	// version is the snapshots' Version ("": the fake cannot tell).
 	version string
+	calls   int
 }
 
 func (f *fakeRegistry) Snapshot(context.Context) (*registryclient.Snapshot, error) {
+	f.calls++
 	if f.err != nil {
 		return nil, f.err
 	}
@@ -183,10 +189,11 @@ type fixture struct {
 }
 
 type fakeServers struct {
-	err error
+	list []mapping.Server
+	err  error
 }
 
-func (f *fakeServers) Servers(context.Context) ([]mapping.Server, error) { return nil, f.err }
+func (f *fakeServers) Servers(context.Context) ([]mapping.Server, error) { return f.list, f.err }
 
 func newFixture(regs map[string]*fakeRegistry) *fixture {
 	f := &fixture{disc: &fakeDiscovery{}, regs: regs, store: newFakeStore(), servers: &fakeServers{}}

@@ -9,14 +9,16 @@ import (
 	"github.com/go-logr/logr"
 )
 
-// Runner runs syncs one at a time: once at start, after every Trigger
-// (debounced, so a burst of InferenceService events costs one sync), and
-// every Interval (the registries have no watch API).
+// Runner runs syncs one at a time: a full one at start and every Interval
+// (the registries have no watch API), and after every Trigger (debounced,
+// so a burst of InferenceService events costs one sync) an OnTrigger one,
+// or a full one when OnTrigger is nil.
 type Runner struct {
-	Sync     func(ctx context.Context) error
-	Interval time.Duration
-	Debounce time.Duration
-	Log      logr.Logger
+	Sync      func(ctx context.Context) error
+	OnTrigger func(ctx context.Context) error
+	Interval  time.Duration
+	Debounce  time.Duration
+	Log       logr.Logger
 
 	trigger chan struct{}
 	ready   atomic.Bool
@@ -53,13 +55,17 @@ func (r *Runner) Ready() error {
 func (r *Runner) Start(ctx context.Context) error {
 	ticker := time.NewTicker(r.Interval)
 	defer ticker.Stop()
-	r.run(ctx)
+	r.run(ctx, r.Sync)
 	for {
+		sync := r.Sync
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-ticker.C:
 		case <-r.trigger:
+			if r.OnTrigger != nil {
+				sync = r.OnTrigger
+			}
 			// Let a burst of events settle into one sync.
 			if r.Debounce > 0 {
 				t := time.NewTimer(r.Debounce)
@@ -75,12 +81,12 @@ func (r *Runner) Start(ctx context.Context) error {
 			default:
 			}
 		}
-		r.run(ctx)
+		r.run(ctx, sync)
 	}
 }
 
-func (r *Runner) run(ctx context.Context) {
-	err := r.Sync(ctx)
+func (r *Runner) run(ctx context.Context, sync func(ctx context.Context) error) {
+	err := sync(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			r.Log.Error(err, "sync failed; retrying at the next interval or event")

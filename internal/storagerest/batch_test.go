@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -117,10 +116,8 @@ func TestUpsertBatchRefusesAMalformedRequest(t *testing.T) {
 // ConfigMap write per ConfigMap it fills, not one per few records.
 func TestABatchWritesEachConfigMapAboutOnce(t *testing.T) {
 	ns := testenv.NewNamespace(t, apiServer, "storagerest")
-	loc := newFakeLocation()
-	locSrv := httptest.NewServer(loc)
-	defer locSrv.Close()
-	s := startStack(t, ns, locSrv.URL)
+	loc, locURL := serveFakeLocation(t)
+	s := startStack(t, ns, locURL)
 	ctx := context.Background()
 	const n = 1500
 	items := make([]record.BatchItem, n)

@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"sort"
 	"sync"
 	"sync/atomic"
+	"testing"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/store"
@@ -149,6 +151,16 @@ type fakeLocation struct {
 }
 
 func newFakeLocation() *fakeLocation { return &fakeLocation{recs: map[string]record.Record{}} }
+
+// serveFakeLocation serves a new fakeLocation until the test ends and
+// returns it with its URL.
+func serveFakeLocation(t *testing.T) (*fakeLocation, string) {
+	t.Helper()
+	loc := newFakeLocation()
+	srv := httptest.NewServer(loc)
+	t.Cleanup(srv.Close)
+	return loc, srv.URL
+}
 
 func (l *fakeLocation) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	l.calls.Add(1)

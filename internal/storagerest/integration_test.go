@@ -110,10 +110,8 @@ func storedInConfigMap(t *testing.T, ns, key string) (record.Record, bool) {
 
 func TestChangesReachLocationAndCatchUpAfterAnOutage(t *testing.T) {
 	ns := testenv.NewNamespace(t, apiServer, "storagerest")
-	loc := newFakeLocation()
-	locSrv := httptest.NewServer(loc)
-	defer locSrv.Close()
-	s := startStack(t, ns, locSrv.URL)
+	loc, locURL := serveFakeLocation(t)
+	s := startStack(t, ns, locURL)
 	ctx := context.Background()
 
 	_, err := s.client.Upsert(ctx, "mnist__v1", record.TypeKServe, &record.Record{Body: modelDoc("mnist"), LastUpdateTimeSinceEpoch: 1, ModelCard: "# MNIST"})
@@ -161,10 +159,8 @@ func TestRestartServesEverythingAndLocationReloads(t *testing.T) {
 	}
 	first.stop()
 
-	loc := newFakeLocation()
-	locSrv := httptest.NewServer(loc)
-	defer locSrv.Close()
-	second := startStack(t, ns, locSrv.URL)
+	loc, locURL := serveFakeLocation(t)
+	second := startStack(t, ns, locURL)
 	all, err := second.client.Records(ctx)
 	require.NoError(t, err)
 	require.Len(t, all, 30)
