@@ -114,6 +114,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer closeAll()
+	startup.SetMemoryLimit(log, startup.CgroupRoot, getenv)
 
 	// The Config encodes "disabled" as negative, the flags as zero.
 	disabledIfZero := func(d time.Duration) time.Duration {
