@@ -3,8 +3,10 @@
 package faults
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -237,17 +239,40 @@ type witness struct {
 	acked map[string]bool
 }
 
-func newWitness(t *testing.T, storageURL string) *witness {
+// newWitness proxies storage-rest and remembers every record it
+// acknowledged: a 2xx POST /upsert, or an item of a 2xx POST /upsertbatch
+// with a status. refuseBatches answers POST /upsertbatch 404, as a
+// storage-rest without the batch API, so that the normalizer sends its
+// records one by one.
+func newWitness(t *testing.T, storageURL string, refuseBatches bool) *witness {
 	t.Helper()
 	target, err := url.Parse(storageURL)
 	require.NoError(t, err)
 	w := &witness{acked: map[string]bool{}}
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	proxy.ModifyResponse = func(resp *http.Response) error {
-		if resp.Request.URL.Path == "/upsert" && resp.StatusCode/100 == 2 {
-			w.mu.Lock()
-			w.acked[resp.Request.URL.Query().Get("key")] = true
-			w.mu.Unlock()
+		if resp.StatusCode/100 != 2 {
+			return nil
+		}
+		switch resp.Request.URL.Path {
+		case "/upsert":
+			w.ack(resp.Request.URL.Query().Get("key"))
+		case "/upsertbatch":
+			body, err := io.ReadAll(resp.Body)
+			if err != nil {
+				return err
+			}
+			_ = resp.Body.Close()
+			resp.Body = io.NopCloser(bytes.NewReader(body))
+			var res record.BatchResult
+			if err := json.Unmarshal(body, &res); err != nil {
+				return fmt.Errorf("witness: storage-rest's batch answer: %w", err)
+			}
+			for _, r := range res.Results {
+				if r.Status != "" {
+					w.ack(r.Key)
+				}
+			}
 		}
 		return nil
 	}
@@ -256,9 +281,27 @@ func newWitness(t *testing.T, storageURL string) *witness {
 		rw.WriteHeader(http.StatusBadGateway)
 		_, _ = io.WriteString(rw, `{"error":"storage-rest is down"}`)
 	}
-	w.Server = httptest.NewServer(proxy)
+	var h http.Handler = proxy
+	if refuseBatches {
+		h = http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/upsertbatch" {
+				rw.Header().Set("Content-Type", "application/json")
+				rw.WriteHeader(http.StatusNotFound)
+				_, _ = io.WriteString(rw, `{"error":"no endpoint /upsertbatch"}`)
+				return
+			}
+			proxy.ServeHTTP(rw, r)
+		})
+	}
+	w.Server = httptest.NewServer(h)
 	t.Cleanup(w.Close)
 	return w
+}
+
+func (w *witness) ack(key string) {
+	w.mu.Lock()
+	w.acked[key] = true
+	w.mu.Unlock()
 }
 
 func (w *witness) keys() []string {
