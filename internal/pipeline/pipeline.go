@@ -75,8 +75,8 @@ type Config struct {
 	// Every sync compares the digest, so a hand edit or a record no source
 	// produces is put right by the next sync.
 	StoreResync time.Duration
-	// Concurrency is how many upserts are in flight at once
-	// (DefaultConcurrency).
+	// Concurrency is how many single upserts are in flight at once, to a
+	// storage-rest without the batch API (DefaultConcurrency).
 	Concurrency int
 	// EmptyConfirmations is how many consecutive syncs a registry that held
 	// models must answer "no models" before that is believed (default 3).
@@ -126,11 +126,12 @@ type Result struct {
 // stored: nothing failed but records storage-rest refused as invalid.
 func (r Result) Complete() bool { return r.Failed == r.Refused }
 
-// DefaultConcurrency is how many upserts are in flight at once. storage-rest
-// folds the writes waiting for a ConfigMap into one update, which rewrites
-// the whole ConfigMap (up to 1 MiB) in etcd: with 8 in flight a first sync
-// of 10,000 models wrote 2.3 GiB into etcd, past its default 2 GiB quota;
-// 64 makes each update carry up to 64 records (docs/benchmarks.md).
+// DefaultConcurrency is how many single upserts are in flight at once when
+// storage-rest has no batch API. storage-rest folds the writes waiting for
+// a ConfigMap into one update, which rewrites the whole ConfigMap (up to
+// 1 MiB) in etcd: with 8 in flight a first sync of 10,000 models wrote
+// 2.3 GiB into etcd, past its default 2 GiB quota; 64 makes each update
+// carry up to 64 records (docs/benchmarks.md). Batches do far better.
 const DefaultConcurrency = 64
 
 // New returns a pipeline.
