@@ -368,3 +368,38 @@ func truncate(s string) string {
 	}
 	return s
 }
+
+// Do sends method to path (which starts with "/" and may carry a query)
+// with body as JSON (nil for none) and decodes a 2xx answer into out (nil to
+// discard it). A non-2xx answer is a *StatusError whose Message is the
+// service's {"error": ...} or else the body; other failures are wrapped
+// errors naming the service. Do is not counted in Metrics.
+func (c *Client) Do(ctx context.Context, method, path string, body []byte, out any) error {
+	if c.initErr != nil {
+		return c.initErr
+	}
+	ans, f := c.exchange(ctx, method, c.base+path, body, false)
+	if f != nil {
+		switch f.step {
+		case "":
+			return fmt.Errorf("%s at %s: %w", c.service, c.base, f.err)
+		case stepBuild:
+			return fmt.Errorf("building request %s %s: %w", method, path, f.err)
+		default:
+			return fmt.Errorf("reading %s answer to %s %s: %w", c.service, method, path, f.err)
+		}
+	}
+	if ans.status < 200 || ans.status > 299 {
+		return &StatusError{Method: method, URL: c.base + path, Code: ans.status, Message: c.redact(statusMessage(ans.data))}
+	}
+	if ans.tooLarge {
+		return fmt.Errorf("reading %s answer to %s %s: response larger than %d bytes", c.service, method, path, c.maxBody)
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(ans.data, out); err != nil {
+		return fmt.Errorf("decoding %s answer to %s %s: %w", c.service, method, path, err)
+	}
+	return nil
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/backstage/entity"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
@@ -104,4 +105,46 @@ func (s *Snapshot) Card(key string) *Card {
 
 func (s *Snapshot) setListLength() {
 	s.listContentLength = []string{strconv.Itoa(s.list.size)}
+}
+
+// EntitiesDocument returns the document whose catalog-info YAML is at uri
+// (with or without its leading slash), or nil. Like Document it still
+// finds a document removed moments ago.
+func (s *Snapshot) EntitiesDocument(uri string) *Document {
+	key, file, err := record.KeyFromURI(uri)
+	if err != nil || file != record.FileYAML {
+		return nil
+	}
+	return s.DocumentByKey(key)
+}
+
+// Location returns the root Location entity: its targets are the
+// catalog-info YAML of every listed record that has entities to serve,
+// relative to the Location's own URL ("./mnist/v1/catalog-info.yaml"),
+// sorted. It is rendered once per snapshot, when first asked for.
+func (s *Snapshot) Location() *Representation {
+	s.renderLocation()
+	return &s.loc.rep
+}
+
+// Targets returns the targets of the root Location, in order (a copy).
+func (s *Snapshot) Targets() []string {
+	s.renderLocation()
+	return slices.Clone(s.loc.targets)
+}
+
+func (s *Snapshot) renderLocation() {
+	s.loc.once.Do(func() {
+		targets := make([]string, 0, s.docs.len())
+		for u := range s.list.all() {
+			d, ok := s.byURI.get(u)
+			if !ok || d.ents.err != nil {
+				continue
+			}
+			targets = append(targets, "."+d.ents.uri)
+		}
+		slices.Sort(targets)
+		body := entity.MarshalLocation(LocationName, locationDescription, targets)
+		s.loc.targets, s.loc.rep = targets, newRepresentation(body, record.MediaTypeYAML)
+	})
 }

@@ -186,3 +186,13 @@ func (p *Process) Memory() (peakKiB, rssKiB float64, err error) {
 	}
 	return peakKiB, rssKiB, nil
 }
+
+// Alive reports whether the process is still running.
+func (p *Process) Alive() bool {
+	select {
+	case <-p.done:
+		return false
+	default:
+		return true
+	}
+}

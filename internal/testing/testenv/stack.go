@@ -225,13 +225,3 @@ func Status(url string) int {
 	_ = resp.Body.Close()
 	return resp.StatusCode
 }
-
-// Alive reports whether the process is still running.
-func (p *Process) Alive() bool {
-	select {
-	case <-p.done:
-		return false
-	default:
-		return true
-	}
-}
