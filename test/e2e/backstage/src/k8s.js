@@ -17,7 +17,7 @@ const path = require('node:path');
 
 // The manifest a platform engineer applies for the plugin; the test applies
 // the same file, so what it grants is what the plugin is proven to need.
-const PLUGIN_RBAC = path.join(__dirname, '..', '..', '..', 'deploy', 'rhdh', 'kubernetes-plugin-rbac.yaml');
+const PLUGIN_RBAC = path.join(__dirname, '..', '..', '..', '..', 'deploy', 'rhdh', 'kubernetes-plugin-rbac.yaml');
 
 function loadKubeconfig(path) {
   const kc = YAML.parse(fs.readFileSync(path, 'utf8'));
