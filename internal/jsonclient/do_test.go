@@ -134,7 +134,7 @@ func TestDoTimeoutIsTheHTTPClients(t *testing.T) {
 
 func TestDoReadsBodiesBeyondTheDefaultCapWithNoBodyLimit(t *testing.T) {
 	if testing.Short() {
-		t.Skip("sends 64 MiB")
+		t.Skip("sends 64 MiB of loopback HTTP; skipped under -short only (make test and CI run it)")
 	}
 	big := `{"s":"` + strings.Repeat("x", jsonclient.DefaultMaxBodyBytes) + `"}`
 	ts := serve(t, http.StatusOK, big)
