@@ -1,0 +1,99 @@
+package provider
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/testenv"
+)
+
+// peakMeter measures a process's peak resident memory over a window.
+// VmHWM is the kernel's own high-water mark, exact, but it holds since
+// the process started (the load from storage-rest included) unless it can
+// be reset (clear_refs "5", Linux 4.0+, our own child); sampling VmRSS
+// every 10 ms is the fallback and the cross-check.
+type peakMeter struct {
+	p       *testenv.Process
+	reset   bool // VmHWM was reset at start: it is the window's peak
+	stop    chan struct{}
+	done    sync.WaitGroup
+	mu      sync.Mutex
+	sampled float64 // KiB
+}
+
+func startPeakMeter(t testing.TB, p *testenv.Process) *peakMeter {
+	t.Helper()
+	m := &peakMeter{p: p, stop: make(chan struct{})}
+	if err := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", p.Pid()), []byte("5"), 0); err != nil {
+		t.Logf("cannot reset %s's VmHWM (%v): its peak is sampled every 10 ms instead", p.Name, err)
+	} else {
+		m.reset = true
+	}
+	m.done.Add(1)
+	go m.sample()
+	return m
+}
+
+func (m *peakMeter) sample() {
+	defer m.done.Done()
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	for {
+		if _, rss, err := m.p.Memory(); err == nil {
+			m.mu.Lock()
+			m.sampled = max(m.sampled, rss)
+			m.mu.Unlock()
+		}
+		select {
+		case <-m.stop:
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// peakMiB stops the meter and returns the window's peak.
+func (m *peakMeter) peakMiB() (float64, error) {
+	close(m.stop)
+	m.done.Wait()
+	hwm, _, err := m.p.Memory()
+	if err != nil {
+		return 0, fmt.Errorf("reading %s's memory: %w", m.p.Name, err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.reset {
+		return max(hwm, m.sampled) / 1024, nil
+	}
+	return m.sampled / 1024, nil
+}
+
+// raiseFileLimit lets this process and its children (location, node) open
+// want files: every concurrent fetch is a socket at both ends. A pod's
+// containers usually get 1,048,576; a development machine may have far
+// fewer. Raising the hard limit needs root; otherwise the soft limit goes
+// as high as the hard one and the benchmark says how far that is.
+func raiseFileLimit(t testing.TB, want uint64) {
+	t.Helper()
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		t.Logf("reading the open files limit: %v", err)
+		return
+	}
+	if lim.Cur >= want {
+		return
+	}
+	next := syscall.Rlimit{Cur: want, Max: max(lim.Max, want)}
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &next); err != nil {
+		next = syscall.Rlimit{Cur: lim.Max, Max: lim.Max}
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &next); err != nil {
+			t.Logf("raising the open files limit: %v", err)
+			return
+		}
+		t.Logf("the open files limit is %d, under the %d this size needs: fetches may fail with EMFILE (raise it with ulimit -Hn as root)", lim.Max, want)
+	}
+}
