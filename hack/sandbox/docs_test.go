@@ -44,7 +44,7 @@ func r(re, reason string) rule { return rule{regexp.MustCompile(re), reason} }
 // against the sandbox. Checked before runRules.
 var notRunnableRules = []rule{
 	r(`^([A-Z_]+=\S+ )?make `, "a make target (tests, benchmarks, the sandbox itself): not a command against the sandbox; `make test` runs this test"),
-	r(`^go test `, "runs Go tests or benchmarks, not a command against the sandbox"),
+	r(`^(SCALE_CONTAINER_LIMITS=\S+ )?go test `, "runs Go tests or benchmarks, not a command against the sandbox"),
 	r(`^(CGO_ENABLED=0 |GOCACHE=(\$\([^)]*\)|\S+) )*(/usr/bin/time (-v )?)?(go (build|list) |make build)`, "measures a build (binary size, packages linked, cold build time) for docs/benchmarks.md, not a command against the sandbox"),
 	r(`^oc (apply|delete) -k `, "needs a real OpenShift cluster (oc apply/delete -k of the deploy/ manifests)"),
 	r(`^oc delete configmap `, "uninstall step: deletes the cache ConfigMaps (test/deploy checks the names and labels)"),

@@ -32,7 +32,7 @@ func largeInputs(n int) Inputs {
 }
 
 func BenchmarkBuild(b *testing.B) {
-	for _, n := range []int{10, 100, 1000} {
+	for _, n := range []int{10, 100, 1000, 10000} {
 		in := largeInputs(n)
 		b.Run(fmt.Sprintf("models=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
@@ -40,6 +40,30 @@ func BenchmarkBuild(b *testing.B) {
 				outs, _ := Build(in, Options{})
 				if len(outs) != 3*n {
 					b.Fatalf("got %d outputs, want %d", len(outs), 3*n)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRebuildOneServer is an InferenceService event's mapping: one
+// KServe-only server changed among n models' worth of records.
+func BenchmarkRebuildOneServer(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		in := largeInputs(n)
+		b.Run(fmt.Sprintf("models=%d", n), func(b *testing.B) {
+			_, _, ix := BuildIndexed(in, Options{})
+			s := in.Servers[1] // other/kserve-0
+			owners := []string{"group:a", "group:b"}
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				c := *s.InferenceService
+				c.Annotations = map[string]string{"rhdh.io/owner": owners[i%2]}
+				i++
+				d, ok := ix.Rebuild([]Server{{InferenceService: &c}}, nil)
+				if !ok || len(d.Outputs) != 1 {
+					b.Fatalf("Rebuild declined or gave %d outputs", len(d.Outputs))
 				}
 			}
 		})

@@ -66,6 +66,9 @@ type builder struct {
 	serving       map[nsName]string
 	registryNames map[string]bool
 	drafts        []*draft
+	// standalone are the InferenceServices mapped on their own (addKServeOnly),
+	// with their draft, nil when none was made.
+	standalone map[nsName]*draft
 }
 
 // Build maps what the sources report to the records to publish. It is pure
@@ -73,6 +76,17 @@ type builder struct {
 // sorted by key, with byte-identical bodies. Problems lists what could not
 // be used as it was (sorted); outputs are always valid.
 func Build(in Inputs, opts Options) ([]Output, []Problem) {
+	outputs, problems, _ := buildAll(in, opts, false)
+	return outputs, problems
+}
+
+// BuildIndexed is Build, and also returns the Index that lets Rebuild map
+// a change of InferenceServices without mapping everything again.
+func BuildIndexed(in Inputs, opts Options) ([]Output, []Problem, *Index) {
+	return buildAll(in, opts, true)
+}
+
+func buildAll(in Inputs, opts Options, indexed bool) ([]Output, []Problem, *Index) {
 	b := newBuilder(in, opts)
 	registries := b.uniqueRegistries(in.Registries)
 	for i := range registries {
@@ -80,10 +94,22 @@ func Build(in Inputs, opts Options) ([]Output, []Problem) {
 	}
 	b.claimRegistryLabelled(len(registries) > 0)
 	b.addKServeOnly()
+	var ix *Index
+	if indexed {
+		ix = newIndex(b, registries, opts)
+	}
 	b.assignNames()
 	outputs := b.encodeAll()
-	sort.Slice(b.problems, func(i, j int) bool {
-		p, q := b.problems[i], b.problems[j]
+	sortProblems(b.problems)
+	if ix != nil {
+		ix.finish(b, outputs)
+	}
+	return outputs, b.problems, ix
+}
+
+func sortProblems(problems []Problem) {
+	sort.Slice(problems, func(i, j int) bool {
+		p, q := problems[i], problems[j]
 		if p.Object != q.Object {
 			return p.Object < q.Object
 		}
@@ -92,7 +118,6 @@ func Build(in Inputs, opts Options) ([]Output, []Problem) {
 		}
 		return p.Message < q.Message
 	})
-	return outputs, b.problems
 }
 
 func newBuilder(in Inputs, opts Options) *builder {
@@ -102,6 +127,7 @@ func newBuilder(in Inputs, opts Options) *builder {
 		claimed:       map[nsName]bool{},
 		serving:       map[nsName]string{},
 		registryNames: map[string]bool{},
+		standalone:    map[nsName]*draft{},
 	}
 	b.owner = DefaultOwner
 	if o := strings.TrimSpace(opts.DefaultOwner); o != "" {

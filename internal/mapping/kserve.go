@@ -22,12 +22,14 @@ func (b *builder) addKServeOnly() {
 		if b.claimed[ref] {
 			continue
 		}
+		b.standalone[ref] = nil
 		if !Ready(isvc) {
 			b.skip("InferenceService "+ref.String(), "status", ReasonNotReady, notReadyCause(isvc)+"; a KServe-only model server is published once it is Ready and has status.url (oc describe inferenceservice says why not)")
 			continue
 		}
 		if d := b.kserveDraft(s); d != nil {
 			b.drafts = append(b.drafts, d)
+			b.standalone[ref] = d
 		}
 	}
 }

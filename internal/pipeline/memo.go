@@ -38,12 +38,30 @@ func (m *buildMemo) remember(key [sha256.Size]byte, keyed, clean bool, desired, 
 // forget makes the next sync a full one.
 func (m *buildMemo) forget() { m.valid = false }
 
-// inputsKey is a digest of everything mapping.Build reads: each registry's
-// name and answer version, each InferenceService's identity and
-// resourceVersion with the facts resolved for it (in any order), the model
-// cards' version, the dashboard URL. keyed is false when an input has no
-// version.
-func inputsKey(in mapping.Inputs, cardsVersion uint64, dashboard string) (key [sha256.Size]byte, keyed bool) {
+// inputsKey is a digest of everything mapping.Build reads: the key of
+// every source but the InferenceServices (baseKey), and each
+// InferenceService's key (serverKeys), in any order.
+func inputsKey(base [sha256.Size]byte, servers map[mapping.ServerRef][sha256.Size]byte) [sha256.Size]byte {
+	// The watch lists servers in no set order: XOR their keys.
+	var all [sha256.Size]byte
+	for _, one := range servers {
+		for i := range all {
+			all[i] ^= one[i]
+		}
+	}
+	h := sha256.New()
+	h.Write(base[:])
+	writeUint(h, uint64(len(servers)))
+	h.Write(all[:])
+	var key [sha256.Size]byte
+	h.Sum(key[:0])
+	return key
+}
+
+// baseKey is a digest of each registry's name and answer version, the
+// model cards' version and the dashboard URL. keyed is false when a
+// registry has no version.
+func baseKey(in mapping.Inputs, cardsVersion uint64, dashboard string) (key [sha256.Size]byte, keyed bool) {
 	h := sha256.New()
 	writeString(h, dashboard)
 	writeUint(h, cardsVersion)
@@ -56,14 +74,28 @@ func inputsKey(in mapping.Inputs, cardsVersion uint64, dashboard string) (key [s
 		writeString(h, r.Name)
 		writeString(h, r.Version)
 	}
-	// The watch lists servers in no set order: XOR one hash per server.
-	var servers [sha256.Size]byte
-	for _, s := range in.Servers {
+	h.Sum(key[:0])
+	return key, true
+}
+
+// serverKeys is a digest per InferenceService of its identity,
+// resourceVersion and the facts resolved for it. keyed is false when one
+// has no resourceVersion or is listed twice.
+func serverKeys(servers []mapping.Server) (keys map[mapping.ServerRef][sha256.Size]byte, keyed bool) {
+	keys = make(map[mapping.ServerRef][sha256.Size]byte, len(servers))
+	keyed = true
+	sh := sha256.New()
+	for i := range servers {
+		s := &servers[i]
 		isvc := s.InferenceService
-		if isvc == nil || isvc.ResourceVersion == "" {
-			return key, false
+		if isvc == nil {
+			keyed = false
+			continue
 		}
-		sh := sha256.New()
+		if isvc.ResourceVersion == "" {
+			keyed = false
+		}
+		sh.Reset()
 		writeString(sh, string(isvc.UID))
 		writeString(sh, isvc.Namespace)
 		writeString(sh, isvc.Name)
@@ -77,14 +109,13 @@ func inputsKey(in mapping.Inputs, cardsVersion uint64, dashboard string) (key [s
 		}
 		var one [sha256.Size]byte
 		sh.Sum(one[:0])
-		for i := range servers {
-			servers[i] ^= one[i]
+		ref := mapping.RefOf(s)
+		if _, twice := keys[ref]; twice {
+			keyed = false
 		}
+		keys[ref] = one
 	}
-	writeUint(h, uint64(len(in.Servers)))
-	h.Write(servers[:])
-	h.Sum(key[:0])
-	return key, true
+	return keys, keyed
 }
 
 // writeString writes s length-prefixed, so that no two inputs hash alike

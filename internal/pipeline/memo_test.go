@@ -93,6 +93,11 @@ func TestInputsKey(t *testing.T) {
 	in := func(servers ...mapping.Server) mapping.Inputs {
 		return mapping.Inputs{Registries: []mapping.RegistrySnapshot{{Name: "a", Version: "1"}}, Servers: servers}
 	}
+	inputsKey := func(in mapping.Inputs, cards uint64, dashboard string) ([32]byte, bool) {
+		base, ok1 := baseKey(in, cards, dashboard)
+		servers, ok2 := serverKeys(in.Servers)
+		return inputsKey(base, servers), ok1 && ok2
+	}
 	a, b := mapping.Server{InferenceService: isvc("a", "7")}, mapping.Server{InferenceService: isvc("b", "9"), RouteURL: "https://b"}
 	k1, ok := inputsKey(in(a, b), 0, "")
 	require.True(t, ok)
@@ -119,4 +124,6 @@ func TestInputsKey(t *testing.T) {
 	assert.False(t, ok, "a registry answer without a version")
 	_, ok = inputsKey(in(mapping.Server{InferenceService: isvc("c", "")}), 0, "")
 	assert.False(t, ok, "an InferenceService without a resourceVersion")
+	_, ok = inputsKey(in(a, a), 0, "")
+	assert.False(t, ok, "an InferenceService listed twice")
 }

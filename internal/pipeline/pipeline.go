@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/http"
@@ -54,6 +55,8 @@ type Store interface {
 	// UpsertBatch stores several records with one request; a storage-rest
 	// without it answers an error whose StatusCode() is 404.
 	UpsertBatch(ctx context.Context, items []record.BatchItem) ([]record.BatchItemResult, error)
+	// Remove deletes one record (an absent key is not an error).
+	Remove(ctx context.Context, key string) error
 	CurrentKeySet(ctx context.Context, keys []string) ([]string, error)
 }
 
@@ -89,7 +92,12 @@ type Config struct {
 type Pipeline struct {
 	cfg Config
 
-	mu sync.Mutex // guards everything below
+	// pollMu serializes polls (discovery, registries, catalog). A poll's
+	// HTTP reads run without mu, so that an InferenceService event is
+	// published while a registry is being read; each answer is taken
+	// under mu.
+	pollMu sync.Mutex
+	mu     sync.Mutex // guards everything below
 	// registries by URL.
 	registries map[string]*registry
 	catalog    *catalog // nil when there is none
@@ -97,6 +105,7 @@ type Pipeline struct {
 	stored     storedState
 	problems   map[string]bool
 	memo       buildMemo
+	delta      serverDelta
 	// discovered: the last discovery answered (removals wait otherwise).
 	discovered bool
 	// singleWrites: storage-rest has no batch API.
@@ -116,7 +125,10 @@ type Result struct {
 	Removals bool // whether removals were allowed
 	// Rebuilt says the documents were built; false when the inputs and
 	// storage-rest were as the last sync left them (buildMemo).
-	Rebuilt   bool
+	Rebuilt bool
+	// Partial says only the InferenceServices that changed were mapped
+	// (serverDelta).
+	Partial   bool
 	Duration  time.Duration
 	Requests  int // registry HTTP requests
 	Unhealthy []string
@@ -175,21 +187,20 @@ func (p *Pipeline) Sync(ctx context.Context) (Result, error) { return p.sync(ctx
 func (p *Pipeline) SyncServers(ctx context.Context) (Result, error) { return p.sync(ctx, false) }
 
 func (p *Pipeline) sync(ctx context.Context, full bool) (Result, error) {
+	start := p.cfg.Now()
+	requests := 0
+	if full {
+		p.pollMu.Lock()
+		defer p.pollMu.Unlock()
+		requests = p.poll(ctx)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	start := p.cfg.Now()
-	res := Result{}
+	res := Result{Requests: requests}
 	log := p.cfg.Log
 
-	if full {
-		p.discovered = p.discover(ctx)
-		res.Requests = p.readRegistries(ctx)
-	}
 	discoveryOK := p.discovered
 	p.readServers(ctx)
-	if full {
-		p.readCards(ctx)
-	}
 
 	in, opts := p.inputs(), p.cfg.Options
 	dashboard := ""
@@ -201,38 +212,62 @@ func (p *Pipeline) sync(ctx context.Context, full bool) (Result, error) {
 	if p.catalog != nil {
 		cardsVersion = p.catalog.read.version
 	}
-	key, keyed := inputsKey(in, cardsVersion, dashboard)
+	base, baseKeyed := baseKey(in, cardsVersion, dashboard)
+	servers, serversKeyed := serverKeys(in.Servers)
+	key, keyed := inputsKey(base, servers), baseKeyed && serversKeyed
 	var outputs []mapping.Output
-	build := func() {
-		var problems []mapping.Problem
-		outputs, problems = mapping.Build(in, opts)
+	publish := func(desired int, problems []mapping.Problem) {
 		p.reportProblems(problems)
 		p.cfg.Metrics.setSkipped(p.skippedCounts(problems))
-		res.Desired, res.Problems, res.Rebuilt = len(outputs), len(problems), true
-		p.cfg.Metrics.published.Set(float64(len(outputs)))
+		res.Desired, res.Problems, res.Rebuilt = desired, len(problems), true
+		p.cfg.Metrics.published.Set(float64(desired))
+	}
+	build := func() {
+		var problems []mapping.Problem
+		var ix *mapping.Index
+		outputs, problems, ix = mapping.BuildIndexed(in, opts)
+		p.delta.forget()
+		if keyed {
+			p.delta.reset(ix, base, servers)
+		}
+		publish(len(outputs), problems)
 	}
 	skip := p.memo.skip(key, keyed)
-	if !skip {
+	var delta *mapping.Delta
+	if !skip && keyed && p.memo.valid {
+		// Only InferenceServices changed since a clean sync: map those
+		// (a full sync too, when the registries answered the same).
+		if d, ok := p.delta.rebuild(base, in.Servers, servers); ok {
+			delta = &d
+			publish(d.Desired, d.Problems)
+			res.Partial = true
+		}
+	}
+	if !skip && delta == nil {
 		build()
 	}
 
 	reread, err := p.stored.refresh(ctx)
 	if err != nil {
 		p.memo.forget()
+		p.delta.forget()
 		res.Duration = p.cfg.Now().Sub(start)
 		p.cfg.Metrics.observeSync(res.Duration, "store_error")
 		return res, err
 	}
 	res.Removals = removalsAllowed(discoveryOK, p.answered()...)
 	res.Unhealthy = p.unhealthy()
-	if skip && reread {
+	if (skip || delta != nil) && reread {
 		// Someone else changed what storage-rest holds: put it right.
-		skip = false
+		skip, delta, res.Partial = false, nil, false
 		build()
 	}
 	if skip {
 		res.Desired, res.Problems = p.memo.desired, p.memo.problems
 		return p.done(res, start), nil
+	}
+	if delta != nil {
+		return p.publishDelta(ctx, res, *delta, key, start), nil
 	}
 	plan := MakePlan(outputs, p.stored.hashes)
 
@@ -262,6 +297,52 @@ func (p *Pipeline) sync(ctx context.Context, full bool) (Result, error) {
 	return p.done(res, start), nil
 }
 
+// publishDelta stores what an InferenceService event changed (d) and
+// removes the records it no longer builds.
+func (p *Pipeline) publishDelta(ctx context.Context, res Result, d mapping.Delta, key [sha256.Size]byte, start time.Time) Result {
+	var upserts []mapping.Output
+	for _, o := range d.Outputs {
+		next := toRecord(o)
+		if cur, ok := p.stored.hashes[o.Key]; !ok || cur != record.HashOf(o.Key, &next) {
+			upserts = append(upserts, o)
+		}
+	}
+	var removals []string
+	for _, k := range d.Removed {
+		if _, ok := p.stored.hashes[k]; ok {
+			removals = append(removals, k)
+		}
+	}
+	res.Upserted, res.Failed, res.Refused = p.upsert(ctx, upserts)
+	switch {
+	case len(removals) == 0:
+	case !res.Removals:
+		p.cfg.Log.Info("not removing records while a source has not answered yet or discovery failed; they stay published until it does",
+			"pending", len(removals), "unhealthy", res.Unhealthy)
+	default:
+		var removed []string
+		for _, k := range removals {
+			if err := p.cfg.Store.Remove(ctx, k); err != nil {
+				res.Failed++
+				p.cfg.Metrics.storeCalls.WithLabelValues("remove", "error").Inc()
+				p.cfg.Log.Error(err, "removing a record from storage-rest failed; retrying on the next sync", "key", k)
+				p.stored.invalidate()
+				continue
+			}
+			p.cfg.Metrics.storeCalls.WithLabelValues("remove", "ok").Inc()
+			p.stored.forget(k)
+			removed = append(removed, k)
+		}
+		res.Removed = len(removed)
+		if len(removed) > 0 {
+			p.cfg.Log.Info("removed records that no longer exist in any source", "keys", removed)
+		}
+	}
+	clean := res.Failed == 0 && (len(removals) == 0 || res.Removals)
+	p.memo.remember(key, true, clean, res.Desired, res.Problems)
+	return p.done(res, start)
+}
+
 // done records the sync's duration and outcome and logs it.
 func (p *Pipeline) done(res Result, start time.Time) Result {
 	res.Duration = p.cfg.Now().Sub(start)
@@ -274,7 +355,7 @@ func (p *Pipeline) done(res Result, start time.Time) Result {
 	p.cfg.Metrics.observeSync(res.Duration, outcome)
 	if res.Upserted > 0 || res.Removed > 0 || res.Failed > 0 {
 		p.cfg.Log.Info("sync done", "desired", res.Desired, "upserted", res.Upserted, "removed", res.Removed,
-			"failed", res.Failed, "refused", res.Refused, "durationMs", res.Duration.Milliseconds(), "registryRequests", res.Requests)
+			"failed", res.Failed, "refused", res.Refused, "partial", res.Partial, "durationMs", res.Duration.Milliseconds(), "registryRequests", res.Requests)
 	} else {
 		p.cfg.Log.V(1).Info("sync done, nothing changed", "desired", res.Desired, "rebuilt", res.Rebuilt, "durationMs", res.Duration.Milliseconds())
 	}
@@ -430,9 +511,45 @@ func isRefusal(err error) bool {
 	return se.StatusCode() == http.StatusBadRequest || se.StatusCode() == http.StatusRequestEntityTooLarge
 }
 
-// discover refreshes the endpoints; on failure the previous ones stay.
-func (p *Pipeline) discover(ctx context.Context) bool {
-	r, err := p.cfg.Discoverer.Discover(ctx)
+// poll reads discovery, the registries and the catalog. Their HTTP reads
+// run without p.mu; each answer is taken under it. It returns how many
+// registry requests that took.
+func (p *Pipeline) poll(ctx context.Context) int {
+	found, err := p.cfg.Discoverer.Discover(ctx)
+	p.mu.Lock()
+	p.discovered = p.discover(found, err)
+	regs := make([]*registry, 0, len(p.registries))
+	for _, r := range p.registries {
+		regs = append(regs, r)
+	}
+	p.mu.Unlock()
+
+	for _, r := range regs {
+		r.fetch(ctx)
+	}
+
+	p.mu.Lock()
+	requests := p.readRegistries(ctx, regs)
+	cat := p.catalog
+	var refs map[mapping.CatalogModelRef]bool
+	var old mapping.CatalogCards
+	if cat != nil {
+		refs, old = p.catalogRefs(), cat.read.cards
+	}
+	p.mu.Unlock()
+
+	if cat != nil {
+		cards, err := cat.read.fetch(ctx, refs, old)
+		p.mu.Lock()
+		p.readCards(cat, cards, err)
+		p.mu.Unlock()
+	}
+	return requests
+}
+
+// discover takes discovery's answer (r, err): on failure the endpoints
+// found before stay.
+func (p *Pipeline) discover(r discovery.Result, err error) bool {
 	if err != nil {
 		p.cfg.Metrics.sourceFailures.WithLabelValues("discovery").Inc()
 		p.cfg.Log.Error(err, "discovering model registries failed; keeping the registries found before")
@@ -469,14 +586,13 @@ func (p *Pipeline) discover(ctx context.Context) bool {
 	return true
 }
 
-// readRegistries reads every registry and returns how many HTTP requests
-// that took.
-func (p *Pipeline) readRegistries(ctx context.Context) int {
+// readRegistries takes what each registry's fetch read, through its
+// policies, and returns how many HTTP requests the fetches took.
+func (p *Pipeline) readRegistries(ctx context.Context, regs []*registry) int {
 	requests := 0
-	for _, r := range p.registries {
+	for _, r := range regs {
 		prev, _ := r.read.Last()
-		r.requests = 0
-		next, err := r.read.Read(ctx)
+		next, err := r.read.Read(ctx) // answers what fetch read: no I/O
 		requests += r.requests
 		var held *EmptyNotConfirmedError
 		switch {
@@ -516,17 +632,15 @@ func (p *Pipeline) readServers(ctx context.Context) {
 	}
 }
 
-// readCards fetches the model card of every artifact registered from the
-// catalog. A failing catalog keeps the cards it gave before.
-func (p *Pipeline) readCards(ctx context.Context) {
-	if p.catalog == nil {
+// readCards takes the model cards fetched from catalog cat (with the
+// fetch's first error). A failing catalog keeps the cards it gave before.
+func (p *Pipeline) readCards(cat *catalog, cards mapping.CatalogCards, err error) {
+	cat.read.commit(cards)
+	if err != nil {
+		p.fail(&cat.health, err, "reading model cards from the model catalog failed; keeping the cards read before")
 		return
 	}
-	if _, err := p.catalog.read.Read(ctx); err != nil {
-		p.fail(&p.catalog.health, err, "reading model cards from the model catalog failed; keeping the cards read before")
-		return
-	}
-	p.succeed(&p.catalog.health)
+	p.succeed(&cat.health)
 }
 
 // catalogRefs are the catalog models the registries' artifacts were

@@ -124,6 +124,17 @@ func (m *fakeStore) CurrentKeySet(_ context.Context, keys []string) ([]string, e
 	return removed, nil
 }
 
+func (m *fakeStore) Remove(_ context.Context, key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.calls["remove"]++
+	if m.failAll {
+		return errors.New("connection refused")
+	}
+	delete(m.recs, key)
+	return nil
+}
+
 func (m *fakeStore) keys() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()

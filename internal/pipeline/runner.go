@@ -9,16 +9,22 @@ import (
 	"github.com/go-logr/logr"
 )
 
-// Runner runs syncs one at a time: a full one at start and every Interval
-// (the registries have no watch API), and after every Trigger (debounced,
-// so a burst of InferenceService events costs one sync) an OnTrigger one,
-// or a full one when OnTrigger is nil.
+// Runner runs a full sync at start and every Interval (the registries have
+// no watch API), and after every Trigger an OnTrigger sync, or a full one
+// when OnTrigger is nil. OnTrigger syncs run in their own loop, beside the
+// full ones: an InferenceService event is published while a registry poll
+// is still reading (the Pipeline serializes what must be). The first
+// event after a quiet spell syncs at once; the events that arrive while a
+// sync runs, or within Debounce of its start, make one more sync.
 type Runner struct {
 	Sync      func(ctx context.Context) error
 	OnTrigger func(ctx context.Context) error
 	Interval  time.Duration
-	Debounce  time.Duration
-	Log       logr.Logger
+	// Debounce is the least time between the starts of two event syncs
+	// (more when the last one took longer), so that a burst of events
+	// costs one or two syncs.
+	Debounce time.Duration
+	Log      logr.Logger
 
 	trigger chan struct{}
 	ready   atomic.Bool
@@ -56,32 +62,78 @@ func (r *Runner) Start(ctx context.Context) error {
 	ticker := time.NewTicker(r.Interval)
 	defer ticker.Stop()
 	r.run(ctx, r.Sync)
+	var events <-chan struct{} = r.trigger
+	done := make(chan struct{})
+	if r.OnTrigger != nil {
+		// Only after the first full sync: before it, an event sync would
+		// publish without the registries and mark the normalizer ready.
+		go func() {
+			defer close(done)
+			r.eventLoop(ctx)
+		}()
+		events = nil
+	} else {
+		close(done)
+	}
+	defer func() { <-done }()
 	for {
-		sync := r.Sync
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-ticker.C:
-		case <-r.trigger:
-			if r.OnTrigger != nil {
-				sync = r.OnTrigger
+		case <-events:
+			if !r.pause(ctx, r.Debounce) {
+				return nil
 			}
-			// Let a burst of events settle into one sync.
-			if r.Debounce > 0 {
-				t := time.NewTimer(r.Debounce)
-				select {
-				case <-ctx.Done():
-					t.Stop()
-					return nil
-				case <-t.C:
-				}
-			}
-			select { // drop a trigger that arrived during the wait
-			case <-r.trigger:
-			default:
-			}
+			r.drop()
 		}
-		r.run(ctx, sync)
+		r.run(ctx, r.Sync)
+	}
+}
+
+// eventLoop runs an OnTrigger sync per trigger. Between the starts of two
+// it leaves Debounce, or the time the last one took when that is longer,
+// so that a storm of events keeps event syncs to half the CPU at most.
+func (r *Runner) eventLoop(ctx context.Context) {
+	var last time.Time
+	var took time.Duration
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.trigger:
+		}
+		if !r.pause(ctx, max(r.Debounce, took)-time.Since(last)) {
+			return
+		}
+		r.drop()
+		last = time.Now()
+		r.run(ctx, r.OnTrigger)
+		took = time.Since(last)
+	}
+}
+
+// pause waits d (nothing when d <= 0); false when ctx ended first.
+func (r *Runner) pause(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// drop forgets a trigger that arrived during a pause: the sync about to
+// run sees its change.
+func (r *Runner) drop() {
+	select {
+	case <-r.trigger:
+	default:
 	}
 }
 

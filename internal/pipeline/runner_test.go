@@ -47,3 +47,35 @@ func TestRunnerSyncsOnStartTriggerAndInterval(t *testing.T) {
 	require.Eventually(t, func() bool { return m.Load() >= 3 }, 5*time.Second, time.Millisecond, "the interval triggers syncs")
 	cancel2()
 }
+
+func TestRunnerEventSyncsDoNotWaitForAFullSyncNorTheDebounce(t *testing.T) {
+	var full, events atomic.Int64
+	release := make(chan struct{})
+	r := NewRunner(func(ctx context.Context) error {
+		if full.Add(1) > 1 { // every poll after the first reads a slow registry
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+		}
+		return nil
+	}, 10*time.Millisecond, time.Hour, logr.Discard())
+	r.OnTrigger = func(context.Context) error { events.Add(1); return nil }
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- r.Start(ctx) }()
+	defer func() {
+		close(release)
+		cancel()
+		assert.NoError(t, <-done)
+	}()
+
+	require.Eventually(t, func() bool { return full.Load() == 2 }, 5*time.Second, time.Millisecond, "a second full sync is running")
+	r.Trigger()
+	require.Eventually(t, func() bool { return events.Load() == 1 }, 5*time.Second, time.Millisecond,
+		"the first event syncs at once, while the full sync still runs")
+	r.Trigger()
+	time.Sleep(50 * time.Millisecond)
+	assert.Equal(t, int64(1), events.Load(), "a second event within Debounce waits")
+	assert.Equal(t, int64(2), full.Load())
+}

@@ -2,11 +2,13 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/mapping"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryclient"
 )
 
 // Source is one origin of the mapping's inputs (mapping.Inputs): a model
@@ -37,25 +39,49 @@ type health struct {
 type registry struct {
 	health
 	endpoint discovery.Endpoint
+	reader   RegistryReader
 	read     *KeepLastGood[mapping.RegistrySnapshot]
-	// requests is how many HTTP requests the reads of this sync took.
+	// fetched is the answer fetch got, which read's policies take on
+	// commit: the HTTP reads run without the pipeline's lock, so that an
+	// InferenceService event is not held up by a registry poll.
+	fetched fetchedSnapshot
+	// requests is how many HTTP requests the last fetch took.
 	requests int
 }
 
+type fetchedSnapshot struct {
+	snap *registryclient.Snapshot
+	err  error
+}
+
 func newRegistry(ep discovery.Endpoint, reader RegistryReader, emptyConfirmations int) *registry {
-	r := &registry{health: health{name: "registry " + ep.URL}, endpoint: ep}
-	snapshots := SourceFunc[mapping.RegistrySnapshot](func(ctx context.Context) (mapping.RegistrySnapshot, error) {
-		snap, err := reader.Snapshot(ctx)
-		if err != nil {
-			return mapping.RegistrySnapshot{}, err
+	r := &registry{health: health{name: "registry " + ep.URL}, endpoint: ep, reader: reader}
+	snapshots := SourceFunc[mapping.RegistrySnapshot](func(context.Context) (mapping.RegistrySnapshot, error) {
+		f := r.fetched
+		r.fetched = fetchedSnapshot{}
+		if f.err != nil {
+			return mapping.RegistrySnapshot{}, f.err
 		}
-		r.requests += snap.Requests
-		in := snap.RegistrySnapshot
+		if f.snap == nil {
+			return mapping.RegistrySnapshot{}, errors.New("registry not fetched")
+		}
+		in := f.snap.RegistrySnapshot
 		in.Name = ep.Name
 		return in, nil
 	})
 	r.read = NewKeepLastGood[mapping.RegistrySnapshot](NewConfirmEmpty(snapshots, noModels, emptyConfirmations))
 	return r
+}
+
+// fetch reads the registry over HTTP; it touches nothing the pipeline's
+// lock guards but r.fetched and r.requests, which only the poll uses.
+func (r *registry) fetch(ctx context.Context) {
+	snap, err := r.reader.Snapshot(ctx)
+	r.fetched = fetchedSnapshot{snap: snap, err: err}
+	r.requests = 0
+	if snap != nil {
+		r.requests = snap.Requests
+	}
 }
 
 func noModels(s mapping.RegistrySnapshot) bool { return len(s.RegisteredModels) == 0 }
@@ -92,16 +118,25 @@ type cardSource struct {
 
 // Read reads the cards; see cardSource.
 func (c *cardSource) Read(ctx context.Context) (mapping.CatalogCards, error) {
+	cards, err := c.fetch(ctx, c.refs(), c.cards)
+	c.commit(cards)
+	return cards, err
+}
+
+// fetch reads the card of each of refs, keeping old's card of a model that
+// cannot be read now. It changes nothing, so it runs without the
+// pipeline's lock.
+func (c *cardSource) fetch(ctx context.Context, refs map[mapping.CatalogModelRef]bool, old mapping.CatalogCards) (mapping.CatalogCards, error) {
 	cards := mapping.CatalogCards{}
 	var firstErr error
-	for ref := range c.refs() {
+	for ref := range refs {
 		readme, ok, err := c.reader.Card(ctx, ref.SourceID, ref.Name)
 		if err != nil {
 			if firstErr == nil {
 				firstErr = fmt.Errorf("model %s/%s: %w", ref.SourceID, ref.Name, err)
 			}
-			if old, had := c.cards[ref]; had {
-				cards[ref] = old
+			if card, had := old[ref]; had {
+				cards[ref] = card
 			}
 			continue
 		}
@@ -109,11 +144,15 @@ func (c *cardSource) Read(ctx context.Context) (mapping.CatalogCards, error) {
 			cards[ref] = readme
 		}
 	}
+	return cards, firstErr
+}
+
+// commit takes a fetch's cards as the current ones.
+func (c *cardSource) commit(cards mapping.CatalogCards) {
 	if !sameCards(c.cards, cards) {
 		c.version++
 	}
 	c.cards = cards
-	return cards, firstErr
 }
 
 func sameCards(a, b mapping.CatalogCards) bool {

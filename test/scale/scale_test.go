@@ -93,6 +93,10 @@ const (
 var runs atomic.Int64
 
 func measure(b *testing.B, n int) {
+	limits, err := parseContainerLimits(os.Getenv("SCALE_CONTAINER_LIMITS"))
+	if err != nil {
+		b.Fatal(err)
+	}
 	ctx := context.Background()
 	kube := cluster.Client
 	run := runs.Add(1)
@@ -130,6 +134,7 @@ func measure(b *testing.B, n int) {
 		Bin: cluster.Bin, Kubeconfig: cluster.Kubeconfig, Namespace: ns,
 		RegistryURLs: []string{reg.URL}, CatalogURL: reg.URL,
 		PollingInterval: pollingInterval, LogLevel: "error",
+		Env: limits.env(),
 	})
 	syncs := func(k int) { waitSyncs(b, st, k, time.Duration(k)*pollingInterval+syncTimeout) }
 	srv.ResetRequestCounts()
@@ -365,6 +370,7 @@ func measure(b *testing.B, n int) {
 		}
 		peak[name] = hwm / 1024
 	}
+	limits.check(b, peak)
 	cms, cmBytes, cmLargest, err := configMapStats(ctx, kube, ns)
 	if err != nil {
 		b.Fatal(err)

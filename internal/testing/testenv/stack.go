@@ -31,6 +31,9 @@ type StackOptions struct {
 	NormalizerArgs []string
 	// LogLevel of the three binaries; "info" when empty.
 	LogLevel string
+	// Env holds extra environment variables by binary ("rhoai-normalizer",
+	// "storage-rest", "location").
+	Env map[string][]string
 }
 
 // Stack is storage-rest, location and rhoai-normalizer started by a test on
@@ -80,7 +83,7 @@ func (s *Stack) StartAll() {
 func (s *Stack) StartStorage() {
 	s.t.Helper()
 	s.Storage = StartProcess(s.t, filepath.Join(s.opts.Bin, "storage-rest"),
-		[]string{"POD_NAMESPACE=" + s.opts.Namespace, "BRIDGE_URL=" + s.LocationURL(), "STORAGE_TYPE=ConfigMap", "LOG_LEVEL=" + s.opts.LogLevel},
+		append([]string{"POD_NAMESPACE=" + s.opts.Namespace, "BRIDGE_URL=" + s.LocationURL(), "STORAGE_TYPE=ConfigMap", "LOG_LEVEL=" + s.opts.LogLevel}, s.opts.Env["storage-rest"]...),
 		"--address", s.StorageAddr, "--kubeconfig", s.opts.Kubeconfig)
 	WaitOK(s.t, s.StorageURL()+"/readyz", 2*time.Minute)
 }
@@ -89,7 +92,7 @@ func (s *Stack) StartStorage() {
 // which a test may want to time).
 func (s *Stack) StartLocation() {
 	s.Location = StartProcess(s.t, filepath.Join(s.opts.Bin, "location"),
-		[]string{"STORAGE_URL=" + s.StorageURL(), "LOG_LEVEL=" + s.opts.LogLevel}, "--address", s.LocationAddr)
+		append([]string{"STORAGE_URL=" + s.StorageURL(), "LOG_LEVEL=" + s.opts.LogLevel}, s.opts.Env["location"]...), "--address", s.LocationAddr)
 }
 
 // StartNormalizer starts rhoai-normalizer.
@@ -106,6 +109,7 @@ func (s *Stack) StartNormalizer() {
 		"MODEL_REGISTRY_URL=" + strings.Join(s.opts.RegistryURLs, ","),
 		"MODEL_CATALOG_URL=" + s.opts.CatalogURL,
 	}
+	env = append(env, s.opts.Env["rhoai-normalizer"]...)
 	args := append([]string{"--kubeconfig", s.opts.Kubeconfig, "--metrics-address", s.MetricsAddr}, s.opts.NormalizerArgs...)
 	s.Normalizer = StartProcess(s.t, filepath.Join(s.opts.Bin, "rhoai-normalizer"), env, args...)
 }

@@ -1,0 +1,312 @@
+package mapping
+
+import (
+	"hash/maphash"
+	"strings"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
+)
+
+// ServerRef names an InferenceService.
+type ServerRef struct{ Namespace, Name string }
+
+// RefOf names s's InferenceService.
+func RefOf(s *Server) ServerRef {
+	return ServerRef{s.InferenceService.Namespace, s.InferenceService.Name}
+}
+
+// Index is what a BuildIndexed call leaves behind so that Rebuild can map
+// a change of InferenceServices alone: which InferenceServices a model
+// registry claimed or may claim, which were mapped on their own, and every
+// name claimed (as hashes: enough to tell that a name is free).
+//
+// Rebuild only takes the cases whose answer it can give exactly as Build
+// would: InferenceServices that no registry claims or may claim, whose
+// names collide with no other. Any other change says "not here", and the
+// caller runs Build.
+type Index struct {
+	opts           Options
+	haveRegistries bool
+	// claimed are the InferenceServices registries claimed (model servers
+	// of versions, and those reported for their registry labels).
+	claimed map[nsName]bool
+	// envNames are the serving environment and name of every registry
+	// inference service: an InferenceService there may be claimed.
+	envNames map[nsName]bool
+	// standalone are the InferenceServices mapped on their own.
+	standalone map[nsName]*standaloneServer
+	seed       maphash.Seed
+	// wanted counts the names drafts asked for, by kind; renamed counts
+	// the names given instead to the drafts that lost a collision.
+	wanted, renamed [nameKinds]map[uint64]int32
+	outputs         int
+	problems        []Problem
+}
+
+// The kinds of names that must be unique across all outputs.
+const (
+	kindKey = iota
+	kindServer
+	kindModel
+	nameKinds
+)
+
+// standaloneServer is an InferenceService mapped on its own.
+type standaloneServer struct {
+	// key is its record's key, "" when it has none (not Ready, invalid).
+	key string
+	// wanted are the names its draft asked for, by kind (a name it lost
+	// to a collision is counted twice in Index.wanted).
+	wanted [nameKinds][]string
+}
+
+// Delta is what Rebuild changed.
+type Delta struct {
+	// Outputs are the records of the changed InferenceServices.
+	Outputs []Output
+	// Removed are the keys of records that are no longer built.
+	Removed []string
+	// Problems are all problems, as Build would report them now.
+	Problems []Problem
+	// Desired is how many records Build would give now.
+	Desired int
+}
+
+func newIndex(b *builder, registries []RegistrySnapshot, opts Options) *Index {
+	ix := &Index{
+		opts:           opts,
+		haveRegistries: len(registries) > 0,
+		claimed:        make(map[nsName]bool, len(b.claimed)),
+		envNames:       map[nsName]bool{},
+		standalone:     make(map[nsName]*standaloneServer, len(b.standalone)),
+		seed:           maphash.MakeSeed(),
+	}
+	for ref, c := range b.claimed {
+		if c {
+			ix.claimed[ref] = true
+		}
+	}
+	for i := range registries {
+		r := &registries[i]
+		env := map[string]string{}
+		for _, e := range r.ServingEnvironments {
+			env[deref(e.Id)] = e.Name
+		}
+		for _, ris := range r.InferenceServices {
+			if e := env[ris.ServingEnvironmentId]; e != "" && ris.Name != nil {
+				ix.envNames[nsName{e, *ris.Name}] = true
+			}
+		}
+	}
+	for k := range ix.wanted {
+		ix.wanted[k], ix.renamed[k] = map[uint64]int32{}, map[uint64]int32{}
+	}
+	for ref, d := range b.standalone {
+		s := &standaloneServer{}
+		if d != nil {
+			s.wanted = wantedNames(d)
+		}
+		ix.standalone[ref] = s
+	}
+	for _, d := range b.drafts {
+		for k, names := range wantedNames(d) {
+			for _, n := range names {
+				ix.wanted[k][ix.hash(n)]++
+			}
+		}
+	}
+	return ix
+}
+
+// finish records what the names became and the keys of the outputs, once
+// b's names are assigned and its drafts encoded.
+func (ix *Index) finish(b *builder, outputs []Output) {
+	ix.outputs = len(outputs)
+	ix.problems = append([]Problem(nil), b.problems...)
+	encoded := make(map[string]bool, len(outputs))
+	for i := range outputs {
+		encoded[outputs[i].Key] = true
+	}
+	for ref, d := range b.standalone {
+		if d == nil {
+			continue
+		}
+		if key := wantedNames(d)[kindKey][0]; encoded[key] {
+			ix.standalone[ref].key = key
+		}
+	}
+	for _, d := range b.drafts {
+		// wantedNames of a finished draft are its final names.
+		for k, names := range wantedNames(d) {
+			for _, n := range names {
+				if ix.wanted[k][ix.hash(n)] == 0 {
+					ix.renamed[k][ix.hash(n)]++
+				}
+			}
+		}
+	}
+}
+
+// wantedNames are a draft's names by kind: its key, its model server's
+// name, its models' names.
+func wantedNames(d *draft) [nameKinds][]string {
+	var out [nameKinds][]string
+	out[kindKey] = []string{strings.Join(d.segments, record.SegmentSeparator)}
+	if d.server != nil {
+		out[kindServer] = []string{d.server.ms.Name}
+	}
+	for _, m := range d.models {
+		out[kindModel] = append(out[kindModel], m.m.Name)
+	}
+	return out
+}
+
+func (ix *Index) hash(name string) uint64 { return maphash.String(ix.seed, name) }
+
+// Rebuild maps a change of InferenceServices: changed are their new
+// states (added or updated), gone the ones deleted. ok is false when the
+// change may touch more than these InferenceServices' own records (a
+// registry claims or may claim one, or a name collides); the Index is then
+// unchanged, and the caller runs BuildIndexed. Otherwise the Delta is what
+// Build of the whole inputs would give for them, and the Index follows.
+func (ix *Index) Rebuild(changed []Server, gone []ServerRef) (Delta, bool) {
+	refs := map[nsName]bool{}
+	var live []Server
+	for i := range changed {
+		s := &changed[i]
+		if s.InferenceService == nil {
+			return Delta{}, false
+		}
+		ref := nsName{s.InferenceService.Namespace, s.InferenceService.Name}
+		refs[ref] = true
+		if s.InferenceService.DeletionTimestamp != nil {
+			continue // vanished: as if gone
+		}
+		if ix.envNames[ref] || (ix.haveRegistries && hasRegistryLabels(s)) {
+			return Delta{}, false
+		}
+		live = append(live, *s)
+	}
+	for _, g := range gone {
+		refs[nsName{g.Namespace, g.Name}] = true
+	}
+
+	// Their names before: each must have been theirs alone (a name that
+	// collided is counted more than once).
+	var freed [nameKinds]map[uint64]int32
+	for k := range freed {
+		freed[k] = map[uint64]int32{}
+	}
+	for ref := range refs {
+		if ix.claimed[ref] {
+			return Delta{}, false
+		}
+		old := ix.standalone[ref]
+		if old == nil {
+			continue
+		}
+		for k, names := range old.wanted {
+			for _, n := range names {
+				h := ix.hash(n)
+				if ix.wanted[k][h] != 1 {
+					return Delta{}, false
+				}
+				freed[k][h]++
+			}
+		}
+	}
+
+	b := newBuilder(Inputs{Servers: live}, ix.opts)
+	b.problems = nil // the options' problems are in ix.problems already
+	b.addKServeOnly()
+	// Their names now: each must be free.
+	var taken [nameKinds]map[uint64]int32
+	for k := range taken {
+		taken[k] = map[uint64]int32{}
+	}
+	for _, d := range b.drafts {
+		for k, names := range wantedNames(d) {
+			for _, n := range names {
+				h := ix.hash(n)
+				if ix.wanted[k][h]-freed[k][h]+taken[k][h] != 0 || ix.renamed[k][h] != 0 {
+					return Delta{}, false
+				}
+				taken[k][h]++
+			}
+		}
+	}
+	b.assignNames() // orders the drafts; no name collides
+	outs := b.encodeAll()
+
+	// Commit.
+	d := Delta{Outputs: outs}
+	built := make(map[string]bool, len(outs))
+	for i := range outs {
+		built[outs[i].Key] = true
+	}
+	for ref := range refs {
+		if old := ix.standalone[ref]; old != nil && old.key != "" {
+			ix.outputs--
+			if !built[old.key] {
+				d.Removed = append(d.Removed, old.key)
+			}
+		}
+		delete(ix.standalone, ref)
+	}
+	for k := range freed {
+		for h, n := range freed[k] {
+			if ix.wanted[k][h] -= n; ix.wanted[k][h] == 0 {
+				delete(ix.wanted[k], h)
+			}
+		}
+		for h, n := range taken[k] {
+			ix.wanted[k][h] += n
+		}
+	}
+	for ref, dr := range b.standalone {
+		s := &standaloneServer{}
+		if dr != nil {
+			s.wanted = wantedNames(dr)
+			if built[s.wanted[kindKey][0]] {
+				s.key = s.wanted[kindKey][0]
+			}
+		}
+		ix.standalone[ref] = s
+	}
+	ix.outputs += len(outs)
+
+	var kept []Problem
+	for _, p := range ix.problems {
+		if !aboutServer(p.Object, refs) {
+			kept = append(kept, p)
+		}
+	}
+	ix.problems = append(kept, b.problems...)
+	sortProblems(ix.problems)
+	d.Problems, d.Desired = ix.problems, ix.outputs
+	return d, true
+}
+
+// hasRegistryLabels reports whether s carries a label that lets a model
+// registry claim it.
+func hasRegistryLabels(s *Server) bool {
+	l := s.InferenceService.Labels
+	return l[LabelRegisteredModelID] != "" || l[LabelModelVersionID] != "" || l[LabelInferenceServiceID] != "" || l[LabelRegistryName] != ""
+}
+
+// aboutServer reports whether a problem's object is one of refs or a part
+// of it ("InferenceService ns/name model x").
+func aboutServer(object string, refs map[nsName]bool) bool {
+	rest, ok := strings.CutPrefix(object, "InferenceService ")
+	if !ok {
+		return false
+	}
+	ns, name, ok := strings.Cut(rest, "/")
+	if !ok {
+		return false
+	}
+	if i := strings.IndexByte(name, ' '); i >= 0 {
+		name = name[:i]
+	}
+	return refs[nsName{ns, name}]
+}
