@@ -366,3 +366,20 @@ func ExampleBuild() {
 	fmt.Println(outs[0].Key, outs[0].Doc.Models[0].Name, outs[0].Doc.ModelServer.API.URL)
 	// Output: granite__v1 granite-v1 https://granite-v1-team-a.apps.example.com
 }
+
+// An InferenceService passed twice with different content: the copy used
+// does not depend on the order, and the duplicate is reported.
+func TestAServerPassedTwiceIsMappedTheSameInAnyOrder(t *testing.T) {
+	a := Server{InferenceService: isvc("ns", "chat", nil, map[string]string{"rhdh.io/owner": "group:a"}, true)}
+	b := Server{InferenceService: isvc("ns", "chat", nil, map[string]string{"rhdh.io/owner": "group:b"}, true)}
+	other := Server{InferenceService: isvc("ns", "zz", nil, nil, true)}
+	ab, abProbs := build(t, Inputs{Servers: []Server{a, other, b}}, Options{})
+	ba, baProbs := build(t, Inputs{Servers: []Server{b, a, other}}, Options{})
+	require.Len(t, ab, 2)
+	require.Len(t, ba, 2)
+	for i := range ab {
+		assert.True(t, bytes.Equal(ab[i].Body, ba[i].Body), "%s", ab[i].Key)
+	}
+	assert.Equal(t, abProbs, baProbs)
+	assert.True(t, hasProblem(abProbs, "InferenceService ns/chat", "more than once"))
+}
