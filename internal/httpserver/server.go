@@ -34,6 +34,12 @@ type Limits struct {
 	IdleTimeout time.Duration
 	// MaxHeaderBytes caps the request headers.
 	MaxHeaderBytes int
+	// MaxConnections bounds the connections served at once; the others
+	// wait in the kernel's accept queue (connlimit.go).
+	MaxConnections int
+	// KeepAliveConnections: while more connections than this are open,
+	// each is closed after its response, so waiting clients get a slot.
+	KeepAliveConnections int
 }
 
 // DefaultLimits are the limits of both binaries' servers.
@@ -44,6 +50,13 @@ func DefaultLimits() Limits {
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    MaxHeaderBytes,
+		// About 20 KiB each while serving: 512 connections are 10 MiB,
+		// and a request takes microseconds, so the slots turn over far
+		// faster than a client can open connections.
+		MaxConnections: 512,
+		// Far more than a normal client's pool (Go's default keeps 2 per
+		// host, Node's undici as many as requests in flight).
+		KeepAliveConnections: 64,
 	}
 }
 
@@ -64,6 +77,12 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxHeaderBytes <= 0 {
 		l.MaxHeaderBytes = d.MaxHeaderBytes
+	}
+	if l.MaxConnections <= 0 {
+		l.MaxConnections = d.MaxConnections
+	}
+	if l.KeepAliveConnections <= 0 {
+		l.KeepAliveConnections = min(d.KeepAliveConnections, l.MaxConnections/2)
 	}
 	return l
 }
@@ -125,9 +144,10 @@ func NewServer(ln net.Listener, h http.Handler, o Options) *Server {
 		o.ShutdownTimeout = 20 * time.Second
 	}
 	l := o.Limits.withDefaults()
+	limited := newConnLimiter(ln, l.MaxConnections, l.KeepAliveConnections)
 	return &Server{
 		srv: &http.Server{
-			Handler:           h,
+			Handler:           limited.closeWhenBusy(h),
 			MaxHeaderBytes:    l.MaxHeaderBytes,
 			ReadHeaderTimeout: l.ReadHeaderTimeout,
 			ReadTimeout:       l.ReadTimeout,
@@ -137,7 +157,7 @@ func NewServer(ln net.Listener, h http.Handler, o Options) *Server {
 			// problem; net/http's own log line would not be JSON.
 			ErrorLog: log.New(errorLogWriter{o.Log}, "", 0),
 		},
-		ln:              ln,
+		ln:              limited,
 		log:             o.Log,
 		shutdownTimeout: o.ShutdownTimeout,
 	}

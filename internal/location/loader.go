@@ -109,6 +109,9 @@ func (l *loader) load(ctx context.Context) error {
 	}
 	l.m.loads.WithLabelValues("success").Inc()
 	l.m.lastLoad.SetToCurrentTime()
+	if first || res.Added+res.Updated+res.Removed > 0 {
+		releaseLoadGarbage()
+	}
 	for _, e := range res.Invalid {
 		l.m.errors.WithLabelValues(errInvalidStored).Inc()
 		l.log.Error(e, "skipped a record storage-rest holds: fix or remove it at its source (the normalizer), or remove its key from ConfigMap bac-import-model")

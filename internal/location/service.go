@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -149,4 +150,8 @@ func (s *Service) Ready() error { return s.ld.ready() }
 // Run loads every record from storage-rest, retrying with backoff until it
 // answers, then re-loads every ReloadInterval until ctx ends. Serve HTTP
 // meanwhile: forwards that arrive during the load are merged with it.
-func (s *Service) Run(ctx context.Context) { s.ld.run(ctx) }
+// Run also sets the garbage collector's pace for location (memory.go).
+func (s *Service) Run(ctx context.Context) {
+	collectSooner(os.LookupEnv)
+	s.ld.run(ctx)
+}

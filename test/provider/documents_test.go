@@ -74,11 +74,11 @@ func document(i int, model, version, key string) modelcatalog.Document {
 		HowToUseURL:         "https://docs.example.com/models/" + model + "/usage",
 		License:             "https://www.apache.org/licenses/LICENSE-2.0",
 		Annotations: map[string]string{
-			modelcatalog.AnnotationModelName:  name,
-			"rhdh.modelcatalog.io/license":    "apache-2.0",
+			modelcatalog.AnnotationModelName:     name,
+			"rhdh.modelcatalog.io/license":       "apache-2.0",
 			"rhdh.modelcatalog.io/dashboard-url": dashboard,
-			"TechDocs":                        "http://localhost:9090/modelcard?key=" + key,
-			"techdocs":                        "/modelcard?key=" + key,
+			"TechDocs":                           "http://localhost:9090/modelcard?key=" + key,
+			"techdocs":                           "/modelcard?key=" + key,
 		},
 	}
 	doc := modelcatalog.Document{Models: []modelcatalog.Model{m}}

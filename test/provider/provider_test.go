@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,6 +54,9 @@ func measure(b *testing.B, node nodeRunner, location string, n, runs int) {
 		[]string{"STORAGE_URL=" + storageURL, "RELOAD_INTERVAL=0", "LOG_LEVEL=info"}, "--address", addr)
 	baseURL := "http://" + addr
 	testenv.WaitOK(b, baseURL+"/list", 2*time.Minute)
+	// /list answers as soon as the snapshot is published; the load is over
+	// (its garbage released) when location logs it.
+	waitForLog(b, p, "loaded records from storage-rest", time.Minute)
 	loadPeak, loaded, err := p.Memory()
 	if err != nil {
 		b.Fatalf("reading location's memory: %v", err)
@@ -92,6 +96,17 @@ func measure(b *testing.B, node nodeRunner, location string, n, runs int) {
 	b.Logf("records=%d documents=%.1f MiB runs=%d seconds=%v listed=%v entities=%v (want %d) fetches=%d failed=%d",
 		n, float64(cat.bytes)/(1<<20), res.Runs, res.Seconds, res.Listed, res.Entities, cat.entities, res.Fetches, res.FailedFetches)
 	check(b, res, n, runs, cat.entities)
+}
+
+func waitForLog(b *testing.B, p *testenv.Process, line string, timeout time.Duration) {
+	b.Helper()
+	deadline := time.Now().Add(timeout)
+	for !strings.Contains(p.Output(), line) {
+		if time.Now().After(deadline) {
+			b.Fatalf("location did not log %q within %s", line, timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // check fails the benchmark when the provider runs were not all complete

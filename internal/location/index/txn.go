@@ -164,7 +164,7 @@ func (t *txn) resolveCard(ck string) {
 			t.changed = true
 		}
 	case cur == nil || string(cur.Body) != best.rec.ModelCard:
-		t.cards.set(ck, &Card{Key: ck, Representation: newRepresentation([]byte(best.rec.ModelCard), MarkdownContentType)})
+		t.cards.set(ck, &Card{Key: ck, Representation: newRepresentation(stringBytes(best.rec.ModelCard), MarkdownContentType)})
 		t.changed = true
 	}
 }
