@@ -20,7 +20,7 @@ SOAK_RUN     ?= TestConflictStorm
 
 export KUBEBUILDER_ASSETS := $(ENVTEST_DIR)
 
-.PHONY: help build test test-faults test-faults-soak fuzz unit lint envtest bench run-local e2e images clean tidy
+.PHONY: help build test test-faults test-faults-soak fuzz unit lint envtest bench bench-provider bench-deps run-local e2e images clean tidy
 
 help: ## List the targets.
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -77,8 +77,16 @@ $(GOLANGCI_LINT):
 	GOBIN=$$tmp $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION) && \
 	  mv "$$tmp/golangci-lint" $@
 
-bench: envtest ## Run the benchmarks (BENCH=regexp, BENCHTIME=1x|5s).
+bench: envtest bench-deps ## Run the benchmarks (BENCH=regexp, BENCHTIME=1x|5s), the real-plugin provider runs included.
 	$(GO) test -run '^$$' -bench '$(BENCH)' -benchtime $(BENCHTIME) -benchmem -timeout 3h $(PKGS)
+
+# The published RHDH entity provider that test/provider drives, from the
+# e2e's package-lock.json (npm ci once; needs Node.js 20+ and npm).
+bench-deps:
+	@test/e2e/npm-ci.sh --if-needed
+
+bench-provider: bench-deps ## Real-plugin provider runs against location at 1,000/10,000/50,000 records (one size: BENCH=ProviderRun/records=10000).
+	$(GO) test -run '^$$' -bench '$(if $(filter .,$(BENCH)),ProviderRun,$(BENCH))' -benchtime 1x -timeout 60m -v ./test/provider/
 
 run-local: build envtest ## Run the connector locally on a sandbox (no cluster needed; sandbox flags in ARGS="...").
 	@CGO_ENABLED=0 $(GO) build -o $(BIN)/sandbox ./hack/sandbox

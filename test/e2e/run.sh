@@ -93,8 +93,7 @@ id postgres >/dev/null 2>&1 || fail "no postgres user: reinstall the postgresql 
 
 say "npm ci in $APP"
 t=$(date +%s)
-(cd "$APP" && npm ci --no-audit --no-fund --loglevel=error >"$LOGS/npm-ci.log" 2>&1) ||
-	fail "npm ci failed: see $LOGS/npm-ci.log"
+"$E2E_DIR/npm-ci.sh" >"$LOGS/npm-ci.log" 2>&1 || fail "npm ci failed: see $LOGS/npm-ci.log"
 NPM_SECONDS=$(($(date +%s) - t))
 
 say "building the binaries (make build BIN=$BIN) and the sandbox"

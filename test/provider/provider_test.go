@@ -45,9 +45,8 @@ func measure(b *testing.B, node nodeRunner, location string, n, runs int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	// Two sockets per fetch on this machine (node's and location's), and
-	// some room for everything else.
-	raiseFileLimit(b, uint64(2*n+4096))
+	// A socket per fetch in node and in location, and room for the rest.
+	raiseFileLimit(b, uint64(n+4096))
 	storageURL := fakeStorage(b, cat)
 	addr := testenv.FreeAddr(b)
 	p := testenv.StartProcess(b, location,
