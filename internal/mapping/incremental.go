@@ -281,8 +281,9 @@ func (ix *Index) Rebuild(changed []Server, gone []ServerRef) (Delta, bool) {
 			kept = append(kept, p)
 		}
 	}
-	ix.problems = append(kept, b.problems...)
-	sortProblems(ix.problems)
+	kept = append(kept, b.problems...)
+	sortProblems(kept)
+	ix.problems = kept
 	d.Problems, d.Desired = ix.problems, ix.outputs
 	return d, true
 }
