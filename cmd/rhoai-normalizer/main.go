@@ -80,7 +80,7 @@ Flags:
 	f.BoolVar(&o.insecureK8s, "insecure-skip-tls-verify", "", false, "do not verify the Kubernetes API server's certificate (never needed in a pod)")
 	f.StringVar(&o.logLevel, "log-level", "LOG_LEVEL", "info", "debug, info, warn or error")
 	f.DurationVar(&o.polling, "polling-interval", "POLLING_INTERVAL", 30*time.Second, "how often the registries are read")
-	f.DurationVar(&o.debounce, "debounce", "", 100*time.Millisecond, "least time between two syncs triggered by InferenceService events, or the last one's duration when longer (the first event after a quiet spell syncs at once)")
+	f.DurationVar(&o.debounce, "debounce", "", 100*time.Millisecond, "least time between two syncs triggered by InferenceService events, or twice the last one's duration when longer (the first event after a quiet spell syncs at once)")
 	f.StringVar(&o.storageURL, "storage-url", "STORAGE_URL", storageclient.DefaultURL, "storage-rest base URL")
 	f.StringVar(&o.storageToken, "storage-token", "STORAGE_TOKEN", "", "bearer token for storage-rest when it is opened beyond loopback")
 	f.StringVar(&o.format, "format", "NORMALIZER_FORMAT", string(record.JSONArrayFormat), "document format: "+record.FormatChoices)

@@ -21,8 +21,8 @@ type Runner struct {
 	OnTrigger func(ctx context.Context) error
 	Interval  time.Duration
 	// Debounce is the least time between the starts of two event syncs
-	// (more when the last one took longer), so that a burst of events
-	// costs one or two syncs.
+	// (twice the last one's duration when that is longer), so that a burst
+	// of events costs one or two syncs.
 	Debounce time.Duration
 	Log      logr.Logger
 
@@ -92,8 +92,8 @@ func (r *Runner) Start(ctx context.Context) error {
 }
 
 // eventLoop runs an OnTrigger sync per trigger. Between the starts of two
-// it leaves Debounce, or the time the last one took when that is longer,
-// so that a storm of events keeps event syncs to half the CPU at most.
+// it leaves Debounce, or twice the time the last one took when that is
+// longer, so that a storm of events keeps event syncs to half the CPU.
 func (r *Runner) eventLoop(ctx context.Context) {
 	var last time.Time
 	var took time.Duration
@@ -103,7 +103,7 @@ func (r *Runner) eventLoop(ctx context.Context) {
 			return
 		case <-r.trigger:
 		}
-		if !r.pause(ctx, max(r.Debounce, took)-time.Since(last)) {
+		if !r.pause(ctx, max(r.Debounce, 2*took)-time.Since(last)) {
 			return
 		}
 		r.drop()
