@@ -215,11 +215,23 @@ func (c *Client) get(ctx context.Context, endpoint, path string, query url.Value
 	if out == nil {
 		return OutcomeOK, nil
 	}
-	if err := json.Unmarshal(ans.data, out); err != nil {
+	var err error
+	if d, ok := out.(rawDecoder); ok {
+		err = d.decodeRaw(ans.data)
+	} else {
+		err = json.Unmarshal(ans.data, out)
+	}
+	if err != nil {
 		return OutcomeDecodeError, c.fail(endpoint, path, OutcomeDecodeError, ans.status,
 			"the response is not the expected JSON ("+snippet(ans.data)+")", err)
 	}
 	return OutcomeOK, nil
+}
+
+// rawDecoder is a destination that decodes the response bytes itself
+// (a list page, which may skip decoding bytes it has seen).
+type rawDecoder interface {
+	decodeRaw(data []byte) error
 }
 
 // answer is a response read within the body cap.

@@ -3,11 +3,13 @@ package jsonclient
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
+	"sync"
 )
 
 // MaxPageSize is the largest pageSize both APIs accept: their specs
@@ -54,6 +56,36 @@ type page[T any] struct {
 	Items         []T
 	NextPageToken string
 	raw           []byte
+	// memo, when set, answers a page whose bytes it already decoded.
+	memo *PageMemo[T]
+	sum  [sha256.Size]byte
+}
+
+// decodeRaw decodes a page from the bytes the server sent, unless memo
+// already holds a page with those exact bytes.
+func (p *page[T]) decodeRaw(data []byte) error {
+	p.raw = data
+	if p.memo != nil {
+		p.sum = sha256.Sum256(data)
+		if m, ok := p.memo.lookup(p.sum); ok {
+			p.Items, p.NextPageToken = m.items, m.next
+			return nil
+		}
+	}
+	// One pass for the usual page; only a page without items (absent or
+	// null, which must be told apart) is read a second time.
+	var fast struct {
+		Items         []T    `json:"items"`
+		NextPageToken string `json:"nextPageToken"`
+	}
+	if err := json.Unmarshal(data, &fast); err != nil {
+		return err
+	}
+	if fast.Items != nil {
+		p.Items, p.NextPageToken = fast.Items, fast.NextPageToken
+		return nil
+	}
+	return json.Unmarshal(data, p)
 }
 
 // UnmarshalJSON insists on the items field, so that a JSON answer from the
@@ -82,13 +114,73 @@ func (p *page[T]) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
+// PageMemo remembers the pages of the last complete list read through it,
+// by the SHA-256 of their bytes, so that a page the server sends again
+// byte for byte is not decoded again: a poll of an unchanged registry then
+// costs hashing, not JSON decoding. It holds only the last complete list's
+// pages (a failed list leaves them as they were), and their items share
+// memory with the slice that list returned, so callers must not change
+// the items they are handed. The zero value is ready; it is safe for
+// concurrent use.
+type PageMemo[T any] struct {
+	mu    sync.Mutex
+	pages map[[sha256.Size]byte]memoPage[T]
+	// reused counts the pages the last complete list took from the memo.
+	reused int
+}
+
+type memoPage[T any] struct {
+	items []T
+	next  string
+}
+
+func (m *PageMemo[T]) lookup(sum [sha256.Size]byte) (memoPage[T], bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, ok := m.pages[sum]
+	return p, ok
+}
+
+// Reused is how many pages the last complete list took from the memo
+// instead of decoding them.
+func (m *PageMemo[T]) Reused() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.reused
+}
+
+// remember replaces the memo with a complete list's pages: sums[i] is
+// page i's, holding all[ends[i-1]:ends[i]].
+func (m *PageMemo[T]) remember(all []T, sums [][sha256.Size]byte, ends []int, nexts []string, reused int) {
+	pages := make(map[[sha256.Size]byte]memoPage[T], len(sums))
+	start := 0
+	for i, sum := range sums {
+		pages[sum] = memoPage[T]{items: all[start:ends[i]:ends[i]], next: nexts[i]}
+		start = ends[i]
+	}
+	m.mu.Lock()
+	m.pages, m.reused = pages, reused
+	m.mu.Unlock()
+}
+
 // ListAll follows nextPageToken until the server reports no further page
 // and returns every item. id extracts an item's id ("" when it has none);
 // a repeated token or a repeated id means the server's paging does not
 // advance, which fails the whole list rather than looping or returning a
 // partial result.
 func ListAll[T any](ctx context.Context, c *Client, l List, id func(*T) string) ([]T, error) {
+	return ListAllMemo(ctx, c, l, id, nil)
+}
+
+// ListAllMemo is ListAll that takes the pages memo holds instead of
+// decoding them again, and leaves this list's pages in memo when it
+// completes; nil memo is ListAll.
+func ListAllMemo[T any](ctx context.Context, c *Client, l List, id func(*T) string, memo *PageMemo[T]) ([]T, error) {
 	var all []T
+	var sums [][sha256.Size]byte
+	var ends []int
+	var nexts []string
+	reused := 0
 	seenTokens := map[string]bool{}
 	seenIDs := map[string]bool{}
 	token := ""
@@ -107,7 +199,7 @@ func ListAll[T any](ctx context.Context, c *Client, l List, id func(*T) string) 
 		if l.OnRequest != nil {
 			l.OnRequest()
 		}
-		var env page[T]
+		env := page[T]{memo: memo}
 		if err := c.Get(ctx, l.Endpoint, l.Path, q, &env); err != nil {
 			var e *Error
 			if errors.As(err, &e) {
@@ -128,10 +220,19 @@ func ListAll[T any](ctx context.Context, c *Client, l List, id func(*T) string) 
 			}
 		}
 		all = append(all, items...)
+		if memo != nil {
+			if _, ok := memo.lookup(env.sum); ok {
+				reused++
+			}
+			sums, ends, nexts = append(sums, env.sum), append(ends, len(all)), append(nexts, env.NextPageToken)
+		}
 		// An empty page ends the list even with a token: some servers hand
 		// out a token whenever a page is full, and the page after it is
 		// empty.
 		if env.NextPageToken == "" || len(items) == 0 {
+			if memo != nil {
+				memo.remember(all, sums, ends, nexts, reused)
+			}
 			return all, nil
 		}
 		if seenTokens[env.NextPageToken] {

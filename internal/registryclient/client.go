@@ -42,6 +42,12 @@
 // requests per sync, and 1,032 on the first and every refresh. The nested
 // lists run LinkOptions.Concurrency at a time.
 //
+// Polls of an unchanged registry are cheap for the normalizer too: each
+// top-level list keeps its pages from the last snapshot by the SHA-256 of
+// their bytes (jsonclient.PageMemo), and a page the registry sends again
+// byte for byte is taken from there instead of being decoded; only the
+// pages that changed cost JSON decoding.
+//
 // A Snapshot is all or nothing: any failed request (HTTP error, malformed
 // JSON, timeout, paging that does not advance) fails it with an error that
 // names the registry URL and the endpoint, so the caller keeps its last good
@@ -133,6 +139,25 @@ type Client struct {
 
 	mu    sync.Mutex
 	links *artifactLinks // from the last good snapshot
+
+	// memos keep each top-level list's pages from the last good snapshot,
+	// so that a poll decodes only the pages the registry changed.
+	memos listMemos
+}
+
+// listMemos holds a page memo per top-level list.
+type listMemos struct {
+	registeredModels    jsonclient.PageMemo[openapi.RegisteredModel]
+	modelVersions       jsonclient.PageMemo[openapi.ModelVersion]
+	modelArtifacts      jsonclient.PageMemo[openapi.ModelArtifact]
+	inferenceServices   jsonclient.PageMemo[openapi.InferenceService]
+	servingEnvironments jsonclient.PageMemo[openapi.ServingEnvironment]
+}
+
+// reused is how many pages the last complete lists took from the memos.
+func (m *listMemos) reused() int {
+	return m.registeredModels.Reused() + m.modelVersions.Reused() + m.modelArtifacts.Reused() +
+		m.inferenceServices.Reused() + m.servingEnvironments.Reused()
 }
 
 // New returns a client for the registry at baseURL (for example
@@ -188,6 +213,9 @@ type Snapshot struct {
 	Requests int
 	// VersionLists is how many versions' nested artifact lists were read.
 	VersionLists int
+	// PagesReused is how many top-level list pages came back byte for
+	// byte as in the last snapshot and were not decoded again.
+	PagesReused int
 }
 
 // Snapshot reads the whole registry; see the package documentation for the
@@ -205,14 +233,16 @@ func (c *Client) Snapshot(ctx context.Context) (*Snapshot, error) {
 		pages[i] = sha256.New()
 	}
 	t, tctx := newTasks(ctx)
-	t.run(listTop(tctx, c, EndpointRegisteredModels, count, pages[0], &s.RegisteredModels, (*openapi.RegisteredModel).GetId))
-	t.run(listTop(tctx, c, EndpointModelVersions, count, pages[1], &s.ModelVersions, (*openapi.ModelVersion).GetId))
-	t.run(listTop(tctx, c, EndpointModelArtifacts, count, pages[2], &s.ModelArtifacts, (*openapi.ModelArtifact).GetId))
-	t.run(listTop(tctx, c, EndpointInferenceServices, count, pages[3], &s.InferenceServices, (*openapi.InferenceService).GetId))
-	t.run(listTop(tctx, c, EndpointServingEnvironments, count, pages[4], &s.ServingEnvironments, (*openapi.ServingEnvironment).GetId))
+	m := &c.memos
+	t.run(listTop(tctx, c, EndpointRegisteredModels, count, pages[0], &s.RegisteredModels, (*openapi.RegisteredModel).GetId, &m.registeredModels))
+	t.run(listTop(tctx, c, EndpointModelVersions, count, pages[1], &s.ModelVersions, (*openapi.ModelVersion).GetId, &m.modelVersions))
+	t.run(listTop(tctx, c, EndpointModelArtifacts, count, pages[2], &s.ModelArtifacts, (*openapi.ModelArtifact).GetId, &m.modelArtifacts))
+	t.run(listTop(tctx, c, EndpointInferenceServices, count, pages[3], &s.InferenceServices, (*openapi.InferenceService).GetId, &m.inferenceServices))
+	t.run(listTop(tctx, c, EndpointServingEnvironments, count, pages[4], &s.ServingEnvironments, (*openapi.ServingEnvironment).GetId, &m.servingEnvironments))
 	if err := t.wait(); err != nil {
 		return nil, err
 	}
+	s.PagesReused = m.reused()
 
 	published := PublishedVersions(s.RegisteredModels, s.ModelVersions)
 	full, err := c.linkArtifacts(ctx, s, published, count)
@@ -224,7 +254,7 @@ func (c *Client) Snapshot(ctx context.Context) (*Snapshot, error) {
 	c.log.V(1).Info("model registry snapshot", "url", s.URL, "requests", s.Requests,
 		"registeredModels", len(s.RegisteredModels), "modelVersions", len(s.ModelVersions),
 		"modelArtifacts", len(s.ModelArtifacts), "inferenceServices", len(s.InferenceServices),
-		"servingEnvironments", len(s.ServingEnvironments), "versionLists", s.VersionLists,
+		"servingEnvironments", len(s.ServingEnvironments), "versionLists", s.VersionLists, "pagesReused", s.PagesReused,
 		"fullArtifactRefresh", full, "duration", time.Since(start))
 	return s, nil
 }
@@ -353,17 +383,18 @@ func PublishedVersions(models []openapi.RegisteredModel, versions []openapi.Mode
 }
 
 // listTop is the task that reads the top-level list endpoint, every page
-// in ID order, into *dst: an empty slice when the list is empty.
-func listTop[T any](ctx context.Context, c *Client, endpoint string, count func(), pages hash.Hash, dst *[]T, id func(*T) string) func() error {
+// in ID order, into *dst: an empty slice when the list is empty. Pages
+// memo holds from the last snapshot are not decoded again.
+func listTop[T any](ctx context.Context, c *Client, endpoint string, count func(), pages hash.Hash, dst *[]T, id func(*T) string, memo *jsonclient.PageMemo[T]) func() error {
 	return func() error {
-		items, err := jsonclient.ListAll(ctx, c.api, jsonclient.List{
+		items, err := jsonclient.ListAllMemo(ctx, c.api, jsonclient.List{
 			Endpoint:  endpoint,
 			Path:      APIPath + "/" + endpoint,
 			Query:     url.Values{"orderBy": {"ID"}, "sortOrder": {"ASC"}},
 			PageSize:  c.pageSize,
 			OnRequest: count,
 			OnPage:    func(raw []byte) { hashBytes(pages, raw) },
-		}, id)
+		}, id, memo)
 		if items == nil && err == nil {
 			items = []T{}
 		}

@@ -522,3 +522,39 @@ func BenchmarkSnapshot1000Steady(b *testing.B) {
 		b.ReportMetric(float64(s.Requests), "requests/op")
 	}
 }
+
+func TestASnapshotDecodesOnlyThePagesThatChanged(t *testing.T) {
+	srv, ts := newServer(t, fakeregistry.Options{})
+	versions := seed(t, srv, 250, true)
+	c := registryclient.New(ts.URL, registryclient.Options{PageSize: 100})
+	ctx := context.Background()
+
+	first, err := c.Snapshot(ctx)
+	require.NoError(t, err)
+	assert.Zero(t, first.PagesReused, "nothing to reuse on the first snapshot")
+
+	again, err := c.Snapshot(ctx)
+	require.NoError(t, err)
+	// 3 pages each of registered models, versions and artifacts, one each
+	// of inference services and serving environments.
+	assert.Equal(t, 11, again.PagesReused, "an unchanged registry is not decoded again")
+	assert.Equal(t, first.RegisteredModels, again.RegisteredModels)
+	assert.Equal(t, first.ModelVersions, again.ModelVersions)
+	assert.Equal(t, first.VersionArtifacts, again.VersionArtifacts)
+	assert.Equal(t, first.Version, again.Version)
+
+	desc := "changed"
+	_, err = srv.UpdateModelVersion(versions[120], func(v *openapi.ModelVersion) { v.Description = &desc })
+	require.NoError(t, err)
+	changed, err := c.Snapshot(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 10, changed.PagesReused, "only the page holding the changed version is decoded")
+	assert.NotEqual(t, first.Version, changed.Version)
+	for _, v := range changed.ModelVersions {
+		if v.GetId() == versions[120] {
+			assert.Equal(t, "changed", v.GetDescription())
+		} else {
+			assert.Empty(t, v.GetDescription(), v.GetId())
+		}
+	}
+}
