@@ -72,7 +72,11 @@ func (c *changeLog) get(key string) (*record.Record, bool) {
 	return r, ok
 }
 
-func startStore(t testing.TB, ns string) *running {
+// fillToTheLimit fills ConfigMaps to the API server's limit, for the tests
+// of what happens at the limit.
+func fillToTheLimit(o *store.Options) { o.FillBytes = store.MaxConfigMapBytes }
+
+func startStore(t testing.TB, ns string, opts ...func(*store.Options)) *running {
 	t.Helper()
 	client, err := store.NewClient(apiServer)
 	require.NoError(t, err)
@@ -82,6 +86,9 @@ func startStore(t testing.TB, ns string) *running {
 		log = testr.New(tt)
 	}
 	o := store.Options{Client: client, Namespace: ns, Log: log, OnChange: cl.hear}
+	for _, f := range opts {
+		f(&o)
+	}
 	s, err := store.New(o)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())

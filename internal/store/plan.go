@@ -22,8 +22,10 @@ type change struct {
 // changes is tested against its value in the state the plan was computed
 // from (patch.go); a failed test makes the Store re-read and plan again.
 type plan struct {
-	st    *state
-	limit int
+	st *state
+	// limit is what a ConfigMap may hold; fill is how full the plan makes
+	// one (a ConfigMap written with a larger fill only shrinks).
+	limit, fill int
 	// base is the ConfigMap each write starts from; nil for one to create.
 	base  map[string]*corev1.ConfigMap
 	index map[string]int
@@ -37,9 +39,9 @@ type plan struct {
 	dedupes int
 }
 
-func newPlan(st *state, limit int) *plan {
+func newPlan(st *state, limit, fill int) *plan {
 	p := &plan{
-		st: st, limit: limit,
+		st: st, limit: limit, fill: min(fill, limit),
 		base:   map[string]*corev1.ConfigMap{},
 		index:  map[string]int{},
 		proj:   map[string]int{},
@@ -116,8 +118,16 @@ func (p *plan) delta(name, key string, n int) int {
 	return len(key) + n
 }
 
+// fits reports whether key's new value of n bytes may go to name: name
+// stays within the fill; or the value does not grow a ConfigMap that
+// another fill left fuller; or name is empty, and a record larger than the
+// fill goes there alone.
 func (p *plan) fits(name, key string, n int) bool {
-	return p.proj[name]+p.delta(name, key, n) <= p.limit
+	d := p.delta(name, key, n)
+	if p.proj[name]+d > p.limit {
+		return false
+	}
+	return p.proj[name]+d <= p.fill || d <= 0 || p.proj[name] == 0
 }
 
 func (p *plan) set(name, key string, raw []byte) {
@@ -283,7 +293,7 @@ func (p *plan) compact() {
 		}
 		free := 0
 		for _, lower := range p.st.order[:i] {
-			free += p.limit - p.proj[lower.obj.Name]
+			free += max(0, p.fill-p.proj[lower.obj.Name])
 		}
 		if c.size > free {
 			continue
@@ -309,7 +319,7 @@ func (p *plan) compact() {
 				if _, has := p.valueLen(name, k); has {
 					break
 				}
-				if p.proj[name]+trial[name]+n <= p.limit {
+				if p.proj[name]+trial[name]+n <= p.fill {
 					trial[name] += n
 					assign[k] = name
 					break

@@ -140,7 +140,7 @@ func TestPlanFillsThePrimaryFirstThenSpills(t *testing.T) {
 	st.apply(cm("bac", 1, map[string][]byte{}))
 	one := upsertOp(t, "k1", strings.Repeat("x", 40), 1)
 	limit := entrySize("k1", one.raw)*2 + 10
-	p := newPlan(st, limit)
+	p := newPlan(st, limit, limit)
 	for i := 1; i <= 5; i++ {
 		o := upsertOp(t, "k"+strconv.Itoa(i), strings.Repeat("x", 40), 1)
 		_, done := p.upsert(o)
@@ -158,7 +158,7 @@ func TestPlanFillsThePrimaryFirstThenSpills(t *testing.T) {
 func TestPlanRefusesRecordsThatFitNowhere(t *testing.T) {
 	st := newState("bac", logr.Discard(), nil)
 	o := upsertOp(t, "k", strings.Repeat("x", 100), 1)
-	p := newPlan(st, entrySize("k", o.raw)-1)
+	p := newPlan(st, entrySize("k", o.raw)-1, entrySize("k", o.raw)-1)
 	r, done := p.upsert(o)
 	require.True(t, done)
 	assert.ErrorIs(t, r.err, ErrTooLarge)
@@ -170,7 +170,7 @@ func TestPlanMovesAGrownRecordNewPlaceFirst(t *testing.T) {
 	small := raw(t, "s", 1)
 	st.apply(cm("bac", 1, map[string][]byte{"a": small, "b": small}))
 	limit := st.bytes + 5
-	p := newPlan(st, limit)
+	p := newPlan(st, limit, limit)
 	_, done := p.upsert(upsertOp(t, "a", strings.Repeat("g", 20), 2))
 	require.False(t, done)
 	assert.Contains(t, p.phase1["bac-1"].set, "a", "written to its new place in phase 1")
@@ -182,7 +182,7 @@ func TestPlanMovesAGrownRecordNewPlaceFirst(t *testing.T) {
 func TestPlanStaleAndUnchanged(t *testing.T) {
 	st := newState("bac", logr.Discard(), nil)
 	st.apply(cm("bac", 1, map[string][]byte{"a": raw(t, "v", 10)}))
-	p := newPlan(st, MaxConfigMapBytes)
+	p := newPlan(st, MaxConfigMapBytes, MaxConfigMapBytes)
 	r, done := p.upsert(upsertOp(t, "a", "w", 9))
 	require.True(t, done)
 	assert.ErrorIs(t, r.err, ErrStale)
@@ -201,13 +201,13 @@ func TestPlanCompactsOnlyWholeSpills(t *testing.T) {
 	st.apply(cm("bac-2", 3, map[string][]byte{}))
 
 	// Room in the primary for one record only: nothing moves.
-	p := newPlan(st, st.cms["bac"].size+entrySize("b", r1)+1)
+	p := newPlan(st, st.cms["bac"].size+entrySize("b", r1)+1, st.cms["bac"].size+entrySize("b", r1)+1)
 	p.maintain(map[string]bool{})
 	assert.Empty(t, p.phase1)
 	assert.Contains(t, p.drop, "bac-2", "an empty spill is deleted")
 
 	// Room for both: the whole spill moves down and is then deleted.
-	p = newPlan(st, st.cms["bac"].size+2*entrySize("b", r1))
+	p = newPlan(st, st.cms["bac"].size+2*entrySize("b", r1), st.cms["bac"].size+2*entrySize("b", r1))
 	p.maintain(map[string]bool{"bac-2": true})
 	assert.Len(t, p.phase1["bac"].set, 2)
 	assert.Len(t, p.phase2["bac-1"].del, 2)
@@ -219,7 +219,7 @@ func TestPlanDedupeKeepsTheWinner(t *testing.T) {
 	st := newState("bac", logr.Discard(), nil)
 	st.apply(cm("bac", 1, map[string][]byte{"a": raw(t, "old", 1), "b": raw(t, "same", 1)}))
 	st.apply(cm("bac-1", 2, map[string][]byte{"a": raw(t, "new", 2), "b": raw(t, "same", 1)}))
-	p := newPlan(st, MaxConfigMapBytes)
+	p := newPlan(st, MaxConfigMapBytes, MaxConfigMapBytes)
 	p.maintain(nil)
 	assert.Equal(t, map[string]struct{}{"a": {}}, p.phase1["bac"].del)
 	assert.Equal(t, map[string]struct{}{"b": {}}, p.phase1["bac-1"].del)

@@ -55,6 +55,11 @@ type Options struct {
 	OnChange func(key string, rec *record.Record)
 	// MaxBytes overrides MaxConfigMapBytes (tests only).
 	MaxBytes int
+	// FillBytes is how full a ConfigMap is filled before records go to the
+	// next one; DefaultFillBytes when zero, never more than MaxBytes. A
+	// ConfigMap already fuller than that (written with a larger fill) is
+	// read and kept as it is; it only shrinks, as its records change.
+	FillBytes int
 }
 
 // Item is one record in its served JSON encoding.
@@ -129,6 +134,10 @@ func New(o Options) (*Store, error) {
 	if o.MaxBytes <= 0 {
 		o.MaxBytes = MaxConfigMapBytes
 	}
+	if o.FillBytes <= 0 {
+		o.FillBytes = DefaultFillBytes
+	}
+	o.FillBytes = min(o.FillBytes, o.MaxBytes)
 	log := o.Log.WithValues("namespace", o.Namespace, "configMap", o.Name)
 	m := newMetrics(o.Registerer)
 	api := &configMapAPI{client: o.Client, ns: o.Namespace, primary: o.Name, metrics: m}
@@ -142,7 +151,7 @@ func New(o Options) (*Store, error) {
 		metrics: m,
 		mem:     mem,
 		queue:   q,
-		writer:  newWriter(q, mem, api, o.MaxBytes, log, m),
+		writer:  newWriter(q, mem, api, o.MaxBytes, o.FillBytes, log, m),
 		readyCh: make(chan struct{}),
 	}, nil
 }

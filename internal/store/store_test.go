@@ -218,7 +218,7 @@ func TestIdenticalUpsertMakesNoAPICalls(t *testing.T) {
 
 func TestSpillPastOneMiBAndBack(t *testing.T) {
 	ns := testenv.NewNamespace(t, apiServer, "store")
-	s := startStore(t, ns)
+	s := startStore(t, ns, fillToTheLimit)
 	ctx := context.Background()
 	want := map[string]string{}
 	for i := range 25 {
@@ -309,7 +309,7 @@ func checkRecords(t *testing.T, ns string, want map[string]string) {
 
 func TestGrownRecordMovesWithoutLosingIt(t *testing.T) {
 	ns := testenv.NewNamespace(t, apiServer, "store")
-	s := startStore(t, ns)
+	s := startStore(t, ns, fillToTheLimit)
 	ctx := context.Background()
 	for i := range 7 {
 		_, err := s.Upsert(ctx, fmt.Sprintf("r%d", i), rec(doc("x", 100_000), 1))

@@ -41,7 +41,7 @@ func (u *upkeep) maintain(ctx context.Context) {
 			u.w.mem.mu.Unlock()
 			return
 		}
-		p := newPlan(u.w.mem.st, u.w.limit)
+		p := newPlan(u.w.mem.st, u.w.limit, u.w.fill)
 		p.maintain(u.undeletable)
 		if p.empty() {
 			u.w.mem.st.dirty = false

@@ -33,8 +33,8 @@ const (
 )
 
 // writer carries out the queued writes of the store in namespace ns, whose
-// ConfigMaps hold at most limit bytes each. Its methods, and upkeep's, run
-// on the writer goroutine only.
+// ConfigMaps hold at most limit bytes each and are filled to fill bytes.
+// Its methods, and upkeep's, run on the writer goroutine only.
 type writer struct {
 	queue   *queue
 	mem     *memCopy
@@ -42,12 +42,13 @@ type writer struct {
 	upkeep  *upkeep
 	ns      string
 	limit   int
+	fill    int
 	log     logr.Logger
 	metrics *metrics
 }
 
-func newWriter(q *queue, mem *memCopy, api *configMapAPI, limit int, log logr.Logger, m *metrics) *writer {
-	w := &writer{queue: q, mem: mem, api: api, ns: api.ns, limit: limit, log: log, metrics: m}
+func newWriter(q *queue, mem *memCopy, api *configMapAPI, limit, fill int, log logr.Logger, m *metrics) *writer {
+	w := &writer{queue: q, mem: mem, api: api, ns: api.ns, limit: limit, fill: fill, log: log, metrics: m}
 	w.upkeep = newUpkeep(w)
 	return w
 }
@@ -78,7 +79,7 @@ func (w *writer) writeLoop(ctx context.Context) {
 func (w *writer) runBatch(ctx context.Context, pending []*op) {
 	for attempt := 0; ; attempt++ {
 		w.mem.mu.RLock()
-		p := newPlan(w.mem.st, w.limit)
+		p := newPlan(w.mem.st, w.limit, w.fill)
 		var next []*op
 		for _, o := range pending {
 			var r result
