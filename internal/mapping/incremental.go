@@ -139,8 +139,8 @@ func (ix *Index) finish(b *builder, outputs []Output) {
 		// wantedNames of a finished draft are its final names.
 		for k, names := range wantedNames(d) {
 			for _, n := range names {
-				if ix.wanted[k][ix.hash(n)] == 0 {
-					ix.renamed[k][ix.hash(n)]++
+				if h := ix.hash(n); ix.wanted[k][h] == 0 {
+					ix.renamed[k][h]++
 				}
 			}
 		}
