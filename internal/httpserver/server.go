@@ -35,7 +35,9 @@ type Limits struct {
 	// MaxHeaderBytes caps the request headers.
 	MaxHeaderBytes int
 	// MaxConnections bounds the connections served at once; the others
-	// wait in the kernel's accept queue (connlimit.go).
+	// are accepted and wait in a queue until a slot frees (connlimit.go).
+	// Both binaries keep the default: location needs it for RHDH's
+	// provider runs, and storage-rest's few callers never reach it.
 	MaxConnections int
 	// KeepAliveConnections: while more connections than this are open,
 	// each is closed after its response, so waiting clients get a slot.
