@@ -133,6 +133,7 @@ func (s *Service) Mount(r chi.Router) {
 
 	w := r.With(httpserver.LocalOrToken(s.token), httpserver.LimitBody(s.maxBody))
 	w.Post("/upsert", s.wr.upsert)
+	w.Post("/upsertbatch", s.wr.upsertBatch)
 	w.Delete("/remove", s.wr.remove)
 	w.Post("/remove", s.wr.remove)
 

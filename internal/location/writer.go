@@ -1,6 +1,7 @@
 package location
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -46,17 +47,8 @@ func (wr *writer) upsert(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		if httpserver.IsTooLarge(err) {
-			// The same answer as a Content-Length over the cap, and the
-			// rest of the body is drained so the client reads it.
-			wr.m.upserts.WithLabelValues("rejected").Inc()
-			wr.m.errors.WithLabelValues(errBadRequest).Inc()
-			httpserver.WriteTooLarge(w, r)
-			return
-		}
-		wr.reject(w, wr.m.upserts, "reading the body of record %q: %v", key, err)
+	body, ok := wr.body(w, r, fmt.Sprintf("the body of record %q", key))
+	if !ok {
 		return
 	}
 	if len(body) == 0 {
@@ -68,25 +60,178 @@ func (wr *writer) upsert(w http.ResponseWriter, r *http.Request) {
 		wr.reject(w, wr.m.upserts, "body of record %q is not a record JSON object: %v", key, err)
 		return
 	}
-	res, err := wr.ix.Upsert(key, rec)
+	out, err := wr.apply(log, key, &rec)
 	if err != nil { // the index only refuses invalid records
 		wr.reject(w, wr.m.upserts, "%v", err)
 		return
 	}
+	switch index.Outcome(out.Status) {
+	case index.Ignored: // apply logged it
+	case index.Unchanged:
+		log.V(1).Info("record unchanged", "key", key)
+	default:
+		log.Info("record "+out.Status, "key", key)
+	}
+	httpserver.WriteJSON(w, http.StatusOK, out)
+}
+
+// apply stores one record in the index and counts it; a stale write is
+// logged here, at info for both endpoints: it is rare, and says writes
+// arrive out of order. The error is the index's refusal of an invalid
+// record, not counted yet.
+func (wr *writer) apply(log logr.Logger, key string, rec *record.Record) (WriteResult, error) {
+	res, err := wr.ix.Upsert(key, *rec)
+	if err != nil {
+		return WriteResult{}, err
+	}
 	wr.m.upserts.WithLabelValues(string(res.Outcome)).Inc()
 	out := WriteResult{Key: key, Status: string(res.Outcome)}
-	switch res.Outcome {
-	case index.Ignored:
+	if res.Outcome == index.Ignored {
 		wr.m.staleWrites.Inc()
 		out.Message = fmt.Sprintf("ignored: lastUpdateTimeSinceEpoch %d is older than the %d held", rec.LastUpdateTimeSinceEpoch, res.Held)
 		log.Info("ignored a stale write: storage-rest sent an older record than the one held (writes arrived out of order; the periodic reload reconciles)",
 			"key", key, "lastUpdateTimeSinceEpoch", int64(rec.LastUpdateTimeSinceEpoch), "held", int64(res.Held))
-	case index.Unchanged:
-		log.V(1).Info("record unchanged", "key", key)
-	default:
-		log.Info("record "+string(res.Outcome), "key", key)
 	}
-	httpserver.WriteJSON(w, http.StatusOK, out)
+	return out, nil
+}
+
+// batchRequest is the body of POST /upsertbatch. A record stays raw until
+// its item is applied, so that one record that does not decode is refused
+// alone, as POST /upsert would refuse it, and not the whole batch.
+type batchRequest struct {
+	Items []struct {
+		Key    string          `json:"key"`
+		Record json.RawMessage `json:"record"`
+	} `json:"items"`
+}
+
+// BatchItemResult is the answer for one item of POST /upsertbatch: Status
+// (and Message) as POST /upsert answers them, or Code and Error for a
+// refused item, Code being what POST /upsert would have answered for that
+// record alone.
+type BatchItemResult struct {
+	Key     string `json:"key"`
+	Status  string `json:"status,omitempty"`
+	Message string `json:"message,omitempty"`
+	Code    int    `json:"code,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
+// BatchResult answers POST /upsertbatch, an item's result at its index.
+type BatchResult struct {
+	Results []BatchItemResult `json:"results"`
+}
+
+// upsertBatch serves POST /upsertbatch: the items of
+// {"items": [{"key": K, "record": {...}}, ...]} applied in order, each as
+// POST /upsert would apply it, and counted as it counts one. storage-rest
+// forwards a first publish of thousands of records this way: a request
+// and a log line per batch instead of per record. A request that is not a
+// batch at all is refused as a whole, as POST /upsert refuses its body.
+func (wr *writer) upsertBatch(w http.ResponseWriter, r *http.Request) {
+	log := httpserver.Logger(r.Context(), wr.log)
+	body, ok := wr.body(w, r, "the request body")
+	if !ok {
+		return
+	}
+	const shape = `{"items": [{"key": ..., "record": {...}}, ...]}`
+	if len(bytes.TrimSpace(body)) == 0 {
+		wr.reject(w, wr.m.upserts, "request body is empty: send the batch as %s", shape)
+		return
+	}
+	var b batchRequest
+	if err := json.Unmarshal(body, &b); err != nil {
+		wr.reject(w, wr.m.upserts, "request body is not a batch %s: %v", shape, err)
+		return
+	}
+	if b.Items == nil {
+		wr.reject(w, wr.m.upserts, "request body has no items: send the batch as %s", shape)
+		return
+	}
+	results := make([]BatchItemResult, len(b.Items))
+	counts := map[string]int{}
+	seen := make(map[string]bool, len(b.Items))
+	var firstRefusal string
+	for i, it := range b.Items {
+		res := &results[i]
+		res.Key = it.Key
+		msg := wr.batchItem(log, it.Key, it.Record, seen, res)
+		if msg == "" {
+			counts[res.Status]++
+			continue
+		}
+		wr.m.upserts.WithLabelValues("rejected").Inc()
+		wr.m.errors.WithLabelValues(errBadRequest).Inc()
+		res.Code, res.Error = http.StatusBadRequest, msg
+		counts["rejected"]++
+		if firstRefusal == "" {
+			firstRefusal = msg
+		}
+		log.V(1).Info("record rejected", "key", it.Key, "reason", msg)
+	}
+	kv := []any{"items", len(b.Items)}
+	for _, s := range []string{string(index.Created), string(index.Updated), string(index.Unchanged), string(index.Ignored), "rejected"} {
+		kv = append(kv, s, counts[s])
+	}
+	if firstRefusal != "" {
+		// The one line a batch logs says why, so a refused record is not
+		// hidden behind V(1); storage-rest logs each refused key.
+		kv = append(kv, "firstRejection", firstRefusal)
+	}
+	if len(b.Items) > 0 {
+		log.Info("applied a batch of records from storage-rest", kv...)
+	}
+	httpserver.WriteJSON(w, http.StatusOK, BatchResult{Results: results})
+}
+
+// batchItem applies one item of a batch and fills res, or returns why it
+// is refused: the checks and messages of POST /upsert, and a key twice in
+// one batch (which of its records should win is not said).
+func (wr *writer) batchItem(log logr.Logger, key string, raw json.RawMessage, seen map[string]bool, res *BatchItemResult) string {
+	if key == "" {
+		return "key is required: each item is {\"key\": ..., \"record\": {...}}"
+	}
+	if err := record.ValidateKey(key); err != nil {
+		return err.Error()
+	}
+	if seen[key] {
+		return fmt.Sprintf("key %q appears more than once in the batch", key)
+	}
+	seen[key] = true
+	if len(raw) == 0 {
+		return fmt.Sprintf("item %q has no record: send the record of %q as JSON", key, key)
+	}
+	var rec record.Record
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return fmt.Sprintf("body of record %q is not a record JSON object: %v", key, err)
+	}
+	out, err := wr.apply(log, key, &rec)
+	if err != nil {
+		return err.Error()
+	}
+	res.Status, res.Message = out.Status, out.Message
+	if out.Status != string(index.Ignored) { // apply logged it
+		log.V(1).Info("record "+out.Status, "key", key)
+	}
+	return ""
+}
+
+// body reads a write's body, or answers 413 for one over --max-body-bytes
+// (the rest of it is drained, so the client reads the answer) and 400 for
+// a read that failed otherwise, both counted as rejected upserts.
+func (wr *writer) body(w http.ResponseWriter, r *http.Request, what string) ([]byte, bool) {
+	body, err := io.ReadAll(r.Body)
+	if err == nil {
+		return body, true
+	}
+	if httpserver.IsTooLarge(err) {
+		wr.m.upserts.WithLabelValues("rejected").Inc()
+		wr.m.errors.WithLabelValues(errBadRequest).Inc()
+		httpserver.WriteTooLarge(w, r)
+		return nil, false
+	}
+	wr.reject(w, wr.m.upserts, "reading %s: %v", what, err)
+	return nil, false
 }
 
 // remove serves DELETE /remove?key=K (and POST, which older senders use).
