@@ -12,6 +12,7 @@ import (
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/store"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/locationclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
@@ -146,11 +147,25 @@ type fakeLocation struct {
 	mu      sync.Mutex
 	recs    map[string]record.Record
 	removed []string
+	// received counts the records received per key, batched or not.
+	received map[string]int
+	// refuse lists keys refused with 400, alone or in a batch.
+	refuse map[string]bool
+	// onBatch, when set, runs with a batch's keys before it is applied.
+	onBatch func(keys []string)
 	status  atomic.Int32
-	calls   atomic.Int64
+	// batchStatus, when set, is what POST /upsertbatch answers instead
+	// (404: a location older than the batch API).
+	batchStatus atomic.Int32
+	calls       atomic.Int64
+	// batches and singles count the requests to POST /upsertbatch and
+	// POST /upsert that status let through.
+	batches, singles atomic.Int64
 }
 
-func newFakeLocation() *fakeLocation { return &fakeLocation{recs: map[string]record.Record{}} }
+func newFakeLocation() *fakeLocation {
+	return &fakeLocation{recs: map[string]record.Record{}, received: map[string]int{}, refuse: map[string]bool{}}
+}
 
 // serveFakeLocation serves a new fakeLocation until the test ends and
 // returns it with its URL.
@@ -171,14 +186,19 @@ func (l *fakeLocation) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	key := r.URL.Query().Get("key")
 	switch {
 	case r.Method == http.MethodPost && r.URL.Path == "/upsert":
+		l.singles.Add(1)
 		var rec record.Record
 		if err := json.NewDecoder(r.Body).Decode(&rec); err != nil {
 			httpserver.WriteError(w, http.StatusBadRequest, "bad record: %v", err)
 			return
 		}
-		l.mu.Lock()
-		l.recs[key] = rec
-		l.mu.Unlock()
+		if err := l.put(key, rec); err != "" {
+			httpserver.WriteError(w, http.StatusBadRequest, "%s", err)
+			return
+		}
+	case r.Method == http.MethodPost && r.URL.Path == "/upsertbatch":
+		l.upsertBatch(w, r)
+		return
 	case r.Method == http.MethodDelete && r.URL.Path == "/remove":
 		l.mu.Lock()
 		delete(l.recs, key)
@@ -189,6 +209,69 @@ func (l *fakeLocation) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpserver.WriteJSON(w, http.StatusOK, map[string]string{})
+}
+
+func (l *fakeLocation) upsertBatch(w http.ResponseWriter, r *http.Request) {
+	l.batches.Add(1)
+	if c := l.batchStatus.Load(); c != 0 {
+		httpserver.WriteError(w, int(c), "no batch for you")
+		return
+	}
+	var b struct {
+		Items []locationclient.BatchItem `json:"items"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&b); err != nil {
+		httpserver.WriteError(w, http.StatusBadRequest, "bad batch: %v", err)
+		return
+	}
+	keys := make([]string, len(b.Items))
+	for i, it := range b.Items {
+		keys[i] = it.Key
+	}
+	l.mu.Lock()
+	hook := l.onBatch
+	l.mu.Unlock()
+	if hook != nil {
+		hook(keys)
+	}
+	res := make([]locationclient.BatchResult, len(b.Items))
+	for i, it := range b.Items {
+		res[i].Key = it.Key
+		if it.Record == nil {
+			res[i].Code, res[i].Error = http.StatusBadRequest, "no record"
+			continue
+		}
+		if err := l.put(it.Key, *it.Record); err != "" {
+			res[i].Code, res[i].Error = http.StatusBadRequest, err
+			continue
+		}
+		res[i].Status = "created"
+	}
+	httpserver.WriteJSON(w, http.StatusOK, map[string]any{"results": res})
+}
+
+// put stores rec unless key is refused, then it says why.
+func (l *fakeLocation) put(key string, rec record.Record) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.refuse[key] {
+		return "record " + key + " is refused"
+	}
+	l.recs[key] = rec
+	l.received[key]++
+	return ""
+}
+
+func (l *fakeLocation) setOnBatch(hook func(keys []string)) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.onBatch = hook
+}
+
+func (l *fakeLocation) receivedOf(key string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.received[key]
 }
 
 func (l *fakeLocation) get(key string) (record.Record, bool) {

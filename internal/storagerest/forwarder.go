@@ -3,6 +3,7 @@ package storagerest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"time"
@@ -17,8 +18,25 @@ import (
 // Location is what the forwarder calls (*locationclient.Client).
 type Location interface {
 	Upsert(ctx context.Context, key string, rec *record.Record) error
+	// UpsertBatch answers locationclient.ErrBatchNotSupported when
+	// location has no POST /upsertbatch.
+	UpsertBatch(ctx context.Context, items []locationclient.BatchItem) ([]locationclient.BatchResult, error)
 	Remove(ctx context.Context, key string) error
 }
+
+// A worker hands location up to batchRecords upserts, or about batchBytes
+// of them, in one POST /upsertbatch: a first publish of 18,000 records is
+// then a few dozen requests instead of 18,000, and location logs a line
+// per batch. A batch of this size is applied by location in tens of
+// milliseconds, well within the client's 10 s timeout, and stays under
+// location's default --max-body-bytes (4 MiB).
+const (
+	batchRecords = 500
+	batchBytes   = 1 << 20
+	// batchItemPad is an item's bytes besides its body and model card:
+	// key, timestamps, bookkeeping fields and JSON punctuation.
+	batchItemPad = 256
+)
 
 // ForwarderOptions configures NewForwarder.
 type ForwarderOptions struct {
@@ -40,9 +58,10 @@ type ForwarderOptions struct {
 // Forwarder hands every change of the store to location, asynchronously:
 // a queue that holds the latest change per key, so a slow or dead location
 // never blocks a write and its backlog never exceeds one entry per key.
-// While location is unreachable everything waits, one request probes it
-// after each backoff, and the outage is logged once when it starts and once
-// when it ends.
+// Upserts waiting together go in batches (POST /upsertbatch), removals one
+// by one. While location is unreachable everything waits, one request
+// probes it after each backoff, and the outage is logged once when it
+// starts and once when it ends.
 type Forwarder struct {
 	loc         Location
 	url         string
@@ -53,8 +72,10 @@ type Forwarder struct {
 	failures    *prometheus.CounterVec
 	queueLength prometheus.GaugeFunc
 
-	mu       sync.Mutex
-	pending  map[string]*record.Record // nil value: removed
+	mu sync.Mutex
+	// pending holds the change waiting per key (nil: removed) and order
+	// its keys, oldest first: a key is in one exactly when in the other.
+	pending  map[string]*record.Record
 	order    []string
 	inflight map[string]struct{}
 	changed  chan struct{}
@@ -62,6 +83,18 @@ type Forwarder struct {
 	probing  bool
 	retryAt  time.Time
 	backoff  time.Duration
+	// single: location has no batch API, so upserts go one per request.
+	single bool
+	// batchRefused: location refused a batch as a whole once (logged).
+	batchRefused bool
+}
+
+// change is one key's change handed to location: rec nil is a removal;
+// err is how handing it over went.
+type change struct {
+	key string
+	rec *record.Record
+	err error
 }
 
 // NewForwarder returns a Forwarder; it sends nothing until Run.
@@ -133,11 +166,12 @@ func (f *Forwarder) Run(ctx context.Context) {
 		go func() {
 			defer wg.Done()
 			for {
-				key, rec, ok := f.next(ctx)
+				job, ok := f.next(ctx)
 				if !ok {
 					return
 				}
-				f.done(key, rec, f.send(ctx, key, rec))
+				f.send(ctx, job)
+				f.done(job)
 			}
 		}()
 	}
@@ -168,12 +202,12 @@ func (f *Forwarder) notifyLocked() {
 	f.changed = make(chan struct{})
 }
 
-// next waits for a key to send: one that is not in flight, and while
-// location is down only one probe after the backoff.
-func (f *Forwarder) next(ctx context.Context) (string, *record.Record, bool) {
+// next waits for changes to send (takeLocked), and while location is down
+// takes only one job, the probe, after the backoff.
+func (f *Forwarder) next(ctx context.Context) ([]change, bool) {
 	for {
 		if ctx.Err() != nil {
-			return "", nil, false
+			return nil, false
 		}
 		f.mu.Lock()
 		ch := f.changed
@@ -184,21 +218,10 @@ func (f *Forwarder) next(ctx context.Context) (string, *record.Record, bool) {
 		case f.down && time.Now().Before(f.retryAt):
 			wait = time.Until(f.retryAt)
 		default:
-			for i, key := range f.order {
-				if _, busy := f.inflight[key]; busy {
-					continue
-				}
-				rec := f.pending[key]
-				delete(f.pending, key)
-				if i == 0 {
-					f.order = f.order[1:]
-				} else {
-					f.order = append(f.order[:i:i], f.order[i+1:]...)
-				}
-				f.inflight[key] = struct{}{}
+			if job := f.takeLocked(); len(job) > 0 {
 				f.probing = f.down
 				f.mu.Unlock()
-				return key, rec, true
+				return job, true
 			}
 			wait = -1
 		}
@@ -218,80 +241,213 @@ func (f *Forwarder) next(ctx context.Context) (string, *record.Record, bool) {
 			t.Stop()
 		}
 		if ctx.Err() != nil {
-			return "", nil, false
+			return nil, false
 		}
 	}
 }
 
-func (f *Forwarder) send(ctx context.Context, key string, rec *record.Record) error {
+// takeLocked takes the oldest changes whose key is not in flight and marks
+// them in flight: a removal alone, else up to batchRecords upserts or about
+// batchBytes of them (one while location has no batch API). The keys it
+// passes over (in flight, or removals behind the upserts taken) keep their
+// place in the queue. Only the part of the queue it scanned is moved, so
+// taking from a long queue stays cheap.
+func (f *Forwarder) takeLocked() []change {
+	limit := batchRecords
+	if f.single {
+		limit = 1
+	}
+	var job []change
+	kept, size, i := 0, 0, 0
+	for ; i < len(f.order) && len(job) < limit; i++ {
+		key := f.order[i]
+		rec := f.pending[key]
+		if _, busy := f.inflight[key]; busy || (rec == nil && len(job) > 0) {
+			f.order[kept] = key
+			kept++
+			continue
+		}
+		n := changeBytes(key, rec)
+		if len(job) > 0 && size+n > batchBytes {
+			break
+		}
+		size += n
+		delete(f.pending, key)
+		f.inflight[key] = struct{}{}
+		job = append(job, change{key: key, rec: rec})
+		if rec == nil {
+			i++
+			break
+		}
+	}
+	// The kept keys go back just before the first key not scanned.
+	copy(f.order[i-kept:i], f.order[:kept])
+	f.order = f.order[i-kept:]
+	return job
+}
+
+// changeBytes estimates what a change adds to a batch body (the body is
+// sent as base64).
+func changeBytes(key string, rec *record.Record) int {
 	if rec == nil {
-		err := f.loc.Remove(ctx, key)
-		var se *locationclient.StatusError
-		if errors.As(err, &se) && se.Code == http.StatusNotFound {
-			// Location does not have it: that is what we wanted.
-			return nil
-		}
-		return err
+		return 0
 	}
-	return f.loc.Upsert(ctx, key, rec)
+	return (len(rec.Body)+2)/3*4 + len(rec.ModelCard) + len(rec.ModelCardKey) + len(key) + batchItemPad
 }
 
-// done settles one send: success ends an outage, a transient failure
-// requeues the change (unless a newer one is queued) and pauses everything,
-// a rejection drops it.
-func (f *Forwarder) done(key string, rec *record.Record, err error) {
+// send hands job to location and sets each change's err: a removal or a
+// lone upsert with its own request (location logs a lone record by key),
+// several upserts as one batch.
+func (f *Forwarder) send(ctx context.Context, job []change) {
+	switch {
+	case job[0].rec == nil:
+		job[0].err = f.remove(ctx, job[0].key)
+	case len(job) == 1:
+		job[0].err = f.loc.Upsert(ctx, job[0].key, job[0].rec)
+	default:
+		f.sendBatch(ctx, job)
+	}
+}
+
+func (f *Forwarder) remove(ctx context.Context, key string) error {
+	err := f.loc.Remove(ctx, key)
+	var se *locationclient.StatusError
+	if errors.As(err, &se) && se.Code == http.StatusNotFound {
+		// Location does not have it: that is what we wanted.
+		return nil
+	}
+	return err
+}
+
+// sendBatch hands job's upserts to location in one request. A location
+// without the batch API, or one that refuses the request itself (a batch
+// over its --max-body-bytes), gets them one by one, so that each record
+// has its own verdict and none is dropped for another's sake.
+func (f *Forwarder) sendBatch(ctx context.Context, job []change) {
+	items := make([]locationclient.BatchItem, len(job))
+	for i, c := range job {
+		items[i] = locationclient.BatchItem{Key: c.key, Record: c.rec}
+	}
+	res, err := f.loc.UpsertBatch(ctx, items)
+	switch {
+	case err == nil:
+		for i := range job {
+			job[i].err = res[i].Err()
+		}
+		return
+	case locationclient.IsNotSupported(err):
+		f.mu.Lock()
+		if !f.single {
+			f.single = true
+			f.log.Info("location has no batch API (POST /upsertbatch); forwarding changes one by one. Update the location sidecar to storage-rest's version")
+		}
+		f.mu.Unlock()
+	case rejected(err):
+		f.mu.Lock()
+		first := !f.batchRefused
+		f.batchRefused = true
+		f.mu.Unlock()
+		if first {
+			f.log.Error(err, "location refused a batch of changes as a whole; sending its records one by one (logged once). On HTTP 413, raise location's --max-body-bytes (MAX_BODY_BYTES) to at least 2 MiB",
+				"records", len(job))
+		}
+	default:
+		for i := range job {
+			job[i].err = fmt.Errorf("forwarding a batch of %d changes: %w", len(job), err)
+		}
+		return
+	}
+	f.sendOneByOne(ctx, job)
+}
+
+// sendOneByOne upserts job's changes one request each; once location is
+// unavailable the rest fail with it instead of waiting a timeout each.
+func (f *Forwarder) sendOneByOne(ctx context.Context, job []change) {
+	for i := range job {
+		err := f.loc.Upsert(ctx, job[i].key, job[i].rec)
+		job[i].err = err
+		if err != nil && !rejected(err) {
+			for j := i + 1; j < len(job); j++ {
+				job[j].err = err
+			}
+			return
+		}
+	}
+}
+
+// done settles a job: a change handed over ends an outage, a rejected one
+// is dropped, and a transient failure requeues the change (unless a newer
+// one is queued) and pauses everything, once for the whole job.
+func (f *Forwarder) done(job []change) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	defer f.notifyLocked()
-	delete(f.inflight, key)
 	f.probing = false
-	op := "upsert"
-	if rec == nil {
-		op = "remove"
+	var requeue []string
+	var failed error
+	handed := 0
+	for _, c := range job {
+		delete(f.inflight, c.key)
+		op := "upsert"
+		if c.rec == nil {
+			op = "remove"
+		}
+		switch {
+		case c.err == nil:
+			f.forwarded.WithLabelValues(op).Inc()
+			handed++
+		case rejected(c.err):
+			f.failures.WithLabelValues("rejected").Inc()
+			f.log.Error(c.err, "location rejected a change; it is not retried. Location reloads every record from storage-rest's GET /records when it restarts",
+				"key", c.key, "op", op)
+		default:
+			if _, newer := f.pending[c.key]; !newer {
+				f.pending[c.key] = c.rec
+				requeue = append(requeue, c.key)
+			}
+			if !errors.Is(c.err, context.Canceled) {
+				f.failures.WithLabelValues("unavailable").Inc()
+				failed = c.err
+			}
+		}
 	}
-	if err == nil {
-		f.forwarded.WithLabelValues(op).Inc()
+	if len(requeue) > 0 {
+		// Requeued changes are the oldest: they go first, in their order.
+		f.order = append(requeue, f.order...)
+	}
+	if failed != nil {
+		f.backoff = min(max(2*f.backoff, f.minB), f.maxB)
+		f.retryAt = time.Now().Add(f.backoff)
+		if !f.down {
+			f.down = true
+			f.log.Error(failed, "cannot reach location; changes are stored and kept queued, and will be forwarded when it is back. Check that the location container runs and that BRIDGE_URL points at it",
+				"queued", len(f.pending)+len(f.inflight))
+		}
+		return
+	}
+	if handed > 0 {
 		if f.down {
 			f.down = false
 			f.log.Info("location is reachable again; forwarding the changes kept meanwhile", "queued", len(f.pending))
 		}
 		f.backoff = 0
-		return
-	}
-	if rejected(err) {
-		f.failures.WithLabelValues("rejected").Inc()
-		f.log.Error(err, "location rejected a change; it is not retried. Location reloads every record from storage-rest's GET /records when it restarts",
-			"key", key, "op", op)
-		return
-	}
-	if _, newer := f.pending[key]; !newer {
-		f.pending[key] = rec
-		f.order = append([]string{key}, f.order...)
-	}
-	if errors.Is(err, context.Canceled) {
-		return
-	}
-	f.failures.WithLabelValues("unavailable").Inc()
-	f.backoff = min(max(2*f.backoff, f.minB), f.maxB)
-	f.retryAt = time.Now().Add(f.backoff)
-	if !f.down {
-		f.down = true
-		f.log.Error(err, "cannot reach location; changes are stored and kept queued, and will be forwarded when it is back. Check that the location container runs and that BRIDGE_URL points at it",
-			"queued", len(f.pending)+len(f.inflight))
 	}
 }
 
 // rejected reports whether location refused the change itself: a 4xx
 // other than timeouts, rate limits and authentication (a wrong token is an
-// outage of every change, not a problem of this one).
+// outage of every change, not a problem of this one). The status is a
+// request's (locationclient.StatusError) or a batch item's
+// (locationclient.ItemError).
 func rejected(err error) bool {
-	var se *locationclient.StatusError
+	var se interface{ StatusCode() int }
 	if !errors.As(err, &se) {
 		return false
 	}
-	switch se.Code {
+	switch code := se.StatusCode(); code {
 	case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusUnauthorized, http.StatusForbidden:
 		return false
+	default:
+		return code >= 400 && code < 500
 	}
-	return se.Code >= 400 && se.Code < 500
 }

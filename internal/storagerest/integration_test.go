@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +20,8 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/httpserver"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/location"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/storagerest"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/store"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/testenv"
@@ -49,6 +52,7 @@ type stack struct {
 	store  *store.Store
 	fwd    *storagerest.Forwarder
 	client *storageclient.Client
+	url    string
 	stop   func()
 }
 
@@ -88,7 +92,7 @@ func startStack(t *testing.T, ns, locationURL string) *stack {
 	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
 	defer wcancel()
 	require.NoError(t, st.WaitReady(wctx))
-	return &stack{store: st, fwd: fwd, client: storageclient.New(srv.URL), stop: stop}
+	return &stack{store: st, fwd: fwd, client: storageclient.New(srv.URL), url: srv.URL, stop: stop}
 }
 
 func modelDoc(name string) []byte {
@@ -207,4 +211,77 @@ func TestHTTPErrorsAgainstTheRealStore(t *testing.T) {
 	assert.JSONEq(t, string(modelDoc("v2")), string(r.Body), "the stored record is untouched")
 	_, ok = storedInConfigMap(t, ns, "big")
 	assert.False(t, ok)
+}
+
+// gatedLocation serves the real location service (New, Mount, Run as
+// cmd/location wires it) and counts the writes it gets. Until open is
+// closed it holds every request, so that what storage-rest stores at once
+// waits in the forwarder's queue whatever the machine's load.
+type gatedLocation struct {
+	open             chan struct{}
+	h                http.Handler
+	batches, singles atomic.Int64
+}
+
+func (g *gatedLocation) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	<-g.open
+	switch r.URL.Path {
+	case "/upsertbatch":
+		g.batches.Add(1)
+	case "/upsert":
+		g.singles.Add(1)
+	}
+	g.h.ServeHTTP(w, r)
+}
+
+func TestABatchStoredReachesTheRealLocationInFewRequests(t *testing.T) {
+	ns := testenv.NewNamespace(t, apiServer, "storagerest")
+	gate := &gatedLocation{open: make(chan struct{})}
+	locSrv := httptest.NewUnstartedServer(gate)
+	s := startStack(t, ns, "http://"+locSrv.Listener.Addr().String())
+
+	svc, err := location.New(location.Config{Storage: storageclient.New(s.url), StorageURL: s.url, Log: logr.Discard()})
+	require.NoError(t, err)
+	router := httpserver.NewRouter(httpserver.RouterOptions{Service: "location", Log: logr.Discard(), Ready: svc.Ready})
+	svc.Mount(router)
+	gate.h = router
+	locSrv.Start()
+	t.Cleanup(locSrv.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	go svc.Run(ctx)
+	// Loaded (empty) first, so the records can only come by forwards.
+	require.Eventually(t, func() bool { return svc.Ready() == nil }, 10*time.Second, 5*time.Millisecond)
+
+	const n = 300
+	items := make([]record.BatchItem, n)
+	for i := range items {
+		key := fmt.Sprintf("model-%03d__v1", i)
+		items[i] = record.BatchItem{Key: key, Type: record.TypeKubeflow, Record: record.Record{Body: modelDoc(key), LastUpdateTimeSinceEpoch: 1}}
+	}
+	res, err := s.client.UpsertBatch(ctx, items)
+	require.NoError(t, err)
+	for _, r := range res {
+		require.Equal(t, record.UpsertCreated, r.Status, r)
+	}
+	require.Eventually(t, func() bool { return s.fwd.Pending() == n }, 10*time.Second, 5*time.Millisecond, "every change queued for location")
+	close(gate.open)
+
+	loc := locationclient.New(locSrv.URL)
+	require.Eventually(t, func() bool {
+		uris, err := loc.List(ctx)
+		return err == nil && len(uris) == n
+	}, 20*time.Second, 10*time.Millisecond, "location serves every record")
+	fctx, fcancel := context.WithTimeout(ctx, 10*time.Second)
+	defer fcancel()
+	require.Zero(t, s.fwd.Flush(fctx))
+	assert.Positive(t, gate.batches.Load(), "forwarded with POST /upsertbatch")
+	// At most one job per worker was taken while location held them; the
+	// rest went in batches of up to 500.
+	assert.LessOrEqual(t, gate.batches.Load()+gate.singles.Load(), int64(8), "%d records in a few requests", n)
+
+	w := httptest.NewRecorder()
+	router.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/model-123/v1/model-catalog.json", nil))
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	assert.JSONEq(t, string(modelDoc("model-123__v1")), w.Body.String())
 }
