@@ -115,6 +115,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer closeAll()
 	startup.SetMemoryLimit(log, startup.CgroupRoot, getenv)
+	startup.SetGCPercent(location.GCPercent, getenv)
 
 	// The Config encodes "disabled" as negative, the flags as zero.
 	disabledIfZero := func(d time.Duration) time.Duration {

@@ -2,23 +2,15 @@ package location
 
 import "runtime/debug"
 
-// gcPercent is location's GOGC. Its heap is almost all documents and model
-// cards: byte slices that stay until replaced and that the collector does
+// GCPercent is location's GOGC, which cmd/location sets at start unless
+// GOGC is set (startup.SetGCPercent). Its heap is almost all documents and
+// model cards: byte slices that stay until replaced and that the collector does
 // not scan. With Go's default of 100 the heap grows to twice those before
 // a collection, so the garbage of a provider run (every document fetched
 // at once) would double location's memory; at 25 it grows a quarter, and
 // a collection still marks only the pointers (keys, maps, headers): tens
 // of milliseconds of CPU at 10,000 records.
-const gcPercent = 25
-
-// collectSooner sets gcPercent, unless GOGC is set: the runtime has read
-// it, and the operator's choice wins.
-func collectSooner(lookupEnv func(string) (string, bool)) {
-	if _, set := lookupEnv("GOGC"); set {
-		return
-	}
-	debug.SetGCPercent(gcPercent)
-}
+const GCPercent = 25
 
 // releaseLoadGarbage hands the memory a load used back to the OS. A load
 // holds the whole answer of GET /records and its decoded copy at once,

@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"os"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -151,8 +150,6 @@ func (s *Service) Ready() error { return s.ld.ready() }
 // Run loads every record from storage-rest, retrying with backoff until it
 // answers, then re-loads every ReloadInterval until ctx ends. Serve HTTP
 // meanwhile: forwards that arrive during the load are merged with it.
-// Run also sets the garbage collector's pace for location (memory.go).
 func (s *Service) Run(ctx context.Context) {
-	collectSooner(os.LookupEnv)
 	s.ld.run(ctx)
 }
