@@ -84,6 +84,12 @@ func (wr *writer) apply(log logr.Logger, key string, rec *record.Record) (WriteR
 	if err != nil {
 		return WriteResult{}, err
 	}
+	return wr.applied(log, key, rec, res), nil
+}
+
+// applied counts what the index did with one record, and logs a stale
+// write.
+func (wr *writer) applied(log logr.Logger, key string, rec *record.Record, res index.UpsertResult) WriteResult {
 	wr.m.upserts.WithLabelValues(string(res.Outcome)).Inc()
 	out := WriteResult{Key: key, Status: string(res.Outcome)}
 	if res.Outcome == index.Ignored {
@@ -92,7 +98,7 @@ func (wr *writer) apply(log logr.Logger, key string, rec *record.Record) (WriteR
 		log.Info("ignored a stale write: storage-rest sent an older record than the one held (writes arrived out of order; the periodic reload reconciles)",
 			"key", key, "lastUpdateTimeSinceEpoch", int64(rec.LastUpdateTimeSinceEpoch), "held", int64(res.Held))
 	}
-	return out, nil
+	return out
 }
 
 // batchRequest is the body of POST /upsertbatch. A record stays raw until
@@ -150,24 +156,44 @@ func (wr *writer) upsertBatch(w http.ResponseWriter, r *http.Request) {
 	}
 	results := make([]BatchItemResult, len(b.Items))
 	counts := map[string]int{}
-	seen := make(map[string]bool, len(b.Items))
 	var firstRefusal string
-	for i, it := range b.Items {
-		res := &results[i]
-		res.Key = it.Key
-		msg := wr.batchItem(log, it.Key, it.Record, seen, res)
-		if msg == "" {
-			counts[res.Status]++
-			continue
-		}
+	refuse := func(i int, msg string) {
 		wr.m.upserts.WithLabelValues("rejected").Inc()
 		wr.m.errors.WithLabelValues(errBadRequest).Inc()
-		res.Code, res.Error = http.StatusBadRequest, msg
+		results[i].Code, results[i].Error = http.StatusBadRequest, msg
 		counts["rejected"]++
 		if firstRefusal == "" {
 			firstRefusal = msg
 		}
-		log.V(1).Info("record rejected", "key", it.Key, "reason", msg)
+		log.V(1).Info("record rejected", "key", results[i].Key, "reason", msg)
+	}
+	// Decode and check every item, then apply the good ones together: one
+	// new snapshot per batch, not one per record.
+	seen := make(map[string]bool, len(b.Items))
+	recs := make([]index.KeyedRecord, 0, len(b.Items))
+	at := make([]int, 0, len(b.Items))
+	for i, it := range b.Items {
+		results[i].Key = it.Key
+		rec, msg := batchRecord(it.Key, it.Record, seen)
+		if msg != "" {
+			refuse(i, msg)
+			continue
+		}
+		recs = append(recs, index.KeyedRecord{Key: it.Key, Record: rec})
+		at = append(at, i)
+	}
+	outs, errs := wr.ix.UpsertMany(recs)
+	for j, i := range at {
+		if errs[j] != nil {
+			refuse(i, errs[j].Error())
+			continue
+		}
+		out := wr.applied(log, recs[j].Key, &recs[j].Record, outs[j])
+		results[i].Status, results[i].Message = out.Status, out.Message
+		counts[out.Status]++
+		if out.Status != string(index.Ignored) { // applied logged it
+			log.V(1).Info("record "+out.Status, "key", out.Key)
+		}
 	}
 	kv := []any{"items", len(b.Items)}
 	for _, s := range []string{string(index.Created), string(index.Updated), string(index.Unchanged), string(index.Ignored), "rejected"} {
@@ -184,36 +210,29 @@ func (wr *writer) upsertBatch(w http.ResponseWriter, r *http.Request) {
 	httpserver.WriteJSON(w, http.StatusOK, BatchResult{Results: results})
 }
 
-// batchItem applies one item of a batch and fills res, or returns why it
-// is refused: the checks and messages of POST /upsert, and a key twice in
-// one batch (which of its records should win is not said).
-func (wr *writer) batchItem(log logr.Logger, key string, raw json.RawMessage, seen map[string]bool, res *BatchItemResult) string {
+// batchRecord decodes one item of a batch, or returns why it is refused:
+// the checks and messages of POST /upsert (the index checks the record
+// itself), and a key twice in one batch (which of its records should win
+// is not said).
+func batchRecord(key string, raw json.RawMessage, seen map[string]bool) (record.Record, string) {
+	var rec record.Record
 	if key == "" {
-		return "key is required: each item is {\"key\": ..., \"record\": {...}}"
+		return rec, "key is required: each item is {\"key\": ..., \"record\": {...}}"
 	}
 	if err := record.ValidateKey(key); err != nil {
-		return err.Error()
+		return rec, err.Error()
 	}
 	if seen[key] {
-		return fmt.Sprintf("key %q appears more than once in the batch", key)
+		return rec, fmt.Sprintf("key %q appears more than once in the batch", key)
 	}
 	seen[key] = true
 	if len(raw) == 0 {
-		return fmt.Sprintf("item %q has no record: send the record of %q as JSON", key, key)
+		return rec, fmt.Sprintf("item %q has no record: send the record of %q as JSON", key, key)
 	}
-	var rec record.Record
 	if err := json.Unmarshal(raw, &rec); err != nil {
-		return fmt.Sprintf("body of record %q is not a record JSON object: %v", key, err)
+		return rec, fmt.Sprintf("body of record %q is not a record JSON object: %v", key, err)
 	}
-	out, err := wr.apply(log, key, &rec)
-	if err != nil {
-		return err.Error()
-	}
-	res.Status, res.Message = out.Status, out.Message
-	if out.Status != string(index.Ignored) { // apply logged it
-		log.V(1).Info("record "+out.Status, "key", key)
-	}
-	return ""
+	return rec, ""
 }
 
 // body reads a write's body, or answers 413 for one over --max-body-bytes

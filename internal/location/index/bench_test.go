@@ -9,7 +9,7 @@ import (
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
-func loadedIndex(b *testing.B, n int) *Index {
+func loadedIndex(b testing.TB, n int) *Index {
 	b.Helper()
 	recs := make(map[string]record.Record, n)
 	for i := 0; i < n; i++ {

@@ -126,6 +126,36 @@ func (ix *Index) Upsert(key string, rec record.Record) (UpsertResult, error) {
 	return res, nil
 }
 
+// KeyedRecord is one record of UpsertMany.
+type KeyedRecord struct {
+	Key    string
+	Record record.Record
+}
+
+// UpsertMany is Upsert for several records at once, in order, answered at
+// their index: an invalid one is refused alone (its error), the others are
+// applied. They are published in one snapshot, so readers see all of them
+// or none, and the index is rebuilt once instead of once per record, which
+// at 10,000 records held is 50 to 75 µs each.
+func (ix *Index) UpsertMany(recs []KeyedRecord) ([]UpsertResult, []error) {
+	results, errs := make([]UpsertResult, len(recs)), make([]error, len(recs))
+	for i := range recs {
+		errs[i] = Validate(ix.opts.Format, recs[i].Key, &recs[i].Record)
+	}
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	t := ix.begin()
+	for i := range recs {
+		if errs[i] != nil {
+			continue
+		}
+		ix.touch(recs[i].Key)
+		results[i] = t.put(recs[i].Key, recs[i].Record, false)
+	}
+	t.commit()
+	return results, errs
+}
+
 // Remove drops key; it reports whether the key was held.
 func (ix *Index) Remove(key string) (bool, error) {
 	if err := record.ValidateKey(key); err != nil {

@@ -329,3 +329,58 @@ func TestLoadMergesWritesThatArriveDuringIt(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"/untouched/v1/model-catalog.json"}, ix.Snapshot().URIs())
 }
+
+func TestUpsertManyAnswersAsUpsertWouldInOneSnapshot(t *testing.T) {
+	one, _ := newIndex(t, Options{})
+	many, _ := newIndex(t, Options{})
+	seed := []KeyedRecord{{"a__v1", rec("a", 10)}, {"b__v1", rec("b", 10)}}
+	for _, kr := range seed {
+		upsert(t, one, kr.Key, kr.Record)
+	}
+	_, errs := many.UpsertMany(seed)
+	require.Equal(t, []error{nil, nil}, errs)
+
+	batch := []KeyedRecord{
+		{"a__v1", rec("a2", 20)},                           // updated
+		{"b__v1", rec("old", 5)},                           // stale: ignored
+		{"c__v1", rec("c", 1)},                             // created
+		{"bad key", rec("x", 1)},                           // refused alone
+		{"d__v1", record.Record{Body: []byte("not json")}}, // refused alone
+		{"a__v1", rec("a2", 20)},                           // unchanged after the first
+	}
+	before := many.Snapshot()
+	results, errs := many.UpsertMany(batch)
+	after := many.Snapshot()
+	for i, kr := range batch {
+		res, err := one.Upsert(kr.Key, kr.Record)
+		if err != nil {
+			assert.Error(t, errs[i], kr.Key)
+			continue
+		}
+		assert.NoError(t, errs[i], kr.Key)
+		assert.Equal(t, res, results[i], kr.Key)
+	}
+	assert.Equal(t, one.Snapshot().URIs(), after.URIs())
+	assert.Equal(t, []string{"/a/v1/model-catalog.json", "/b/v1/model-catalog.json"}, before.URIs(), "the snapshot before the batch never changes")
+	assert.Contains(t, string(after.DocumentByKey("a__v1").Body), `"a2"`)
+	assert.Contains(t, string(after.DocumentByKey("b__v1").Body), `"b"`)
+}
+
+// A batch of 500 updates with 10,000 records held: one snapshot per batch
+// against one per record (BenchmarkUpsertUpdate).
+func BenchmarkUpsertManyUpdate(b *testing.B) {
+	const n, batch = 10000, 500
+	ix := loadedIndex(b, n)
+	recs := make([]KeyedRecord, batch)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		for j := range recs {
+			k := fmt.Sprintf("model-%05d__v1", (i*batch+j)%n)
+			recs[j] = KeyedRecord{k, rec(fmt.Sprint(k, i), int64(i+2))}
+		}
+		if _, errs := ix.UpsertMany(recs); errs[0] != nil {
+			b.Fatal(errs[0])
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch)/1000, "µs/record")
+}
