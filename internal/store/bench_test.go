@@ -97,3 +97,31 @@ func BenchmarkUpsertParallel(b *testing.B) {
 }
 
 func atomicInc(n *int64) int64 { return atomic.AddInt64(n, 1) }
+
+// BenchmarkUpsertChangedKeyByConfigMapSize is one changed record's write
+// in a ConfigMap holding about 130 KiB, 330 KiB or 1 MiB (its own
+// ConfigMap filled to the limit): every change rewrites the whole
+// ConfigMap, which is why the store fills each to DefaultFillBytes only.
+func BenchmarkUpsertChangedKeyByConfigMapSize(b *testing.B) {
+	for _, n := range []int{50, 120, 480} {
+		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
+			ns := testenv.NewNamespace(b, apiServer, "store")
+			s := startStore(b, ns, fillToTheLimit)
+			for i := range n {
+				_, err := s.Upsert(context.Background(), fmt.Sprintf("seed-%d", i), rec(doc("seed", 2000), 1))
+				require.NoError(b, err)
+			}
+			ctx := context.Background()
+			before := s.APICalls()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if _, err := s.Upsert(ctx, "seed-7", rec(doc(fmt.Sprintf("v%d", i), 2000), int64(i+2))); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			reportCalls(b, s.Store, before)
+			b.ReportMetric(float64(primarySize(serverConfigMaps(b, ns)[store.DefaultName])), "configmap-bytes")
+		})
+	}
+}
