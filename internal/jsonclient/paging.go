@@ -59,6 +59,8 @@ type page[T any] struct {
 	// memo, when set, answers a page whose bytes it already decoded.
 	memo *PageMemo[T]
 	sum  [sha256.Size]byte
+	// reused says the page came from memo.
+	reused bool
 }
 
 // decodeRaw decodes a page from the bytes the server sent, unless memo
@@ -68,7 +70,7 @@ func (p *page[T]) decodeRaw(data []byte) error {
 	if p.memo != nil {
 		p.sum = sha256.Sum256(data)
 		if m, ok := p.memo.lookup(p.sum); ok {
-			p.Items, p.NextPageToken = m.items, m.next
+			p.Items, p.NextPageToken, p.reused = m.items, m.next, true
 			return nil
 		}
 	}
@@ -221,7 +223,7 @@ func ListAllMemo[T any](ctx context.Context, c *Client, l List, id func(*T) stri
 		}
 		all = append(all, items...)
 		if memo != nil {
-			if _, ok := memo.lookup(env.sum); ok {
+			if env.reused {
 				reused++
 			}
 			sums, ends, nexts = append(sums, env.sum), append(ends, len(all)), append(nexts, env.NextPageToken)
