@@ -22,11 +22,11 @@ const MaxConfigMapBytes = corev1.MaxSecretSize
 // DefaultFillBytes is how full the store fills a ConfigMap before it
 // spills into the next one. Every change of a record rewrites its whole
 // ConfigMap, and the API server's and etcd's cost of a write grows with
-// the object: measured against a real API server, changing one record
-// took about 290 ms in a full 1 MiB ConfigMap and 24 to 50 ms in one of
-// 138 to 331 KiB (docs/benchmarks.md). A quarter of the limit keeps single
-// changes fast while a first publish still writes about one ConfigMap per
-// 300 records.
+// the object: against a real API server, changing one record took 190 ms
+// in a full 1 MiB ConfigMap and 31 to 47 ms in one of 138 to 332 KiB
+// (BenchmarkUpsertChangedKeyByConfigMapSize, docs/benchmarks.md). A
+// quarter of the limit keeps single changes fast while a first publish
+// still writes only about one ConfigMap per 200 records.
 const DefaultFillBytes = MaxConfigMapBytes / 4
 
 // Labels on every ConfigMap the store writes. LabelStore ties the spill
