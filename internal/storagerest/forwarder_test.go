@@ -239,15 +239,26 @@ func flush(t *testing.T, f *storagerest.Forwarder) {
 	require.Equal(t, 0, f.Flush(ctx), "every change is handed over")
 }
 
-func TestForwarderSendsUpsertsInBatches(t *testing.T) {
-	loc, url := serveFakeLocation(t)
-	var sizes []int
+// batchSizes records the size of every batch loc receives; the function
+// it returns reads them.
+func batchSizes(loc *fakeLocation) func() []int {
 	var mu sync.Mutex
+	var sizes []int
 	loc.setOnBatch(func(keys []string) {
 		mu.Lock()
 		defer mu.Unlock()
 		sizes = append(sizes, len(keys))
 	})
+	return func() []int {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]int(nil), sizes...)
+	}
+}
+
+func TestForwarderSendsUpsertsInBatches(t *testing.T) {
+	loc, url := serveFakeLocation(t)
+	sizes := batchSizes(loc)
 	f, reg, run := newForwarder(t, url, logr.Discard())
 	for i := range 1000 {
 		f.Enqueue(fmt.Sprintf("model-%04d__v1", i), recV(fmt.Sprint(i)))
@@ -261,11 +272,9 @@ func TestForwarderSendsUpsertsInBatches(t *testing.T) {
 	assert.Equal(t, 1000, loc.count())
 	assert.LessOrEqual(t, loc.calls.Load(), int64(10), "1,000 upserts and a removal in a few requests, not 1,001")
 	assert.Equal(t, int64(1), loc.calls.Load()-loc.batches.Load()-loc.singles.Load(), "the removal alone")
-	mu.Lock()
-	for _, n := range sizes {
+	for _, n := range sizes() {
 		assert.LessOrEqual(t, n, 500, "at most 500 records a batch")
 	}
-	mu.Unlock()
 	for i := range 1000 {
 		require.Equal(t, 1, loc.receivedOf(fmt.Sprintf("model-%04d__v1", i)), "each record once")
 	}
@@ -276,13 +285,7 @@ func TestForwarderSendsUpsertsInBatches(t *testing.T) {
 
 func TestForwarderKeepsABatchToAboutAMebibyte(t *testing.T) {
 	loc, url := serveFakeLocation(t)
-	var sizes []int
-	var mu sync.Mutex
-	loc.setOnBatch(func(keys []string) {
-		mu.Lock()
-		defer mu.Unlock()
-		sizes = append(sizes, len(keys))
-	})
+	sizes := batchSizes(loc)
 	f, _, run := newForwarder(t, url, logr.Discard())
 	big := strings.Repeat("x", 300<<10) // 400 KiB as base64
 	for i := range 10 {
@@ -291,10 +294,9 @@ func TestForwarderKeepsABatchToAboutAMebibyte(t *testing.T) {
 	run()
 	flush(t, f)
 	assert.Equal(t, 10, loc.count())
-	mu.Lock()
-	defer mu.Unlock()
-	require.NotEmpty(t, sizes)
-	for _, n := range sizes {
+	got := sizes()
+	require.NotEmpty(t, got)
+	for _, n := range got {
 		assert.LessOrEqual(t, n, 2, "two 400 KiB records per 1 MiB batch")
 	}
 }

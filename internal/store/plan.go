@@ -23,8 +23,9 @@ type change struct {
 // from (patch.go); a failed test makes the Store re-read and plan again.
 type plan struct {
 	st *state
-	// limit is what a ConfigMap may hold; fill is how full the plan makes
-	// one (a ConfigMap written with a larger fill only shrinks).
+	// limit is what a ConfigMap may hold; fill (at most limit: New clamps
+	// it) is how full the plan makes one (a ConfigMap written with a larger
+	// fill only shrinks).
 	limit, fill int
 	// base is the ConfigMap each write starts from; nil for one to create.
 	base  map[string]*corev1.ConfigMap
@@ -41,7 +42,7 @@ type plan struct {
 
 func newPlan(st *state, limit, fill int) *plan {
 	p := &plan{
-		st: st, limit: limit, fill: min(fill, limit),
+		st: st, limit: limit, fill: fill,
 		base:   map[string]*corev1.ConfigMap{},
 		index:  map[string]int{},
 		proj:   map[string]int{},
