@@ -99,6 +99,9 @@ func buildAll(in Inputs, opts Options, indexed bool) ([]Output, []Problem, *Inde
 		ix = newIndex(b, registries, opts)
 	}
 	b.assignNames()
+	if ix != nil {
+		ix.countRenamed(b)
+	}
 	outputs := b.encodeAll()
 	sortProblems(b.problems)
 	if ix != nil {

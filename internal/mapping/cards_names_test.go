@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/rand"
 	"strings"
@@ -241,7 +242,7 @@ func TestDeterminism(t *testing.T) {
 
 func TestRichInputsContent(t *testing.T) {
 	outs, _ := build(t, richInputs(), Options{})
-	byKey := map[string]Output{}
+	byKey := map[string]built{}
 	for _, o := range outs {
 		byKey[o.Key] = o
 	}
@@ -363,7 +364,11 @@ func TestValidateDocumentRejects(t *testing.T) {
 func ExampleBuild() {
 	f := newFixture()
 	outs, _ := Build(f.inputs(), Options{})
-	fmt.Println(outs[0].Key, outs[0].Doc.Models[0].Name, outs[0].Doc.ModelServer.API.URL)
+	var doc modelcatalog.Document
+	if err := json.Unmarshal(outs[0].Body, &doc); err != nil {
+		panic(err)
+	}
+	fmt.Println(outs[0].Key, doc.Models[0].Name, doc.ModelServer.API.URL)
 	// Output: granite__v1 granite-v1 https://granite-v1-team-a.apps.example.com
 }
 

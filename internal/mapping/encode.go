@@ -12,10 +12,12 @@ import (
 
 // encodeAll finishes each draft (model card links need the final key),
 // validates it and encodes it; a draft that fails is reported, never
-// published.
+// published. Each draft is let go once encoded, so that a full build never
+// holds every draft and every document at once (b.drafts is empty after).
 func (b *builder) encodeAll() []Output {
-	var outs []Output
-	for _, d := range b.drafts {
+	outs := make([]Output, 0, len(b.drafts))
+	for i, d := range b.drafts {
+		b.drafts[i] = nil
 		key, err := recordKey(d.segments)
 		if err != nil {
 			b.skip(d.identity, "key", ReasonInvalidName, fmt.Sprintf("no valid record key could be built (%v); not published", err))
@@ -45,8 +47,9 @@ func (b *builder) encodeAll() []Output {
 			b.skip(d.identity, "", ReasonInvalidDocument, fmt.Sprintf("encoding failed (%v); not published", err))
 			continue
 		}
-		outs = append(outs, Output{Key: key, Type: d.typ, Doc: doc, ModelCard: d.modelCard, Body: body})
+		outs = append(outs, Output{Key: key, Type: d.typ, ModelCard: d.modelCard, Body: body})
 	}
+	b.drafts = nil
 	sort.Slice(outs, func(i, j int) bool { return outs[i].Key < outs[j].Key })
 	return outs
 }

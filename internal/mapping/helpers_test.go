@@ -8,6 +8,7 @@ import (
 
 	"github.com/kubeflow/model-registry/pkg/openapi"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/backstage"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/backstage/entity"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kserve/v1beta1"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
@@ -132,15 +133,52 @@ func isvc(ns, name string, labels, annotations map[string]string, ready bool) *v
 	return i
 }
 
-// build runs Build and checks every output's invariants.
-func build(t *testing.T, in Inputs, opts Options) ([]Output, []Problem) {
-	t.Helper()
-	outs, probs := Build(in, opts)
-	checkOutputs(t, outs)
-	return outs, probs
+// built is an Output with the document its Body encodes, for tests that
+// look into it (an Output keeps only the encoded form).
+type built struct {
+	Output
+	Doc modelcatalog.Document
 }
 
-func buildOne(t *testing.T, in Inputs, opts Options) (Output, []Problem) {
+// build runs Build and checks every output's invariants.
+func build(t *testing.T, in Inputs, opts Options) ([]built, []Problem) {
+	t.Helper()
+	outs, probs := Build(in, opts)
+	return checkOutputs(t, in, opts, outs), probs
+}
+
+// withDocs decodes each output's document. A catalog-info.yaml body is
+// not the document, so for that format the document is the one a JSON
+// build of the same inputs gives for the same key: both encode one draft.
+func withDocs(t testing.TB, in Inputs, opts Options, outs []Output) []built {
+	t.Helper()
+	// Read the format as Build does: lenient spelling, JSON when refused.
+	format, err := record.ParseFormat(string(opts.Format))
+	yaml := err == nil && format == record.CatalogInfoYAMLFormat
+	jsonBodies := map[string][]byte{}
+	if yaml {
+		jsonOpts := opts
+		jsonOpts.Format = record.JSONArrayFormat
+		again, _ := Build(in, jsonOpts)
+		for _, o := range again {
+			jsonBodies[o.Key] = o.Body
+		}
+	}
+	res := make([]built, len(outs))
+	for i, o := range outs {
+		body := o.Body
+		if yaml {
+			var ok bool
+			body, ok = jsonBodies[o.Key]
+			require.True(t, ok, "a JSON build has no output %s", o.Key)
+		}
+		res[i].Output = o
+		require.NoError(t, json.Unmarshal(body, &res[i].Doc), "body of %s", o.Key)
+	}
+	return res
+}
+
+func buildOne(t *testing.T, in Inputs, opts Options) (built, []Problem) {
 	t.Helper()
 	outs, probs := build(t, in, opts)
 	require.Len(t, outs, 1, "problems: %v", probs)
@@ -149,10 +187,14 @@ func buildOne(t *testing.T, in Inputs, opts Options) (Output, []Problem) {
 
 // checkOutputs asserts what every Build result must satisfy: valid keys,
 // names, tags and annotation keys; documents that pass the JSON schema;
-// unique keys, server names and model names across outputs; bodies that
-// encode the document.
-func checkOutputs(t testing.TB, outs []Output) {
+// unique keys, server names and model names across outputs; JSON bodies
+// that are the document as encoded canonically. It returns the outputs
+// with their documents.
+func checkOutputs(t testing.TB, in Inputs, opts Options, plain []Output) []built {
 	t.Helper()
+	outs := withDocs(t, in, opts, plain)
+	format, err := record.ParseFormat(string(opts.Format))
+	yaml := err == nil && format == record.CatalogInfoYAMLFormat
 	keys, servers, models := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, o := range outs {
 		require.NoError(t, record.ValidateKey(o.Key))
@@ -172,10 +214,15 @@ func checkOutputs(t testing.TB, outs []Output) {
 		data, err := json.Marshal(o.Doc)
 		require.NoError(t, err)
 		checkSchema(t, data)
-		if len(o.Body) > 0 && o.Body[0] == '{' {
-			require.Equal(t, string(data), string(o.Body), "JSON body is not the document")
+		if yaml {
+			entities, err := entity.YAML(o.Doc)
+			require.NoError(t, err)
+			require.Equal(t, string(entities), string(o.Body), "catalog-info.yaml body of %s is not its document's entities", o.Key)
+		} else {
+			require.Equal(t, string(data), string(o.Body), "JSON body of %s is not the document as encoded canonically", o.Key)
 		}
 	}
+	return outs
 }
 
 func checkNames(t testing.TB, doc modelcatalog.Document) {

@@ -135,8 +135,13 @@ func (ix *Index) finish(b *builder, outputs []Output) {
 			ix.standalone[ref].key = key
 		}
 	}
+}
+
+// countRenamed counts the names given to drafts that lost a collision:
+// after assignNames, before encodeAll lets the drafts go.
+func (ix *Index) countRenamed(b *builder) {
 	for _, d := range b.drafts {
-		// wantedNames of a finished draft are its final names.
+		// wantedNames of a named draft are its final names.
 		for k, names := range wantedNames(d) {
 			for _, n := range names {
 				if h := ix.hash(n); ix.wanted[k][h] == 0 {

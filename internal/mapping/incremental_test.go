@@ -30,7 +30,7 @@ func newIncrementalRun(t *testing.T, in Inputs, opts Options) *incrementalRun {
 
 func (r *incrementalRun) full(t *testing.T) {
 	outs, _, ix := BuildIndexed(r.in, r.opts)
-	checkOutputs(t, outs)
+	checkOutputs(t, r.in, r.opts, outs)
 	r.ix, r.outs = ix, map[string]Output{}
 	for _, o := range outs {
 		r.outs[o.Key] = o

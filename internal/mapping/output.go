@@ -1,21 +1,18 @@
 package mapping
 
-import (
-	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
-)
-
 // Output is one record to publish.
 type Output struct {
 	// Key is the record key (see pkg/record); always valid.
 	Key string
 	// Type is record.TypeKubeflow or record.TypeKServe.
 	Type string
-	// Doc is the model-catalog document Body encodes.
-	Doc modelcatalog.Document
 	// ModelCard is the markdown location serves at /modelcard?key=<Key>, ""
 	// when the model has no catalog model card.
 	ModelCard string
-	// Body is Doc encoded in Options.Format.
+	// Body is the model-catalog document, encoded in Options.Format. It is
+	// the only copy of the document an Output holds: the decoded form is
+	// garbage once encoded, so a full build of 50,000 models does not keep
+	// both while storage-rest takes them.
 	Body []byte
 }
 

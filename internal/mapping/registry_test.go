@@ -461,7 +461,7 @@ func TestLinking(t *testing.T) {
 			f := newFixture()
 			f.isvc = isvc(c.ns, c.isName, c.labels, nil, true)
 			outs, _ := build(t, f.inputs(), Options{})
-			var reg *Output
+			var reg *built
 			for i := range outs {
 				if outs[i].Type == record.TypeKubeflow {
 					reg = &outs[i]
