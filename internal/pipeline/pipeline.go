@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"net/http"
 	"sort"
 	"sync"
@@ -103,9 +104,13 @@ type Pipeline struct {
 	catalog    *catalog // nil when there is none
 	servers    *servers // nil when the InferenceService watch is not set up
 	stored     storedState
-	problems   map[string]bool
-	memo       buildMemo
-	delta      serverDelta
+	// problems are the mapping problems of the last build, by a hash of
+	// their text (reportProblems); the texts themselves were megabytes at
+	// 10,000 models.
+	problems    map[uint64]bool
+	problemSeed maphash.Seed
+	memo        buildMemo
+	delta       serverDelta
 	// discovered: the last discovery answered (removals wait otherwise).
 	discovered bool
 	// singleWrites: storage-rest has no batch API.
@@ -164,10 +169,11 @@ func New(cfg Config) *Pipeline {
 		cfg.Metrics = NewMetrics(nil)
 	}
 	p := &Pipeline{
-		cfg:        cfg,
-		registries: map[string]*registry{},
-		problems:   map[string]bool{},
-		stored:     storedState{store: cfg.Store, resync: cfg.StoreResync, now: cfg.Now, metrics: cfg.Metrics, log: cfg.Log},
+		cfg:         cfg,
+		registries:  map[string]*registry{},
+		problems:    map[uint64]bool{},
+		problemSeed: maphash.MakeSeed(),
+		stored:      storedState{store: cfg.Store, resync: cfg.StoreResync, now: cfg.Now, metrics: cfg.Metrics, log: cfg.Log},
 	}
 	if cfg.Servers != nil {
 		p.servers = newServers(cfg.Servers)
@@ -741,11 +747,13 @@ const (
 )
 
 // reportProblems logs each mapping problem once while it persists: a
-// problem gone for one sync and back is logged again.
+// problem gone for one sync and back is logged again. Problems are told
+// apart by a 64-bit hash of their text: two that collide would cost one
+// log line, never a record.
 func (p *Pipeline) reportProblems(problems []mapping.Problem) {
-	now := map[string]bool{}
+	now := make(map[uint64]bool, len(problems))
 	for _, pr := range problems {
-		s := pr.String()
+		s := maphash.String(p.problemSeed, pr.String())
 		now[s] = true
 		if p.problems[s] {
 			continue
