@@ -112,7 +112,10 @@ func (c *memCopy) observe(obj any) {
 	if !ok {
 		return
 	}
-	c.apply(cm)
+	c.mu.Lock()
+	c.st.observe(cm)
+	c.gaugesLocked()
+	c.mu.Unlock()
 	c.wake()
 }
 

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"maps"
 	"sort"
 	"strings"
 
@@ -101,6 +102,59 @@ func (st *state) apply(obj *corev1.ConfigMap) {
 	if old != nil && rv != 0 && old.rv != 0 && rv <= old.rv {
 		return
 	}
+	st.applyNew(obj, idx, rv, old)
+}
+
+// observe is apply for the informers' objects. The informer keeps each
+// ConfigMap it hands over for as long as it exists, so when one of them is
+// the version we already hold (the watch event of our own write, whose
+// answer apply took first), the copy takes the informer's bytes and lets
+// its own go: without that, storage-rest held every ConfigMap twice.
+func (st *state) observe(obj *corev1.ConfigMap) {
+	idx, ok := configMapIndex(st.primary, obj.Name)
+	if !ok {
+		return
+	}
+	rv := parseRV(obj.ResourceVersion)
+	old := st.cms[obj.Name]
+	if old != nil && rv != 0 && old.rv != 0 && rv <= old.rv {
+		if rv == old.rv && obj != old.obj {
+			old.share(obj)
+		}
+		return
+	}
+	st.applyNew(obj, idx, rv, old)
+}
+
+// share makes c hold obj, the same version of the ConfigMap in another
+// copy, and its entries obj's values.
+// Entries are only read under memCopy's lock, which the caller holds.
+// A same version with other content is not the API server's doing; the
+// copy then keeps what it has.
+func (c *configMap) share(obj *corev1.ConfigMap) {
+	if !maps.Equal(obj.Data, c.obj.Data) || !maps.EqualFunc(obj.BinaryData, c.obj.BinaryData, bytes.Equal) {
+		return
+	}
+	for k, v := range obj.BinaryData {
+		e := c.entries[k]
+		if e == nil {
+			continue
+		}
+		if sameBytes(e.json, e.raw) {
+			e.json = v
+		}
+		e.raw = v
+	}
+	c.obj = obj
+}
+
+// sameBytes reports whether a and b are the same memory, not only equal.
+func sameBytes(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
+}
+
+// applyNew replaces old (nil: none) with obj, a newer version.
+func (st *state) applyNew(obj *corev1.ConfigMap, idx int, rv uint64, old *configMap) {
 	if old == nil {
 		if t, ok := st.tombstones[obj.Name]; ok && rv != 0 && rv <= t {
 			return

@@ -109,6 +109,37 @@ func TestStateIgnoresEventsOlderThanWhatItKnows(t *testing.T) {
 	assert.Equal(t, []string{"a=v2", "b=b", "b=<removed>", "b=b2"}, ch.got)
 }
 
+// The watch event of our own write carries the version apply already took
+// from the write's answer: the copy then holds the informer's object and
+// its bytes, so that the answer's copy is garbage, and nothing else moves.
+func TestStateTakesTheInformersBytesForAVersionItHolds(t *testing.T) {
+	var ch changes
+	st := newState("bac", logr.Discard(), ch.hear)
+	answer := cm("bac", 20, map[string][]byte{"a": raw(t, "v1", 1), "b": raw(t, "b1", 1)})
+	st.apply(answer)
+	watched := cm("bac", 20, map[string][]byte{"a": raw(t, "v1", 1), "b": raw(t, "b1", 1)})
+	st.observe(watched)
+
+	c := st.cms["bac"]
+	assert.Same(t, watched, c.obj)
+	for _, k := range []string{"a", "b"} {
+		assert.True(t, sameBytes(watched.BinaryData[k], c.entries[k].raw), "entry %s holds the informer's bytes", k)
+		assert.True(t, sameBytes(watched.BinaryData[k], c.entries[k].json), "entry %s serves the informer's bytes", k)
+		assert.Same(t, c.entries[k], st.view[k])
+	}
+	assert.ElementsMatch(t, []string{"a=v1", "b=b1"}, ch.got, "taking the same version is no change")
+
+	// An older event is ignored as before, and so is a same version whose
+	// bytes differ (not the API server's doing): the entry keeps its own.
+	st.observe(cm("bac", 19, map[string][]byte{"a": raw(t, "v0", 0)}))
+	odd := cm("bac", 20, map[string][]byte{"a": raw(t, "other", 1)})
+	st.observe(odd)
+	assert.Same(t, watched, st.cms["bac"].obj)
+	assert.True(t, sameBytes(watched.BinaryData["a"], st.cms["bac"].entries["a"].raw))
+	assert.Equal(t, "v1", string(st.view["a"].rec.Body))
+	assert.Len(t, ch.got, 2)
+}
+
 func TestStateKeepsForeignAndBrokenEntriesOutOfTheView(t *testing.T) {
 	st := newState("bac", logr.Discard(), nil)
 	c := cm("bac", 1, map[string][]byte{"-legacy": []byte("x"), "broken": []byte("not json"), "ok": raw(t, "{}", 1)})
