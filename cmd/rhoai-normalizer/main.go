@@ -158,6 +158,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	klog.SetLogger(log) // client-go's warnings, as JSON like everything else
 	log.Info("rhoai-normalizer build", version.KeysAndValues()...)
 	startup.SetMemoryLimit(log, startup.CgroupRoot, getenv)
+	startup.SetGCPercent(controller.GCPercent, getenv)
 	// rhoai_connector_build_info on the metrics endpoint, which serves
 	// controller-runtime's registry.
 	if err := ctrlmetrics.Registry.Register(version.Collector()); err != nil && !errors.As(err, new(prometheus.AlreadyRegisteredError)) {

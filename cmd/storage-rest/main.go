@@ -141,6 +141,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	defer closeAll()
 	startup.SetMemoryLimit(log, startup.CgroupRoot, getenv)
+	startup.SetGCPercent(store.GCPercent, getenv)
 	klog.SetLogger(log.WithName("client-go"))
 
 	kube, err := kubeconfig.Load(kubeconfig.Options{Kubeconfig: c.kubeconfig, InsecureSkipTLSVerify: c.insecure, Getenv: getenv})
