@@ -51,6 +51,22 @@ func measureProcess(b *testing.B, n int) {
 		case "/upsert":
 			upserts.Add(1)
 			_ = json.NewEncoder(w).Encode(record.UpsertResult{Key: r.URL.Query().Get("key"), Status: record.UpsertCreated})
+		case "/digest":
+			// As a storage-rest older than /digest: the normalizer trusts
+			// what it wrote until its store resync.
+			http.NotFound(w, r)
+		case "/upsertbatch":
+			var batch record.Batch
+			if err := json.NewDecoder(r.Body).Decode(&batch); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			res := record.BatchResult{Results: make([]record.BatchItemResult, len(batch.Items))}
+			for i, it := range batch.Items {
+				res.Results[i] = record.BatchItemResult{Key: it.Key, Status: record.UpsertCreated}
+			}
+			upserts.Add(int64(len(batch.Items)))
+			_ = json.NewEncoder(w).Encode(res)
 		default:
 			other.Add(1)
 			_, _ = w.Write([]byte(`{"removed":[]}`))
