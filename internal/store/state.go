@@ -92,25 +92,17 @@ func newState(primary string, log logr.Logger, onChange func(string, *record.Rec
 
 // apply records obj as the current state of its ConfigMap unless we already
 // know a newer version.
-func (st *state) apply(obj *corev1.ConfigMap) {
-	idx, ok := configMapIndex(st.primary, obj.Name)
-	if !ok {
-		return
-	}
-	rv := parseRV(obj.ResourceVersion)
-	old := st.cms[obj.Name]
-	if old != nil && rv != 0 && old.rv != 0 && rv <= old.rv {
-		return
-	}
-	st.applyNew(obj, idx, rv, old)
-}
+func (st *state) apply(obj *corev1.ConfigMap) { st.take(obj, false) }
 
 // observe is apply for the informers' objects. The informer keeps each
 // ConfigMap it hands over for as long as it exists, so when one of them is
-// the version we already hold (the watch event of our own write, whose
-// answer apply took first), the copy takes the informer's bytes and lets
-// its own go: without that, storage-rest held every ConfigMap twice.
-func (st *state) observe(obj *corev1.ConfigMap) {
+// the version the copy already holds (the watch event of our own write,
+// whose answer apply took first), the copy takes the informer's bytes and
+// lets its own go (adopt): without that, storage-rest held every
+// ConfigMap twice.
+func (st *state) observe(obj *corev1.ConfigMap) { st.take(obj, true) }
+
+func (st *state) take(obj *corev1.ConfigMap, informers bool) {
 	idx, ok := configMapIndex(st.primary, obj.Name)
 	if !ok {
 		return
@@ -118,43 +110,11 @@ func (st *state) observe(obj *corev1.ConfigMap) {
 	rv := parseRV(obj.ResourceVersion)
 	old := st.cms[obj.Name]
 	if old != nil && rv != 0 && old.rv != 0 && rv <= old.rv {
-		if rv == old.rv && obj != old.obj {
-			old.share(obj)
+		if informers && rv == old.rv && obj != old.obj {
+			st.adopt(old, obj)
 		}
 		return
 	}
-	st.applyNew(obj, idx, rv, old)
-}
-
-// share makes c hold obj, the same version of the ConfigMap in another
-// copy, and its entries obj's values.
-// Entries are only read under memCopy's lock, which the caller holds.
-// A same version with other content is not the API server's doing; the
-// copy then keeps what it has.
-func (c *configMap) share(obj *corev1.ConfigMap) {
-	if !maps.Equal(obj.Data, c.obj.Data) || !maps.EqualFunc(obj.BinaryData, c.obj.BinaryData, bytes.Equal) {
-		return
-	}
-	for k, v := range obj.BinaryData {
-		e := c.entries[k]
-		if e == nil {
-			continue
-		}
-		if sameBytes(e.json, e.raw) {
-			e.json = v
-		}
-		e.raw = v
-	}
-	c.obj = obj
-}
-
-// sameBytes reports whether a and b are the same memory, not only equal.
-func sameBytes(a, b []byte) bool {
-	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
-}
-
-// applyNew replaces old (nil: none) with obj, a newer version.
-func (st *state) applyNew(obj *corev1.ConfigMap, idx int, rv uint64, old *configMap) {
 	if old == nil {
 		if t, ok := st.tombstones[obj.Name]; ok && rv != 0 && rv <= t {
 			return
@@ -188,6 +148,45 @@ func (st *state) applyNew(obj *corev1.ConfigMap, idx int, rv uint64, old *config
 	c.foreign += len(obj.Data)
 	st.warnForeign(obj, foreign, broken)
 	st.replace(obj.Name, old, c)
+}
+
+// adopt replaces old with obj, the same version of the ConfigMap with the
+// same content, held by the informer: entries are copied onto obj's bytes
+// (a configMap and its entries are never changed once made: the writer
+// reads them outside the lock) and every key keeps its winner, so nothing
+// is resolved again. Content that differs is not the API server's doing:
+// old is kept. A newer version the informer delivers before the write's
+// answer keeps the unchanged entries on the older bytes until the next
+// write of that ConfigMap; the answer usually comes first.
+func (st *state) adopt(old *configMap, obj *corev1.ConfigMap) {
+	if !maps.Equal(obj.Data, old.obj.Data) || !maps.EqualFunc(obj.BinaryData, old.obj.BinaryData, bytes.Equal) {
+		return
+	}
+	c := &configMap{obj: obj, index: old.index, rv: old.rv, size: old.size, foreign: old.foreign,
+		entries: make(map[string]*entry, len(old.entries))}
+	for k, e := range old.entries {
+		ne := *e
+		v := obj.BinaryData[k]
+		if sameBytes(ne.json, ne.raw) {
+			ne.json = v
+		}
+		ne.raw = v
+		c.entries[k] = &ne
+		if st.view[k] == e {
+			st.view[k] = &ne
+		}
+	}
+	st.cms[obj.Name] = c
+	for i, cm := range st.order {
+		if cm == old {
+			st.order[i] = c
+		}
+	}
+}
+
+// sameBytes reports whether a and b are the same memory, not only equal.
+func sameBytes(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }
 
 // forget drops a ConfigMap that was deleted at or after resourceVersion rv.

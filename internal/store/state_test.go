@@ -117,25 +117,33 @@ func TestStateTakesTheInformersBytesForAVersionItHolds(t *testing.T) {
 	st := newState("bac", logr.Discard(), ch.hear)
 	answer := cm("bac", 20, map[string][]byte{"a": raw(t, "v1", 1), "b": raw(t, "b1", 1)})
 	st.apply(answer)
+	before := st.cms["bac"]
+	beforeA := before.entries["a"]
 	watched := cm("bac", 20, map[string][]byte{"a": raw(t, "v1", 1), "b": raw(t, "b1", 1)})
 	st.observe(watched)
 
 	c := st.cms["bac"]
 	assert.Same(t, watched, c.obj)
+	assert.Equal(t, []*configMap{c}, st.order)
 	for _, k := range []string{"a", "b"} {
 		assert.True(t, sameBytes(watched.BinaryData[k], c.entries[k].raw), "entry %s holds the informer's bytes", k)
 		assert.True(t, sameBytes(watched.BinaryData[k], c.entries[k].json), "entry %s serves the informer's bytes", k)
 		assert.Same(t, c.entries[k], st.view[k])
 	}
+	assert.Equal(t, "v1", string(st.view["a"].rec.Body))
+	assert.Equal(t, before.size, c.size)
+	// The writer reads a configMap and its entries outside the lock: the
+	// old ones are replaced, never changed.
+	assert.Same(t, answer, before.obj)
+	assert.Same(t, beforeA, before.entries["a"])
+	assert.True(t, sameBytes(answer.BinaryData["a"], beforeA.raw))
 	assert.ElementsMatch(t, []string{"a=v1", "b=b1"}, ch.got, "taking the same version is no change")
 
 	// An older event is ignored as before, and so is a same version whose
-	// bytes differ (not the API server's doing): the entry keeps its own.
+	// bytes differ (not the API server's doing).
 	st.observe(cm("bac", 19, map[string][]byte{"a": raw(t, "v0", 0)}))
-	odd := cm("bac", 20, map[string][]byte{"a": raw(t, "other", 1)})
-	st.observe(odd)
-	assert.Same(t, watched, st.cms["bac"].obj)
-	assert.True(t, sameBytes(watched.BinaryData["a"], st.cms["bac"].entries["a"].raw))
+	st.observe(cm("bac", 20, map[string][]byte{"a": raw(t, "other", 1)}))
+	assert.Same(t, c, st.cms["bac"])
 	assert.Equal(t, "v1", string(st.view["a"].rec.Body))
 	assert.Len(t, ch.got, 2)
 }
