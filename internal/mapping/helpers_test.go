@@ -152,9 +152,7 @@ func build(t *testing.T, in Inputs, opts Options) ([]built, []Problem) {
 // build of the same inputs gives for the same key: both encode one draft.
 func withDocs(t testing.TB, in Inputs, opts Options, outs []Output) []built {
 	t.Helper()
-	// Read the format as Build does: lenient spelling, JSON when refused.
-	format, err := record.ParseFormat(string(opts.Format))
-	yaml := err == nil && format == record.CatalogInfoYAMLFormat
+	yaml := yamlFormat(opts)
 	jsonBodies := map[string][]byte{}
 	if yaml {
 		jsonOpts := opts
@@ -178,6 +176,13 @@ func withDocs(t testing.TB, in Inputs, opts Options, outs []Output) []built {
 	return res
 }
 
+// yamlFormat reads opts.Format as Build does (lenient spelling, JSON when
+// refused) and reports whether it is catalog-info.yaml.
+func yamlFormat(opts Options) bool {
+	format, err := record.ParseFormat(string(opts.Format))
+	return err == nil && format == record.CatalogInfoYAMLFormat
+}
+
 func buildOne(t *testing.T, in Inputs, opts Options) (built, []Problem) {
 	t.Helper()
 	outs, probs := build(t, in, opts)
@@ -193,8 +198,7 @@ func buildOne(t *testing.T, in Inputs, opts Options) (built, []Problem) {
 func checkOutputs(t testing.TB, in Inputs, opts Options, plain []Output) []built {
 	t.Helper()
 	outs := withDocs(t, in, opts, plain)
-	format, err := record.ParseFormat(string(opts.Format))
-	yaml := err == nil && format == record.CatalogInfoYAMLFormat
+	yaml := yamlFormat(opts)
 	keys, servers, models := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, o := range outs {
 		require.NoError(t, record.ValidateKey(o.Key))
