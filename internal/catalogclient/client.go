@@ -17,11 +17,11 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/kubeflow/model-registry/pkg/openapi"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient/prommetrics"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
 )
 
 // APIPath is the REST API prefix under the catalog's base URL.
@@ -94,7 +94,7 @@ type Model struct {
 	LicenseLink string `json:"licenseLink,omitempty"`
 	LibraryName string `json:"libraryName,omitempty"`
 
-	CustomProperties map[string]openapi.MetadataValue `json:"customProperties,omitempty"`
+	CustomProperties registrymodel.Properties `json:"customProperties,omitempty"`
 
 	ID         string `json:"id,omitempty"`
 	ExternalID string `json:"externalId,omitempty"`

@@ -4,26 +4,26 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/kubeflow/model-registry/pkg/openapi"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
 )
 
 // largeInputs is a registry with n registered models of two versions each,
 // one deployed, plus n KServe-only servers.
 func largeInputs(n int) Inputs {
-	r := RegistrySnapshot{Name: "mr", VersionArtifacts: map[string][]openapi.ModelArtifact{},
-		ServingEnvironments: []openapi.ServingEnvironment{{Id: ptr("1"), Name: "team"}}}
+	r := RegistrySnapshot{Name: "mr", VersionArtifacts: map[string][]*registrymodel.ModelArtifact{},
+		ServingEnvironments: []registrymodel.ServingEnvironment{{ID: "1", Name: "team"}}}
 	var servers []Server
 	for i := 0; i < n; i++ {
 		rmID, v1, v2, isID := fmt.Sprint(10*i+2), fmt.Sprint(10*i+3), fmt.Sprint(10*i+4), fmt.Sprint(10*i+5)
-		r.RegisteredModels = append(r.RegisteredModels, openapi.RegisteredModel{Id: &rmID, Name: fmt.Sprintf("model-%d", i),
-			CustomProperties: props("Owner", "group:ai", "llm", "")})
+		r.RegisteredModels = append(r.RegisteredModels, registrymodel.RegisteredModel{ID: rmID, Name: fmt.Sprintf("model-%d", i),
+			Properties: props("Owner", "group:ai", "llm", "")})
 		r.ModelVersions = append(r.ModelVersions,
-			openapi.ModelVersion{Id: &v1, Name: "v1", RegisteredModelId: rmID, CustomProperties: props("API Spec", `{"openapi":"3.0.0"}`)},
-			openapi.ModelVersion{Id: &v2, Name: "v2", RegisteredModelId: rmID})
-		r.VersionArtifacts[v1] = []openapi.ModelArtifact{{Id: ptr(v1 + "0"), Uri: ptr("s3://bucket/" + v1)}}
+			registrymodel.ModelVersion{ID: v1, Name: "v1", RegisteredModelID: rmID, Properties: props("API Spec", `{"openapi":"3.0.0"}`)},
+			registrymodel.ModelVersion{ID: v2, Name: "v2", RegisteredModelID: rmID})
+		r.VersionArtifacts[v1] = []*registrymodel.ModelArtifact{{ID: v1 + "0", URI: "s3://bucket/" + v1}}
 		name := fmt.Sprintf("model-%d-v1", i)
-		r.InferenceServices = append(r.InferenceServices, openapi.InferenceService{Id: &isID, Name: &name,
-			RegisteredModelId: rmID, ModelVersionId: &v1, ServingEnvironmentId: "1"})
+		r.InferenceServices = append(r.InferenceServices, registrymodel.InferenceService{ID: isID, Name: name,
+			RegisteredModelID: rmID, ModelVersionID: v1, ServingEnvironmentID: "1"})
 		servers = append(servers,
 			Server{InferenceService: isvc("team", name, map[string]string{LabelInferenceServiceID: isID}, nil, true)},
 			Server{InferenceService: isvc("other", fmt.Sprintf("kserve-%d", i), nil, map[string]string{"rhdh.io/owner": "group:x"}, true)})

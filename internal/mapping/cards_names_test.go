@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kubeflow/model-registry/pkg/openapi"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 	"github.com/stretchr/testify/assert"
@@ -18,10 +18,10 @@ import (
 
 func catalogFixture() *fixture {
 	f := newFixture()
-	f.art.ModelSourceKind = ptr("catalog")
-	f.art.ModelSourceClass = ptr("redhat_ai_validated_models")
-	f.art.ModelSourceGroup = ptr("ibm-granite")
-	f.art.ModelSourceName = ptr("granite-3.1-8b-instruct")
+	f.art.ModelSourceKind = "catalog"
+	f.art.ModelSourceClass = "redhat_ai_validated_models"
+	f.art.ModelSourceGroup = "ibm-granite"
+	f.art.ModelSourceName = "granite-3.1-8b-instruct"
 	return f
 }
 
@@ -32,7 +32,7 @@ var cards = CatalogCards{
 
 func TestModelCardLinks(t *testing.T) {
 	f := catalogFixture()
-	f.v.CustomProperties = props("TechDocs", "https://github.com/org/docs")
+	f.v.Properties = props("TechDocs", "https://github.com/org/docs")
 	in := f.inputs()
 	in.ModelCard = cards.Lookup
 	out, probs := buildOne(t, in, Options{LocationBaseURL: "http://localhost:9090/"})
@@ -49,18 +49,18 @@ func TestModelCardLinks(t *testing.T) {
 func TestNoModelCard(t *testing.T) {
 	cases := map[string]func(f *fixture, in *Inputs){
 		"no catalog":            func(_ *fixture, in *Inputs) { in.ModelCard = nil },
-		"unknown catalog model": func(_ *fixture, in *Inputs) { in.Registries[0].VersionArtifacts["2"][0].ModelSourceName = ptr("nope") },
+		"unknown catalog model": func(_ *fixture, in *Inputs) { in.Registries[0].VersionArtifacts["2"][0].ModelSourceName = "nope" },
 		"blank readme": func(_ *fixture, in *Inputs) {
-			a := &in.Registries[0].VersionArtifacts["2"][0]
-			a.ModelSourceGroup = nil
-			a.ModelSourceName = ptr("blank")
+			a := in.Registries[0].VersionArtifacts["2"][0]
+			a.ModelSourceGroup = ""
+			a.ModelSourceName = "blank"
 		},
-		"registered from pipeline": func(_ *fixture, in *Inputs) { in.Registries[0].VersionArtifacts["2"][0].ModelSourceKind = ptr("kfp") },
+		"registered from pipeline": func(_ *fixture, in *Inputs) { in.Registries[0].VersionArtifacts["2"][0].ModelSourceKind = "kfp" },
 	}
 	for name, mutate := range cases {
 		t.Run(name, func(t *testing.T) {
 			f := catalogFixture()
-			f.v.CustomProperties = props("TechDocs", "https://github.com/org/docs")
+			f.v.Properties = props("TechDocs", "https://github.com/org/docs")
 			in := f.inputs()
 			in.ModelCard = cards.Lookup
 			mutate(f, &in)
@@ -102,9 +102,9 @@ func TestCollisions(t *testing.T) {
 	f := newFixture()
 	in := f.inputs()
 	in.Registries[0].RegisteredModels = append(in.Registries[0].RegisteredModels,
-		openapi.RegisteredModel{Id: ptr("11"), Name: "granite "})
+		registrymodel.RegisteredModel{ID: "11", Name: "granite "})
 	in.Registries[0].ModelVersions = append(in.Registries[0].ModelVersions,
-		openapi.ModelVersion{Id: ptr("12"), Name: "v1", RegisteredModelId: "11"})
+		registrymodel.ModelVersion{ID: "12", Name: "v1", RegisteredModelID: "11"})
 	addFixtureRegistry(&in, "another-registry")
 	// KServe-only servers named like the registry's, in other namespaces,
 	// whose default model names also collide (a-b + c and a + b-c).
@@ -167,19 +167,19 @@ func TestSuffixKeepsNamesValid(t *testing.T) {
 // deployments, KServe-only servers with several models, model cards.
 func richInputs() Inputs {
 	f := catalogFixture()
-	f.v.CustomProperties = props("API Spec", "{}", "Owner", "group:a", "zeta", "", "alpha", "")
-	f.rm.CustomProperties = props("Usage", "u", "beta", "")
+	f.v.Properties = props("API Spec", "{}", "Owner", "group:a", "zeta", "", "alpha", "")
+	f.rm.Properties = props("Usage", "u", "beta", "")
 	in := f.inputs()
 	in.ModelCard = cards.Lookup
 	r := &in.Registries[0]
-	r.RegisteredModels = append(r.RegisteredModels, openapi.RegisteredModel{Id: ptr("20"), Name: "mnist"})
+	r.RegisteredModels = append(r.RegisteredModels, registrymodel.RegisteredModel{ID: "20", Name: "mnist"})
 	r.ModelVersions = append(r.ModelVersions,
-		openapi.ModelVersion{Id: ptr("21"), Name: "1", RegisteredModelId: "20"},
-		openapi.ModelVersion{Id: ptr("22"), Name: "2", RegisteredModelId: "20"},
-		openapi.ModelVersion{Id: ptr("23"), Name: "v1", RegisteredModelId: "1"})
-	r.VersionArtifacts["21"] = []openapi.ModelArtifact{{Id: ptr("30"), Uri: ptr("s3://b")}, {Id: ptr("31"), Uri: ptr("s3://a")}}
+		registrymodel.ModelVersion{ID: "21", Name: "1", RegisteredModelID: "20"},
+		registrymodel.ModelVersion{ID: "22", Name: "2", RegisteredModelID: "20"},
+		registrymodel.ModelVersion{ID: "23", Name: "v1", RegisteredModelID: "1"})
+	r.VersionArtifacts["21"] = []*registrymodel.ModelArtifact{{ID: "30", URI: "s3://b"}, {ID: "31", URI: "s3://a"}}
 	r.InferenceServices = append(r.InferenceServices,
-		openapi.InferenceService{Id: ptr("40"), Name: ptr("mnist"), RegisteredModelId: "20", ModelVersionId: ptr("22"), ServingEnvironmentId: "5"})
+		registrymodel.InferenceService{ID: "40", Name: "mnist", RegisteredModelID: "20", ModelVersionID: "22", ServingEnvironmentID: "5"})
 	addFixtureRegistry(&in, "second")
 	in.Servers = append(in.Servers,
 		Server{InferenceService: isvc("team-a", "mnist", nil, nil, true)},
@@ -196,19 +196,19 @@ func shuffled(in Inputs, rng *rand.Rand) Inputs {
 	rng.Shuffle(len(out.Servers), func(i, j int) { out.Servers[i], out.Servers[j] = out.Servers[j], out.Servers[i] })
 	out.Registries = nil
 	for _, r := range in.Registries {
-		r.RegisteredModels = append([]openapi.RegisteredModel(nil), r.RegisteredModels...)
+		r.RegisteredModels = append([]registrymodel.RegisteredModel(nil), r.RegisteredModels...)
 		rng.Shuffle(len(r.RegisteredModels), func(i, j int) {
 			r.RegisteredModels[i], r.RegisteredModels[j] = r.RegisteredModels[j], r.RegisteredModels[i]
 		})
-		r.ModelVersions = append([]openapi.ModelVersion(nil), r.ModelVersions...)
+		r.ModelVersions = append([]registrymodel.ModelVersion(nil), r.ModelVersions...)
 		rng.Shuffle(len(r.ModelVersions), func(i, j int) { r.ModelVersions[i], r.ModelVersions[j] = r.ModelVersions[j], r.ModelVersions[i] })
-		r.InferenceServices = append([]openapi.InferenceService(nil), r.InferenceServices...)
+		r.InferenceServices = append([]registrymodel.InferenceService(nil), r.InferenceServices...)
 		rng.Shuffle(len(r.InferenceServices), func(i, j int) {
 			r.InferenceServices[i], r.InferenceServices[j] = r.InferenceServices[j], r.InferenceServices[i]
 		})
-		arts := map[string][]openapi.ModelArtifact{}
+		arts := map[string][]*registrymodel.ModelArtifact{}
 		for k, v := range r.VersionArtifacts {
-			v = append([]openapi.ModelArtifact(nil), v...)
+			v = append([]*registrymodel.ModelArtifact(nil), v...)
 			rng.Shuffle(len(v), func(i, j int) { v[i], v[j] = v[j], v[i] })
 			arts[k] = v
 		}
@@ -259,7 +259,7 @@ func TestRichInputsContent(t *testing.T) {
 
 func TestCatalogInfoYAML(t *testing.T) {
 	f := catalogFixture()
-	f.v.CustomProperties = props("API Type", "grpc", "API Spec", "service X {}", "How to use", "https://how.example.com", "gpu", "")
+	f.v.Properties = props("API Type", "grpc", "API Spec", "service X {}", "How to use", "https://how.example.com", "gpu", "")
 	in := f.inputs()
 	in.ModelCard = cards.Lookup
 	in.Servers[0].RouteURL = "https://granite.apps.example.com"

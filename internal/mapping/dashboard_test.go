@@ -3,7 +3,7 @@ package mapping
 import (
 	"testing"
 
-	"github.com/kubeflow/model-registry/pkg/openapi"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 	"github.com/stretchr/testify/require"
@@ -40,12 +40,12 @@ func TestDashboardLinkOfAVersionWithoutServer(t *testing.T) {
 
 func TestDashboardLinkSegmentsAreEscaped(t *testing.T) {
 	f := newFixture()
-	f.rm.Id = ptr("a/b c")
-	f.v.Id = ptr("7?x#y")
-	f.v.RegisteredModelId = "a/b c"
+	f.rm.ID = "a/b c"
+	f.v.ID = "7?x#y"
+	f.v.RegisteredModelID = "a/b c"
 	f.deployed = false
 	in := f.inputs()
-	in.Registries[0].VersionArtifacts = map[string][]openapi.ModelArtifact{"7?x#y": {f.art}}
+	in.Registries[0].VersionArtifacts = map[string][]*registrymodel.ModelArtifact{"7?x#y": {&f.art}}
 	in.Registries[0].InferenceServices = nil
 	out, _ := buildOne(t, in, Options{DashboardURL: dashboardAt(testDashboard)})
 	require.Equal(t, testDashboard+"/model-registry/modelregistry-public/registeredModels/a%2Fb%20c/versions/7%3Fx%23y",
@@ -78,7 +78,7 @@ func TestDashboardLinkOfAKServeOnlyServer(t *testing.T) {
 
 func TestHomepageURLPropertyWinsOverTheDashboard(t *testing.T) {
 	f := newFixture()
-	f.v.CustomProperties = props("Homepage URL", "https://example.com/granite")
+	f.v.Properties = props("Homepage URL", "https://example.com/granite")
 	out, _ := buildOne(t, f.inputs(), Options{DashboardURL: dashboardAt(testDashboard)})
 	ms := out.Doc.ModelServer
 	require.Equal(t, "https://example.com/granite", ms.HomepageURL)

@@ -4,8 +4,7 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/kubeflow/model-registry/pkg/openapi"
-
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
@@ -21,14 +20,14 @@ func FuzzBuildRegistry(f *testing.F) {
 		fx := newFixture()
 		fx.rm.Name = rmName
 		fx.v.Name = vName
-		fx.rm.Owner = &owner
-		fx.v.CustomProperties = props(key, value, label, "")
-		fx.rm.CustomProperties = props(value, key, "Owner", owner)
+		fx.rm.Owner = owner
+		fx.v.Properties = props(key, value, label, "")
+		fx.rm.Properties = props(value, key, "Owner", owner)
 		fx.isvc = isvc(ns, isName, map[string]string{LabelInferenceServiceID: "4", label: value}, map[string]string{key: value, "rhdh.io/owner": owner}, true)
 		in := fx.inputs()
 		// A second model whose name may collide with the first.
-		in.Registries[0].RegisteredModels = append(in.Registries[0].RegisteredModels, openapi.RegisteredModel{Id: ptr("50"), Name: rmName + " "})
-		in.Registries[0].ModelVersions = append(in.Registries[0].ModelVersions, openapi.ModelVersion{Id: ptr("51"), Name: vName, RegisteredModelId: "50"})
+		in.Registries[0].RegisteredModels = append(in.Registries[0].RegisteredModels, registrymodel.RegisteredModel{ID: "50", Name: rmName + " "})
+		in.Registries[0].ModelVersions = append(in.Registries[0].ModelVersions, registrymodel.ModelVersion{ID: "51", Name: vName, RegisteredModelID: "50"})
 		in.Servers = append(in.Servers, Server{InferenceService: isvc(isName, ns, nil, map[string]string{"rhdh.io/model-" + label: value}, true)})
 		for _, format := range []record.Format{record.JSONArrayFormat, record.CatalogInfoYAMLFormat} {
 			outs, _ := build(t, in, Options{Format: format, DefaultOwner: owner, DefaultLifecycle: label})

@@ -3,13 +3,14 @@ package mapping
 import (
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strings"
 	"testing"
 
-	"github.com/kubeflow/model-registry/pkg/openapi"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/backstage"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/backstage/entity"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kserve/v1beta1"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 	"github.com/stretchr/testify/assert"
@@ -22,40 +23,48 @@ import (
 
 func ptr[T any](v T) *T { return &v }
 
-func strVal(s string) openapi.MetadataValue {
-	return openapi.MetadataStringValueAsMetadataValue(&openapi.MetadataStringValue{StringValue: s, MetadataType: "MetadataStringValue"})
+// strVal is a string custom property.
+func strVal(key, value string) registrymodel.Property {
+	return registrymodel.Property{Key: key, Value: value, Type: registrymodel.StringProperty}
 }
 
-// props builds custom properties from key, value pairs.
-func props(kv ...string) *map[string]openapi.MetadataValue {
-	m := map[string]openapi.MetadataValue{}
+// props builds string custom properties from key, value pairs, sorted by
+// key as the registry client returns them. A key given twice keeps its
+// last value, as the registry's customProperties object does.
+func props(kv ...string) registrymodel.Properties {
+	m := map[string]string{}
 	for i := 0; i+1 < len(kv); i += 2 {
-		m[kv[i]] = strVal(kv[i+1])
+		m[kv[i]] = kv[i+1]
 	}
-	return &m
+	out := make(registrymodel.Properties, 0, len(m))
+	for k, v := range m {
+		out = append(out, strVal(k, v))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out
 }
 
 // fixture is a registry with one registered model and one version, and
 // optionally a KServe InferenceService deploying it.
 type fixture struct {
-	rm       openapi.RegisteredModel
-	v        openapi.ModelVersion
-	art      openapi.ModelArtifact
-	ris      openapi.InferenceService
-	env      openapi.ServingEnvironment
+	rm       registrymodel.RegisteredModel
+	v        registrymodel.ModelVersion
+	art      registrymodel.ModelArtifact
+	ris      registrymodel.InferenceService
+	env      registrymodel.ServingEnvironment
 	isvc     *v1beta1.InferenceService
 	deployed bool
 }
 
 func newFixture() *fixture {
 	return &fixture{
-		rm: openapi.RegisteredModel{Id: ptr("1"), Name: "granite", State: ptr(openapi.REGISTEREDMODELSTATE_LIVE)},
-		v: openapi.ModelVersion{Id: ptr("2"), Name: "v1", RegisteredModelId: "1",
-			State: ptr(openapi.MODELVERSIONSTATE_LIVE)},
-		art: openapi.ModelArtifact{Id: ptr("3"), Name: ptr("granite-v1"), Uri: ptr("s3://models/granite/v1")},
-		ris: openapi.InferenceService{Id: ptr("4"), Name: ptr("granite-v1"), RegisteredModelId: "1",
-			ModelVersionId: ptr("2"), ServingEnvironmentId: "5", DesiredState: ptr(openapi.INFERENCESERVICESTATE_DEPLOYED)},
-		env: openapi.ServingEnvironment{Id: ptr("5"), Name: "team-a"},
+		rm: registrymodel.RegisteredModel{ID: "1", Name: "granite", State: registrymodel.StateLive},
+		v: registrymodel.ModelVersion{ID: "2", Name: "v1", RegisteredModelID: "1",
+			State: registrymodel.StateLive},
+		art: registrymodel.ModelArtifact{ID: "3", URI: "s3://models/granite/v1"},
+		ris: registrymodel.InferenceService{ID: "4", Name: "granite-v1", RegisteredModelID: "1",
+			ModelVersionID: "2", ServingEnvironmentID: "5", DesiredState: registrymodel.Deployed},
+		env: registrymodel.ServingEnvironment{ID: "5", Name: "team-a"},
 		isvc: isvc("team-a", "granite-v1", map[string]string{
 			LabelRegisteredModelID: "1", LabelModelVersionID: "2", LabelInferenceServiceID: "4",
 		}, nil, true),
@@ -64,13 +73,17 @@ func newFixture() *fixture {
 }
 
 func (f *fixture) inputs() Inputs {
+	// Each snapshot gets its own copy of the artifact, as it got one of
+	// every other object: changing one snapshot changes neither the
+	// fixture nor another snapshot.
+	art := f.art
 	snap := RegistrySnapshot{
 		Name:                "modelregistry-public",
-		RegisteredModels:    []openapi.RegisteredModel{f.rm},
-		ModelVersions:       []openapi.ModelVersion{f.v},
-		VersionArtifacts:    map[string][]openapi.ModelArtifact{"2": {f.art}},
-		InferenceServices:   []openapi.InferenceService{f.ris},
-		ServingEnvironments: []openapi.ServingEnvironment{f.env},
+		RegisteredModels:    []registrymodel.RegisteredModel{f.rm},
+		ModelVersions:       []registrymodel.ModelVersion{f.v},
+		VersionArtifacts:    map[string][]*registrymodel.ModelArtifact{"2": {&art}},
+		InferenceServices:   []registrymodel.InferenceService{f.ris},
+		ServingEnvironments: []registrymodel.ServingEnvironment{f.env},
 	}
 	in := Inputs{Registries: []RegistrySnapshot{snap}}
 	if f.deployed && f.isvc != nil {

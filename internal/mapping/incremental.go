@@ -90,11 +90,11 @@ func newIndex(b *builder, registries []RegistrySnapshot, opts Options) *Index {
 		r := &registries[i]
 		env := map[string]string{}
 		for _, e := range r.ServingEnvironments {
-			env[deref(e.Id)] = e.Name
+			env[e.ID] = e.Name
 		}
 		for _, ris := range r.InferenceServices {
-			if e := env[ris.ServingEnvironmentId]; e != "" && ris.Name != nil {
-				ix.envNames[nsName{e, *ris.Name}] = true
+			if e := env[ris.ServingEnvironmentID]; e != "" && ris.Name != "" {
+				ix.envNames[nsName{e, ris.Name}] = true
 			}
 		}
 	}

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/kubeflow/model-registry/pkg/openapi"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kserve/v1beta1"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
 )
 
 // Labels KServe InferenceServices deployed from a model registry carry; their
@@ -47,13 +47,14 @@ type RegistrySnapshot struct {
 	// does not read it: the pipeline uses it to skip a sync whose inputs
 	// did not change.
 	Version          string
-	RegisteredModels []openapi.RegisteredModel
-	ModelVersions    []openapi.ModelVersion
+	RegisteredModels []registrymodel.RegisteredModel
+	ModelVersions    []registrymodel.ModelVersion
 	// VersionArtifacts holds the artifacts of each model version, by model
-	// version id (GET /model_versions/{id}/artifacts).
-	VersionArtifacts    map[string][]openapi.ModelArtifact
-	InferenceServices   []openapi.InferenceService
-	ServingEnvironments []openapi.ServingEnvironment
+	// version id (GET /model_versions/{id}/artifacts). They point into the
+	// registry client's list, which several versions may share: read only.
+	VersionArtifacts    map[string][]*registrymodel.ModelArtifact
+	InferenceServices   []registrymodel.InferenceService
+	ServingEnvironments []registrymodel.ServingEnvironment
 }
 
 // Server is one KServe InferenceService and the facts the caller resolved
@@ -84,18 +85,18 @@ type CatalogModelRef struct {
 // from; ok is false for an artifact from elsewhere (another source kind,
 // no source fields). It is the one rule for that name: the pipeline fetches
 // the card under it and the mapping looks it up under it.
-func CatalogRefOf(a *openapi.ModelArtifact) (ref CatalogModelRef, ok bool) {
-	if k := strings.TrimSpace(a.GetModelSourceKind()); k != "" && k != "catalog" {
+func CatalogRefOf(a *registrymodel.ModelArtifact) (ref CatalogModelRef, ok bool) {
+	if k := strings.TrimSpace(a.ModelSourceKind); k != "" && k != "catalog" {
 		return CatalogModelRef{}, false
 	}
-	source := strings.TrimSpace(a.GetModelSourceClass())
-	name := strings.TrimSpace(a.GetModelSourceName())
+	source := strings.TrimSpace(a.ModelSourceClass)
+	name := strings.TrimSpace(a.ModelSourceName)
 	if source == "" || name == "" {
 		return CatalogModelRef{}, false
 	}
 	// Registries fill the group apart or inside the name: either way the
 	// catalog knows the model as "group/name".
-	if g := strings.TrimSpace(a.GetModelSourceGroup()); g != "" && !strings.HasPrefix(name, g+"/") {
+	if g := strings.TrimSpace(a.ModelSourceGroup); g != "" && !strings.HasPrefix(name, g+"/") {
 		name = g + "/" + name
 	}
 	return CatalogModelRef{SourceID: source, Name: name}, true

@@ -149,3 +149,11 @@ func (b *builder) kserveModels(identity, namespace, name string, annotations map
 	}
 	return []kserveModel{{name: n, servedName: served}}
 }
+
+// deref reads an optional field of an InferenceService.
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

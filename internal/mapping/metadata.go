@@ -3,10 +3,9 @@ package mapping
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
-	"github.com/kubeflow/model-registry/pkg/openapi"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
 )
 
 // Normalized property keys (see normKey): what platform engineers set as
@@ -102,36 +101,26 @@ func (m metadata) value(key string) string {
 // dashboard stores them) and are returned separately, by original key.
 // Values are trimmed; an empty value sets nothing. When two spellings of a
 // key are set, the first in byte order wins and the other is reported.
-func (b *builder) propertyLayer(object string, props *map[string]openapi.MetadataValue) (layer, []string) {
+func (b *builder) propertyLayer(object string, props registrymodel.Properties) (layer, []string) {
 	l := layer{}
 	var labels []string
-	if props == nil {
-		return l, nil
-	}
-	keys := make([]string, 0, len(*props))
-	for k := range *props {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		v := (*props)[k]
-		nk := normKey(k)
-		field := fmt.Sprintf("property %q", k)
-		if v.MetadataStringValue != nil && v.MetadataStringValue.StringValue == "" {
+	for _, p := range props {
+		nk := normKey(p.Key)
+		field := fmt.Sprintf("property %q", p.Key)
+		if p.Type == registrymodel.StringProperty && p.Value == "" {
 			if !registryKeys[nk] {
-				labels = append(labels, k)
+				labels = append(labels, p.Key)
 			}
 			continue
 		}
 		if !registryKeys[nk] {
 			continue
 		}
-		s, ok := metadataString(v)
-		if !ok {
+		if !p.Type.Scalar() {
 			b.problem(object, field, "has a struct, proto or empty value; ignored. Set it as a string property")
 			continue
 		}
-		s = strings.TrimSpace(s)
+		s := strings.TrimSpace(p.Value)
 		if s == "" {
 			continue
 		}
@@ -142,21 +131,6 @@ func (b *builder) propertyLayer(object string, props *map[string]openapi.Metadat
 		l[nk] = entry{field: field, value: s}
 	}
 	return l, labels
-}
-
-// metadataString renders scalar property values as strings.
-func metadataString(v openapi.MetadataValue) (string, bool) {
-	switch {
-	case v.MetadataStringValue != nil:
-		return v.MetadataStringValue.StringValue, true
-	case v.MetadataIntValue != nil:
-		return v.MetadataIntValue.IntValue, true
-	case v.MetadataDoubleValue != nil:
-		return strconv.FormatFloat(v.MetadataDoubleValue.DoubleValue, 'g', -1, 64), true
-	case v.MetadataBoolValue != nil:
-		return strconv.FormatBool(v.MetadataBoolValue.BoolValue), true
-	}
-	return "", false
 }
 
 // Annotation families read from KServe-only InferenceServices.

@@ -6,18 +6,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/kubeflow/model-registry/pkg/openapi"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/backstage"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
 
 // uniqueRegistries sorts snapshots by name and keeps one per name (the
 // same one whatever the input order).
@@ -53,6 +46,10 @@ func (b *builder) uniqueRegistries(rs []RegistrySnapshot) []RegistrySnapshot {
 // uniqueByID sorts registry objects by id and keeps one per id, dropping
 // (and reporting) those without an id.
 func uniqueByID[T any](b *builder, object, kind string, xs []T, id func(*T) string) []T {
+	if sortedUnique(xs, id) {
+		// What a registry sends (its lists are read in ID order): no copy.
+		return xs
+	}
 	type cand struct {
 		id, fp string
 		x      T
@@ -94,6 +91,20 @@ func uniqueByID[T any](b *builder, object, kind string, xs []T, id func(*T) stri
 	return out
 }
 
+// sortedUnique says whether xs is already in id order, without an empty
+// or repeated id: uniqueByID would return it as it is.
+func sortedUnique[T any](xs []T, id func(*T) string) bool {
+	prev := ""
+	for i := range xs {
+		cur := id(&xs[i])
+		if cur == "" || (i > 0 && !lessID(prev, cur)) {
+			return false
+		}
+		prev = cur
+	}
+	return true
+}
+
 // lessID orders ids numerically when they are numbers (registry ids are).
 func lessID(a, b string) bool {
 	if len(a) != len(b) {
@@ -130,18 +141,18 @@ func (b *builder) addRegistry(r *RegistrySnapshot) {
 	obj := fmt.Sprintf("registry %q", r.Name)
 	b.registryNames[r.Name] = true
 	b.registryNames[registryResourceName(r.Name)] = true
-	rms := uniqueByID(b, obj, "registered model", r.RegisteredModels, func(x *openapi.RegisteredModel) string { return deref(x.Id) })
-	versions := uniqueByID(b, obj, "model version", r.ModelVersions, func(x *openapi.ModelVersion) string { return deref(x.Id) })
-	iss := uniqueByID(b, obj, "inference service", r.InferenceServices, func(x *openapi.InferenceService) string { return deref(x.Id) })
-	envs := uniqueByID(b, obj, "serving environment", r.ServingEnvironments, func(x *openapi.ServingEnvironment) string { return deref(x.Id) })
+	rms := uniqueByID(b, obj, "registered model", r.RegisteredModels, func(x *registrymodel.RegisteredModel) string { return x.ID })
+	versions := uniqueByID(b, obj, "model version", r.ModelVersions, func(x *registrymodel.ModelVersion) string { return x.ID })
+	iss := uniqueByID(b, obj, "inference service", r.InferenceServices, func(x *registrymodel.InferenceService) string { return x.ID })
+	envs := uniqueByID(b, obj, "serving environment", r.ServingEnvironments, func(x *registrymodel.ServingEnvironment) string { return x.ID })
 
-	rmByID := map[string]*openapi.RegisteredModel{}
+	rmByID := map[string]*registrymodel.RegisteredModel{}
 	for i := range rms {
-		rmByID[*rms[i].Id] = &rms[i]
+		rmByID[rms[i].ID] = &rms[i]
 	}
 	envName := map[string]string{}
 	for _, e := range envs {
-		envName[*e.Id] = e.Name
+		envName[e.ID] = e.Name
 	}
 	deployments := b.linkRegistry(r, iss, versions, envName)
 
@@ -149,23 +160,23 @@ func (b *builder) addRegistry(r *RegistrySnapshot) {
 
 	type live struct {
 		identity string
-		rm       *openapi.RegisteredModel
-		v        *openapi.ModelVersion
+		rm       *registrymodel.RegisteredModel
+		v        *registrymodel.ModelVersion
 	}
 	var lives []live
 	for i := range versions {
 		v := &versions[i]
-		rm := rmByID[v.RegisteredModelId]
+		rm := rmByID[v.RegisteredModelID]
 		if rm == nil {
-			b.skip(fmt.Sprintf("%s model version %q (id %s)", obj, v.Name, *v.Id), "registeredModelId", ReasonOrphanVersion,
-				fmt.Sprintf("registered model id %q was not listed by the registry; version not published", v.RegisteredModelId))
+			b.skip(fmt.Sprintf("%s model version %q (id %s)", obj, v.Name, v.ID), "registeredModelId", ReasonOrphanVersion,
+				fmt.Sprintf("registered model id %q was not listed by the registry; version not published", v.RegisteredModelID))
 			continue
 		}
-		if archived(rm.State) {
+		if archived(rm) {
 			continue // reported once for the registered model
 		}
-		id := fmt.Sprintf("%s registered model %q (id %s) version %q (id %s)", obj, rm.Name, *rm.Id, v.Name, *v.Id)
-		if v.State != nil && *v.State == openapi.MODELVERSIONSTATE_ARCHIVED {
+		id := fmt.Sprintf("%s registered model %q (id %s) version %q (id %s)", obj, rm.Name, rm.ID, v.Name, v.ID)
+		if v.State == registrymodel.StateArchived {
 			b.skip(id, "state", ReasonArchived, "the model version is archived in the registry; not published. Restore it there to publish it")
 			continue
 		}
@@ -173,33 +184,33 @@ func (b *builder) addRegistry(r *RegistrySnapshot) {
 	}
 	sort.Slice(lives, func(i, j int) bool { return lives[i].identity < lives[j].identity })
 	for _, l := range lives {
-		arts := uniqueByID(b, l.identity, "model artifact", r.VersionArtifacts[*l.v.Id], func(x *openapi.ModelArtifact) string { return deref(x.Id) })
-		server := b.pickServer(l.identity, deployments[*l.v.Id])
+		arts := uniqueByID(b, l.identity, "model artifact", r.VersionArtifacts[l.v.ID], func(x **registrymodel.ModelArtifact) string { return (*x).ID })
+		server := b.pickServer(l.identity, deployments[l.v.ID])
 		if d := b.registryDraft(l.identity, r.Name, l.rm, l.v, arts, server); d != nil {
 			b.drafts = append(b.drafts, d)
 		}
 	}
 }
 
-func archived(s *openapi.RegisteredModelState) bool {
-	return s != nil && *s == openapi.REGISTEREDMODELSTATE_ARCHIVED
+func archived(rm *registrymodel.RegisteredModel) bool {
+	return rm.State == registrymodel.StateArchived
 }
 
 // skipArchivedModels reports each archived registered model once: none of
 // its versions is published.
-func (b *builder) skipArchivedModels(obj string, rms []openapi.RegisteredModel, versions []openapi.ModelVersion) {
+func (b *builder) skipArchivedModels(obj string, rms []registrymodel.RegisteredModel, versions []registrymodel.ModelVersion) {
 	for i := range rms {
 		rm := &rms[i]
-		if !archived(rm.State) {
+		if !archived(rm) {
 			continue
 		}
 		n := 0
 		for j := range versions {
-			if versions[j].RegisteredModelId == *rm.Id {
+			if versions[j].RegisteredModelID == rm.ID {
 				n++
 			}
 		}
-		b.skip(fmt.Sprintf("%s registered model %q (id %s)", obj, rm.Name, *rm.Id), "state", ReasonArchived,
+		b.skip(fmt.Sprintf("%s registered model %q (id %s)", obj, rm.Name, rm.ID), "state", ReasonArchived,
 			fmt.Sprintf("the registered model is archived in the registry; none of its %d model version(s) is published. Restore it there to publish them", n))
 	}
 }
@@ -207,7 +218,7 @@ func (b *builder) skipArchivedModels(obj string, rms []openapi.RegisteredModel, 
 // linkRegistry matches the registry's inference services with KServe
 // InferenceServices, marks every match as claimed by the registry and
 // returns the deployed ones by model version id.
-func (b *builder) linkRegistry(r *RegistrySnapshot, iss []openapi.InferenceService, versions []openapi.ModelVersion, envName map[string]string) map[string][]nsName {
+func (b *builder) linkRegistry(r *RegistrySnapshot, iss []registrymodel.InferenceService, versions []registrymodel.ModelVersion, envName map[string]string) map[string][]nsName {
 	byISID := map[string][]nsName{}
 	byVersion := map[[2]string][]nsName{}
 	for _, s := range b.servers {
@@ -228,17 +239,17 @@ func (b *builder) linkRegistry(r *RegistrySnapshot, iss []openapi.InferenceServi
 	// services, reported unless another one deploys them.
 	undeployed, deployed := map[nsName][]string{}, map[nsName]bool{}
 	for _, ris := range iss {
-		obj := fmt.Sprintf("registry %q inference service %q (id %s)", r.Name, deref(ris.Name), *ris.Id)
-		vid := deref(ris.ModelVersionId)
+		obj := fmt.Sprintf("registry %q inference service %q (id %s)", r.Name, ris.Name, ris.ID)
+		vid := ris.ModelVersionID
 		if vid == "" {
-			vid = latestVersion(versions, ris.RegisteredModelId)
+			vid = latestVersion(versions, ris.RegisteredModelID)
 		}
-		env := envName[ris.ServingEnvironmentId]
+		env := envName[ris.ServingEnvironmentID]
 
 		var matches []nsName
-		for _, ref := range byISID[*ris.Id] {
+		for _, ref := range byISID[ris.ID] {
 			l := b.byRef[ref].InferenceService.Labels
-			if x := l[LabelRegisteredModelID]; x != "" && x != ris.RegisteredModelId {
+			if x := l[LabelRegisteredModelID]; x != "" && x != ris.RegisteredModelID {
 				continue
 			}
 			if x := l[LabelModelVersionID]; x != "" && vid != "" && x != vid {
@@ -247,18 +258,18 @@ func (b *builder) linkRegistry(r *RegistrySnapshot, iss []openapi.InferenceServi
 			matches = append(matches, ref)
 		}
 		if vid != "" {
-			for _, ref := range byVersion[[2]string{ris.RegisteredModelId, vid}] {
+			for _, ref := range byVersion[[2]string{ris.RegisteredModelID, vid}] {
 				if env == "" || ref.namespace == env {
 					matches = append(matches, ref)
 				}
 			}
 		}
-		if env != "" && ris.Name != nil {
-			ref := nsName{env, *ris.Name}
+		if env != "" && ris.Name != "" {
+			ref := nsName{env, ris.Name}
 			if s, ok := b.byRef[ref]; ok {
 				l := s.InferenceService.Labels
 				reg, isID := l[LabelRegistryName], l[LabelInferenceServiceID]
-				if (reg == "" || namesRegistry(reg, r.Name)) && (isID == "" || isID == *ris.Id) {
+				if (reg == "" || namesRegistry(reg, r.Name)) && (isID == "" || isID == ris.ID) {
 					matches = append(matches, ref)
 				}
 			}
@@ -266,7 +277,7 @@ func (b *builder) linkRegistry(r *RegistrySnapshot, iss []openapi.InferenceServi
 		for _, m := range matches {
 			b.claimed[m] = true
 		}
-		if ris.DesiredState != nil && *ris.DesiredState != openapi.INFERENCESERVICESTATE_DEPLOYED {
+		if ris.DesiredState != "" && ris.DesiredState != registrymodel.Deployed {
 			for _, m := range matches {
 				if l := undeployed[m]; len(l) == 0 || l[len(l)-1] != obj {
 					undeployed[m] = append(l, obj)
@@ -276,7 +287,7 @@ func (b *builder) linkRegistry(r *RegistrySnapshot, iss []openapi.InferenceServi
 		}
 		if vid == "" {
 			if len(matches) > 0 {
-				b.skip(obj, "modelVersionId", ReasonNoModelVersion, fmt.Sprintf("names no model version and registered model id %q has none; its InferenceService is not published", ris.RegisteredModelId))
+				b.skip(obj, "modelVersionId", ReasonNoModelVersion, fmt.Sprintf("names no model version and registered model id %q has none; its InferenceService is not published", ris.RegisteredModelID))
 			}
 			continue
 		}
@@ -288,7 +299,7 @@ func (b *builder) linkRegistry(r *RegistrySnapshot, iss []openapi.InferenceServi
 	for _, ref := range sortedRefs(undeployed) {
 		if !deployed[ref] {
 			b.skip("InferenceService "+ref.String(), "", ReasonUndeployed, fmt.Sprintf("%s has desiredState %s; not published. Deploy it from the registry (or delete the InferenceService)",
-				strings.Join(undeployed[ref], ", "), openapi.INFERENCESERVICESTATE_UNDEPLOYED))
+				strings.Join(undeployed[ref], ", "), registrymodel.Undeployed))
 		}
 	}
 	return deployments
@@ -305,18 +316,19 @@ func sortedRefs[T any](m map[nsName]T) []nsName {
 
 // latestVersion is the version a registry inference service without
 // modelVersionId serves: the registered model's latest by creation order.
-func latestVersion(versions []openapi.ModelVersion, rmID string) string {
+func latestVersion(versions []registrymodel.ModelVersion, rmID string) string {
 	best, bestTime := "", int64(-1)
-	for _, v := range versions {
-		if v.RegisteredModelId != rmID {
+	for i := range versions {
+		v := &versions[i]
+		if v.RegisteredModelID != rmID {
 			continue
 		}
-		t, err := strconv.ParseInt(deref(v.CreateTimeSinceEpoch), 10, 64)
+		t, err := strconv.ParseInt(v.CreateTimeSinceEpoch, 10, 64)
 		if err != nil {
 			t = 0
 		}
-		if t > bestTime || (t == bestTime && lessID(best, *v.Id)) {
-			best, bestTime = *v.Id, t
+		if t > bestTime || (t == bestTime && lessID(best, v.ID)) {
+			best, bestTime = v.ID, t
 		}
 	}
 	return best
@@ -370,13 +382,13 @@ func (b *builder) claimRegistryLabelled(haveRegistries bool) {
 }
 
 // registryDraft maps one live model version (and its model server, if any).
-func (b *builder) registryDraft(identity, registry string, rm *openapi.RegisteredModel, v *openapi.ModelVersion, arts []openapi.ModelArtifact, srv *Server) *draft {
-	vLayer, vLabels := b.propertyLayer(identity, v.CustomProperties)
-	rmLayer, rmLabels := b.propertyLayer(identity, rm.CustomProperties)
+func (b *builder) registryDraft(identity, registry string, rm *registrymodel.RegisteredModel, v *registrymodel.ModelVersion, arts []*registrymodel.ModelArtifact, srv *Server) *draft {
+	vLayer, vLabels := b.propertyLayer(identity, v.Properties)
+	rmLayer, rmLabels := b.propertyLayer(identity, rm.Properties)
 	md := metadata{vLayer, rmLayer}
 
-	seg1, ok1 := b.segment(identity, "registered model name", rm.Name, "model-"+*rm.Id)
-	seg2, ok2 := b.segment(identity, "model version name", v.Name, "version-"+*v.Id)
+	seg1, ok1 := b.segment(identity, "registered model name", rm.Name, "model-"+rm.ID)
+	seg2, ok2 := b.segment(identity, "model version name", v.Name, "version-"+v.ID)
 	if !ok1 || !ok2 {
 		return nil
 	}
@@ -386,9 +398,9 @@ func (b *builder) registryDraft(identity, registry string, rm *openapi.Registere
 	if m.Name == "" {
 		m.Name, _ = backstage.EntityName(seg1 + "-" + seg2)
 	}
-	m.Owner = b.pickOwner(identity, append(md.all(keyOwner), entry{field: "registered model owner", value: strings.TrimSpace(deref(rm.Owner))})...)
+	m.Owner = b.pickOwner(identity, append(md.all(keyOwner), entry{field: "registered model owner", value: strings.TrimSpace(rm.Owner)})...)
 	m.Lifecycle = b.pickLifecycle(identity, md.all(keyLifecycle)...)
-	m.Description = firstText(deref(v.Description), deref(rm.Description))
+	m.Description = firstText(v.Description, rm.Description)
 	if m.Description == "" {
 		m.Description = fmt.Sprintf("Version %s of model %s from model registry %s.", v.Name, rm.Name, registry)
 	}
@@ -396,15 +408,15 @@ func (b *builder) registryDraft(identity, registry string, rm *openapi.Registere
 	m.ArtifactLocationURL = artifactURI(arts)
 	modelFields(md, &m)
 	licenseLink, licenseName := b.license(identity, append(md.all(keyLicense),
-		entry{field: "registered model licenseLink", value: deref(rm.LicenseLink)},
-		entry{field: "registered model license", value: deref(rm.License)})...)
+		entry{field: "registered model licenseLink", value: rm.LicenseLink},
+		entry{field: "registered model license", value: rm.License})...)
 	setLicense(&m, licenseLink, licenseName)
 	modelName := md.value(keyModelName)
 	if modelName == "" {
 		modelName = rm.Name + "-" + v.Name
 	}
 	setAnnotation(&m.Annotations, modelNameAnnotation, modelName)
-	setModelDashboardLink(&m, b.versionDashboardURL(registry, *rm.Id, *v.Id))
+	setModelDashboardLink(&m, b.versionDashboardURL(registry, rm.ID, v.ID))
 
 	d := &draft{identity: identity, typ: record.TypeKubeflow, segments: []string{seg1, seg2}}
 	md0 := &modelDraft{identity: identity + " model", m: m}
@@ -459,15 +471,15 @@ func firstText(cands ...string) string {
 
 // artifactURI is the uri of the version's first model artifact that has
 // one and is not being deleted.
-func artifactURI(arts []openapi.ModelArtifact) string {
+func artifactURI(arts []*registrymodel.ModelArtifact) string {
 	for _, a := range arts {
-		if a.State != nil && (*a.State == openapi.ARTIFACTSTATE_DELETED || *a.State == openapi.ARTIFACTSTATE_MARKED_FOR_DELETION) {
+		if a.State == registrymodel.ArtifactDeleted || a.State == registrymodel.ArtifactMarkedForDeletion {
 			continue
 		}
-		if t := deref(a.ArtifactType); t != "" && t != "model-artifact" {
+		if t := a.ArtifactType; t != "" && t != registrymodel.ModelArtifactType {
 			continue
 		}
-		if u := strings.TrimSpace(deref(a.Uri)); u != "" {
+		if u := strings.TrimSpace(a.URI); u != "" {
 			return u
 		}
 	}
@@ -476,12 +488,12 @@ func artifactURI(arts []openapi.ModelArtifact) string {
 
 // catalogCard returns the model card of the catalog model a version's
 // artifact was registered from, "" when there is none.
-func (b *builder) catalogCard(arts []openapi.ModelArtifact) string {
+func (b *builder) catalogCard(arts []*registrymodel.ModelArtifact) string {
 	if b.modelCard == nil {
 		return ""
 	}
-	for i := range arts {
-		ref, ok := CatalogRefOf(&arts[i])
+	for _, a := range arts {
+		ref, ok := CatalogRefOf(a)
 		if !ok {
 			continue
 		}

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kubeflow/model-registry/pkg/openapi"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 	"github.com/stretchr/testify/assert"
@@ -144,7 +144,7 @@ func TestRegistryPropertyKeys(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.key+"="+c.value, func(t *testing.T) {
 			f := newFixture()
-			f.v.CustomProperties = props(c.key, c.value)
+			f.v.Properties = props(c.key, c.value)
 			out, probs := buildOne(t, f.inputs(), Options{})
 			require.NotNil(t, out.Doc.ModelServer)
 			c.check(t, out.Doc)
@@ -162,13 +162,14 @@ func TestRegistryPropertyKeys(t *testing.T) {
 
 func TestNonStringPropertyValues(t *testing.T) {
 	f := newFixture()
-	m := map[string]openapi.MetadataValue{
-		"Training": openapi.MetadataIntValueAsMetadataValue(&openapi.MetadataIntValue{IntValue: "42", MetadataType: "MetadataIntValue"}),
-		"Ethics":   openapi.MetadataBoolValueAsMetadataValue(&openapi.MetadataBoolValue{BoolValue: true, MetadataType: "MetadataBoolValue"}),
-		"Support":  openapi.MetadataDoubleValueAsMetadataValue(&openapi.MetadataDoubleValue{DoubleValue: 1.5, MetadataType: "MetadataDoubleValue"}),
-		"Usage":    openapi.MetadataStructValueAsMetadataValue(&openapi.MetadataStructValue{StructValue: "e30=", MetadataType: "MetadataStructValue"}),
+	// Sorted by key, as the registry client returns them. A struct value
+	// carries no text.
+	f.v.Properties = registrymodel.Properties{
+		{Key: "Ethics", Value: "true", Type: registrymodel.BoolProperty},
+		{Key: "Support", Value: "1.5", Type: registrymodel.DoubleProperty},
+		{Key: "Training", Value: "42", Type: registrymodel.IntProperty},
+		{Key: "Usage", Type: registrymodel.StructProperty},
 	}
-	f.v.CustomProperties = &m
 	out, probs := buildOne(t, f.inputs(), Options{})
 	mo := out.Doc.Models[0]
 	assert.Equal(t, "42", mo.Training)
@@ -213,8 +214,8 @@ func TestVersionPropertiesWinOverModel(t *testing.T) {
 
 	t.Run("both set", func(t *testing.T) {
 		f := newFixture()
-		f.v.CustomProperties = props(vkv...)
-		f.rm.CustomProperties = props(mkv...)
+		f.v.Properties = props(vkv...)
+		f.rm.Properties = props(mkv...)
 		out, probs := buildOne(t, f.inputs(), Options{})
 		assert.Empty(t, probs)
 		got := fields(out.Doc)
@@ -224,7 +225,7 @@ func TestVersionPropertiesWinOverModel(t *testing.T) {
 	})
 	t.Run("model only", func(t *testing.T) {
 		f := newFixture()
-		f.rm.CustomProperties = props(mkv...)
+		f.rm.Properties = props(mkv...)
 		out, _ := buildOne(t, f.inputs(), Options{})
 		got := fields(out.Doc)
 		for _, k := range keys {
@@ -233,8 +234,8 @@ func TestVersionPropertiesWinOverModel(t *testing.T) {
 	})
 	t.Run("labels of both", func(t *testing.T) {
 		f := newFixture()
-		f.v.CustomProperties = props("gpu", "", "Shared", "")
-		f.rm.CustomProperties = props("shared", "", "llm", "")
+		f.v.Properties = props("gpu", "", "Shared", "")
+		f.rm.Properties = props("shared", "", "llm", "")
 		out, _ := buildOne(t, f.inputs(), Options{})
 		assert.Equal(t, []string{"gpu", "llm", "shared"}, out.Doc.Models[0].Tags)
 	})
@@ -244,29 +245,29 @@ func TestOwnerPrecedence(t *testing.T) {
 	cases := []struct {
 		name           string
 		vOwner, mOwner string
-		rmOwner        *string
+		rmOwner        string
 		defaultOwner   string
 		want           string
 		problem        string
 	}{
-		{name: "version property", vOwner: "v-team", mOwner: "m-team", rmOwner: ptr("kube:admin"), defaultOwner: "d", want: "v-team"},
-		{name: "model property", mOwner: "m-team", rmOwner: ptr("kube:admin"), defaultOwner: "d", want: "m-team"},
-		{name: "registered model owner", rmOwner: ptr("kube:admin"), defaultOwner: "d", want: "kube:admin"},
+		{name: "version property", vOwner: "v-team", mOwner: "m-team", rmOwner: "kube:admin", defaultOwner: "d", want: "v-team"},
+		{name: "model property", mOwner: "m-team", rmOwner: "kube:admin", defaultOwner: "d", want: "m-team"},
+		{name: "registered model owner", rmOwner: "kube:admin", defaultOwner: "d", want: "kube:admin"},
 		{name: "DefaultOwner", defaultOwner: "user:default/platform", want: "user:default/platform"},
 		{name: "built-in default", want: "rhdh-rhoai-bridge"},
-		{name: "invalid property falls through", vOwner: "user:", rmOwner: ptr("jane"), want: "jane", problem: `owner "user:" is not`},
-		{name: "invalid version property falls to model property", vOwner: "/x", mOwner: "m-team", rmOwner: ptr("jane"), want: "m-team", problem: `owner "/x" is not`},
-		{name: "blank registered owner", rmOwner: ptr("  "), defaultOwner: "d", want: "d"},
+		{name: "invalid property falls through", vOwner: "user:", rmOwner: "jane", want: "jane", problem: `owner "user:" is not`},
+		{name: "invalid version property falls to model property", vOwner: "/x", mOwner: "m-team", rmOwner: "jane", want: "m-team", problem: `owner "/x" is not`},
+		{name: "blank registered owner", rmOwner: "  ", defaultOwner: "d", want: "d"},
 		{name: "invalid DefaultOwner", defaultOwner: ":x", want: "rhdh-rhoai-bridge", problem: "DEFAULT_OWNER"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture()
 			if c.vOwner != "" {
-				f.v.CustomProperties = props("Owner", c.vOwner)
+				f.v.Properties = props("Owner", c.vOwner)
 			}
 			if c.mOwner != "" {
-				f.rm.CustomProperties = props("Owner", c.mOwner)
+				f.rm.Properties = props("Owner", c.mOwner)
 			}
 			f.rm.Owner = c.rmOwner
 			out, probs := buildOne(t, f.inputs(), Options{DefaultOwner: c.defaultOwner})
@@ -295,10 +296,10 @@ func TestLifecyclePrecedence(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFixture()
 			if c.v != "" {
-				f.v.CustomProperties = props("Lifecycle", c.v)
+				f.v.Properties = props("Lifecycle", c.v)
 			}
 			if c.m != "" {
-				f.rm.CustomProperties = props("Lifecycle", c.m)
+				f.rm.Properties = props("Lifecycle", c.m)
 			}
 			out, _ := buildOne(t, f.inputs(), Options{DefaultLifecycle: c.def})
 			assert.Equal(t, c.want, out.Doc.Models[0].Lifecycle)
@@ -309,12 +310,12 @@ func TestLifecyclePrecedence(t *testing.T) {
 
 func TestDescriptionPrecedence(t *testing.T) {
 	f := newFixture()
-	f.v.Description = ptr("  the version  ")
-	f.rm.Description = ptr("the model")
+	f.v.Description = "  the version  "
+	f.rm.Description = "the model"
 	out, _ := buildOne(t, f.inputs(), Options{})
 	assert.Equal(t, "the version", out.Doc.Models[0].Description)
 
-	f.v.Description = ptr(" ")
+	f.v.Description = " "
 	out, _ = buildOne(t, f.inputs(), Options{})
 	assert.Equal(t, "the model", out.Doc.Models[0].Description)
 
@@ -331,20 +332,20 @@ func TestLicenseIsALinkOrAnAnnotation(t *testing.T) {
 	cases := []struct {
 		name              string
 		property          string
-		rmLicense, rmLink *string
+		rmLicense, rmLink string
 		link, annotation  string
 		problem           string
 	}{
-		{name: "v0.3.2 short name", rmLicense: ptr("apache-2.0"), annotation: "apache-2.0"},
-		{name: "newer display name", rmLicense: ptr("Apache 2.0"), annotation: "Apache 2.0"},
-		{name: "name and link", rmLicense: ptr("Apache 2.0"), rmLink: ptr("https://www.apache.org/licenses/LICENSE-2.0"),
+		{name: "v0.3.2 short name", rmLicense: "apache-2.0", annotation: "apache-2.0"},
+		{name: "newer display name", rmLicense: "Apache 2.0", annotation: "Apache 2.0"},
+		{name: "name and link", rmLicense: "Apache 2.0", rmLink: "https://www.apache.org/licenses/LICENSE-2.0",
 			link: "https://www.apache.org/licenses/LICENSE-2.0", annotation: "Apache 2.0"},
-		{name: "link only", rmLink: ptr("https://opensource.org/licenses/MIT"), link: "https://opensource.org/licenses/MIT"},
-		{name: "property link wins", property: "https://example.com/license", rmLicense: ptr("mit"), rmLink: ptr("https://opensource.org/licenses/MIT"),
+		{name: "link only", rmLink: "https://opensource.org/licenses/MIT", link: "https://opensource.org/licenses/MIT"},
+		{name: "property link wins", property: "https://example.com/license", rmLicense: "mit", rmLink: "https://opensource.org/licenses/MIT",
 			link: "https://example.com/license", annotation: "mit"},
-		{name: "property name wins", property: "Llama 3 Community License", rmLicense: ptr("llama3"), rmLink: ptr("https://llama.meta.com/llama3/license"),
+		{name: "property name wins", property: "Llama 3 Community License", rmLicense: "llama3", rmLink: "https://llama.meta.com/llama3/license",
 			link: "https://llama.meta.com/llama3/license", annotation: "Llama 3 Community License"},
-		{name: "not an http link", rmLink: ptr("ftp://example.com/LICENSE"), rmLicense: ptr("bsd-3-clause"),
+		{name: "not an http link", rmLink: "ftp://example.com/LICENSE", rmLicense: "bsd-3-clause",
 			annotation: "bsd-3-clause", problem: `license link "ftp://example.com/LICENSE" is not an http(s) URL`},
 		{name: "nothing"},
 	}
@@ -353,7 +354,7 @@ func TestLicenseIsALinkOrAnAnnotation(t *testing.T) {
 			f := newFixture()
 			f.rm.License, f.rm.LicenseLink = c.rmLicense, c.rmLink
 			if c.property != "" {
-				f.v.CustomProperties = props("License", c.property)
+				f.v.Properties = props("License", c.property)
 			}
 			out, probs := buildOne(t, f.inputs(), Options{})
 			m := out.Doc.Models[0]
@@ -373,14 +374,14 @@ func TestLicenseIsALinkOrAnAnnotation(t *testing.T) {
 
 func TestArchivedNotPublished(t *testing.T) {
 	f := newFixture()
-	f.rm.State = ptr(openapi.REGISTEREDMODELSTATE_ARCHIVED)
+	f.rm.State = registrymodel.StateArchived
 	outs, probs := build(t, f.inputs(), Options{})
 	assert.Empty(t, outs, "archived registered model")
 	require.Len(t, probs, 1, "%v", probs)
 	assert.Equal(t, ReasonArchived, probs[0].Reason)
 
 	f = newFixture()
-	f.v.State = ptr(openapi.MODELVERSIONSTATE_ARCHIVED)
+	f.v.State = registrymodel.StateArchived
 	outs, _ = build(t, f.inputs(), Options{})
 	assert.Empty(t, outs, "archived version; its InferenceService is the registry's, not KServe-only")
 
@@ -388,8 +389,8 @@ func TestArchivedNotPublished(t *testing.T) {
 	f = newFixture()
 	in := f.inputs()
 	in.Registries[0].ModelVersions = append(in.Registries[0].ModelVersions,
-		openapi.ModelVersion{Id: ptr("9"), Name: "v0", RegisteredModelId: "1", State: ptr(openapi.MODELVERSIONSTATE_ARCHIVED)},
-		openapi.ModelVersion{Id: ptr("10"), Name: "v2", RegisteredModelId: "1"})
+		registrymodel.ModelVersion{ID: "9", Name: "v0", RegisteredModelID: "1", State: registrymodel.StateArchived},
+		registrymodel.ModelVersion{ID: "10", Name: "v2", RegisteredModelID: "1"})
 	outs, _ = build(t, in, Options{})
 	require.Len(t, outs, 2)
 	assert.Equal(t, "granite__v1", outs[0].Key)
@@ -401,7 +402,7 @@ func TestArchivedNotPublished(t *testing.T) {
 func TestUndeployedOrVanishedServer(t *testing.T) {
 	t.Run("undeployed", func(t *testing.T) {
 		f := newFixture()
-		f.ris.DesiredState = ptr(openapi.INFERENCESERVICESTATE_UNDEPLOYED)
+		f.ris.DesiredState = registrymodel.Undeployed
 		out, probs := buildOne(t, f.inputs(), Options{})
 		assert.Nil(t, out.Doc.ModelServer)
 		require.Len(t, probs, 1, "the InferenceService still exists but belongs to the registry: %v", probs)
@@ -432,7 +433,7 @@ func TestUndeployedOrVanishedServer(t *testing.T) {
 	})
 	t.Run("unset desired state is DEPLOYED", func(t *testing.T) {
 		f := newFixture()
-		f.ris.DesiredState = nil
+		f.ris.DesiredState = ""
 		out, _ := buildOne(t, f.inputs(), Options{})
 		assert.NotNil(t, out.Doc.ModelServer)
 	})
@@ -486,8 +487,8 @@ func TestSeveralDeploymentsOfOneVersion(t *testing.T) {
 	third := isvc("team-z", "granite-z", map[string]string{LabelInferenceServiceID: "7"}, nil, true)
 	in.Servers = append(in.Servers, Server{InferenceService: third}, Server{InferenceService: second})
 	in.Registries[0].InferenceServices = append(in.Registries[0].InferenceServices,
-		openapi.InferenceService{Id: ptr("6"), RegisteredModelId: "1", ModelVersionId: ptr("2"), ServingEnvironmentId: "5"},
-		openapi.InferenceService{Id: ptr("7"), RegisteredModelId: "1", ModelVersionId: ptr("2"), ServingEnvironmentId: "5"})
+		registrymodel.InferenceService{ID: "6", RegisteredModelID: "1", ModelVersionID: "2", ServingEnvironmentID: "5"},
+		registrymodel.InferenceService{ID: "7", RegisteredModelID: "1", ModelVersionID: "2", ServingEnvironmentID: "5"})
 	out, probs := buildOne(t, in, Options{})
 	require.NotNil(t, out.Doc.ModelServer)
 	assert.Equal(t, "granite-copy", out.Doc.ModelServer.Name, "first by namespace/name")
@@ -497,11 +498,11 @@ func TestSeveralDeploymentsOfOneVersion(t *testing.T) {
 
 func TestMissingModelVersionIDServesLatest(t *testing.T) {
 	f := newFixture()
-	f.v.CreateTimeSinceEpoch = ptr("1000")
-	f.ris.ModelVersionId = nil
+	f.v.CreateTimeSinceEpoch = "1000"
+	f.ris.ModelVersionID = ""
 	in := f.inputs()
 	in.Registries[0].ModelVersions = append(in.Registries[0].ModelVersions,
-		openapi.ModelVersion{Id: ptr("8"), Name: "v0", RegisteredModelId: "1", CreateTimeSinceEpoch: ptr("500")})
+		registrymodel.ModelVersion{ID: "8", Name: "v0", RegisteredModelID: "1", CreateTimeSinceEpoch: "500"})
 	f.isvc.Labels = nil // link by environment and name only
 	outs, _ := build(t, in, Options{})
 	require.Len(t, outs, 2)
@@ -547,7 +548,7 @@ func TestServerFacts(t *testing.T) {
 
 func TestOrphanVersionReported(t *testing.T) {
 	f := newFixture()
-	f.v.RegisteredModelId = "77"
+	f.v.RegisteredModelID = "77"
 	outs, probs := build(t, f.inputs(), Options{})
 	assert.Empty(t, outs)
 	assert.True(t, hasProblem(probs, `model version "v1"`, `registered model id "77" was not listed`), "%v", probs)
@@ -557,8 +558,8 @@ func TestObjectsWithoutIDsOrDuplicated(t *testing.T) {
 	f := newFixture()
 	in := f.inputs()
 	in.Registries[0].RegisteredModels = append(in.Registries[0].RegisteredModels,
-		openapi.RegisteredModel{Name: "no-id"},
-		openapi.RegisteredModel{Id: ptr("1"), Name: "granite-dup"})
+		registrymodel.RegisteredModel{Name: "no-id"},
+		registrymodel.RegisteredModel{ID: "1", Name: "granite-dup"})
 	outs, probs := build(t, in, Options{})
 	require.Len(t, outs, 1)
 	assert.True(t, hasProblem(probs, "registry", "without an id"), "%v", probs)

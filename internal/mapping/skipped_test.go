@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kubeflow/model-registry/pkg/openapi"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	corev1 "k8s.io/api/core/v1"
@@ -36,21 +36,21 @@ func TestSkipReasons(t *testing.T) {
 	}{
 		{
 			name:   "archived registered model",
-			in:     changedFixture(func(f *fixture) { f.rm.State = ptr(openapi.REGISTEREDMODELSTATE_ARCHIVED) }),
+			in:     changedFixture(func(f *fixture) { f.rm.State = registrymodel.StateArchived }),
 			reason: ReasonArchived,
 			object: `registry "modelregistry-public" registered model "granite" (id 1)`,
 			says:   "registered model is archived in the registry; none of its 1 model version(s) is published",
 		},
 		{
 			name:   "archived version",
-			in:     changedFixture(func(f *fixture) { f.v.State = ptr(openapi.MODELVERSIONSTATE_ARCHIVED) }),
+			in:     changedFixture(func(f *fixture) { f.v.State = registrymodel.StateArchived }),
 			reason: ReasonArchived,
 			object: `registry "modelregistry-public" registered model "granite" (id 1) version "v1" (id 2)`,
 			says:   "model version is archived in the registry; not published",
 		},
 		{
 			name:   "orphan version",
-			in:     changedFixture(func(f *fixture) { f.v.RegisteredModelId = "77" }),
+			in:     changedFixture(func(f *fixture) { f.v.RegisteredModelID = "77" }),
 			reason: ReasonOrphanVersion,
 			object: `registry "modelregistry-public" model version "v1" (id 2)`,
 			says:   `registered model id "77" was not listed by the registry`,
@@ -102,7 +102,7 @@ func TestSkipReasons(t *testing.T) {
 		},
 		{
 			name:   "registry inference service undeployed",
-			in:     changedFixture(func(f *fixture) { f.ris.DesiredState = ptr(openapi.INFERENCESERVICESTATE_UNDEPLOYED) }),
+			in:     changedFixture(func(f *fixture) { f.ris.DesiredState = registrymodel.Undeployed }),
 			keys:   []string{"granite__v1"},
 			reason: ReasonUndeployed,
 			object: "InferenceService team-a/granite-v1",
@@ -112,7 +112,7 @@ func TestSkipReasons(t *testing.T) {
 			name: "registry inference service of a model without versions",
 			in: func() Inputs {
 				f := newFixture()
-				f.ris.ModelVersionId = nil
+				f.ris.ModelVersionID = ""
 				in := f.inputs()
 				in.Registries[0].ModelVersions = nil
 				return in
@@ -127,7 +127,7 @@ func TestSkipReasons(t *testing.T) {
 				in := newFixture().inputs()
 				in.Servers = append(in.Servers, Server{InferenceService: isvc("team-z", "granite-z", map[string]string{LabelInferenceServiceID: "7"}, nil, true)})
 				in.Registries[0].InferenceServices = append(in.Registries[0].InferenceServices,
-					openapi.InferenceService{Id: ptr("7"), RegisteredModelId: "1", ModelVersionId: ptr("2"), ServingEnvironmentId: "5"})
+					registrymodel.InferenceService{ID: "7", RegisteredModelID: "1", ModelVersionID: "2", ServingEnvironmentID: "5"})
 				return in
 			},
 			keys:   []string{"granite__v1"},
@@ -205,10 +205,10 @@ func TestSkippedNotReadyAndArchivedTogether(t *testing.T) {
 	f := newFixture()
 	in := f.inputs()
 	in.Registries[0].RegisteredModels = append(in.Registries[0].RegisteredModels,
-		openapi.RegisteredModel{Id: ptr("20"), Name: "old", State: ptr(openapi.REGISTEREDMODELSTATE_ARCHIVED)})
+		registrymodel.RegisteredModel{ID: "20", Name: "old", State: registrymodel.StateArchived})
 	in.Registries[0].ModelVersions = append(in.Registries[0].ModelVersions,
-		openapi.ModelVersion{Id: ptr("21"), Name: "v1", RegisteredModelId: "20"},
-		openapi.ModelVersion{Id: ptr("22"), Name: "v2", RegisteredModelId: "20", State: ptr(openapi.MODELVERSIONSTATE_ARCHIVED)})
+		registrymodel.ModelVersion{ID: "21", Name: "v1", RegisteredModelID: "20"},
+		registrymodel.ModelVersion{ID: "22", Name: "v2", RegisteredModelID: "20", State: registrymodel.StateArchived})
 	in.Servers = append(in.Servers, Server{InferenceService: isvc("ns", "starting", nil, nil, false)})
 	outs, probs := build(t, in, Options{})
 	require.Len(t, outs, 1)

@@ -4,13 +4,13 @@ import (
 	"context"
 	"testing"
 
-	"github.com/kubeflow/model-registry/pkg/openapi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/mapping"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryclient"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
 )
 
 // fakeCatalog answers the model card of the catalog models it holds and
@@ -28,15 +28,15 @@ func (f *fakeCatalog) Card(_ context.Context, sourceID, name string) (string, bo
 
 // fakeArtifactRegistry serves one model whose version's artifact came from the
 // catalog, described by art.
-type fakeArtifactRegistry struct{ art openapi.ModelArtifact }
+type fakeArtifactRegistry struct{ art registrymodel.ModelArtifact }
 
 func (r fakeArtifactRegistry) Snapshot(context.Context) (*registryclient.Snapshot, error) {
 	rmID, mvID, artID := "1", "100", "1000"
-	r.art.Id = &artID
+	r.art.ID = artID
 	return &registryclient.Snapshot{RegistrySnapshot: mapping.RegistrySnapshot{
-		RegisteredModels: []openapi.RegisteredModel{{Id: &rmID, Name: "granite"}},
-		ModelVersions:    []openapi.ModelVersion{{Id: &mvID, Name: "v1", RegisteredModelId: rmID}},
-		VersionArtifacts: map[string][]openapi.ModelArtifact{mvID: {r.art}},
+		RegisteredModels: []registrymodel.RegisteredModel{{ID: rmID, Name: "granite"}},
+		ModelVersions:    []registrymodel.ModelVersion{{ID: mvID, Name: "v1", RegisteredModelID: rmID}},
+		VersionArtifacts: map[string][]*registrymodel.ModelArtifact{mvID: {&r.art}},
 	}}, nil
 }
 
@@ -44,16 +44,15 @@ func (r fakeArtifactRegistry) Snapshot(context.Context) (*registryclient.Snapsho
 // mapping name a catalog model the same way (one rule), whatever shape the
 // registry gives its source fields.
 func TestTheCatalogCardFetchedIsTheCardShown(t *testing.T) {
-	s := func(v string) *string { return &v }
-	for name, art := range map[string]openapi.ModelArtifact{
-		"group and name apart": {ModelSourceKind: s("catalog"), ModelSourceClass: s("validated"),
-			ModelSourceGroup: s("ibm-granite"), ModelSourceName: s("granite-8b")},
-		"a name that already carries its group": {ModelSourceKind: s("catalog"), ModelSourceClass: s("validated"),
-			ModelSourceGroup: s("ibm-granite"), ModelSourceName: s("ibm-granite/granite-8b")},
-		"spaces around the fields": {ModelSourceKind: s("catalog"), ModelSourceClass: s(" validated "),
-			ModelSourceGroup: s(" ibm-granite "), ModelSourceName: s(" granite-8b ")},
-		"no kind given": {ModelSourceClass: s("validated"),
-			ModelSourceGroup: s("ibm-granite"), ModelSourceName: s("granite-8b")},
+	for name, art := range map[string]registrymodel.ModelArtifact{
+		"group and name apart": {ModelSourceKind: "catalog", ModelSourceClass: "validated",
+			ModelSourceGroup: "ibm-granite", ModelSourceName: "granite-8b"},
+		"a name that already carries its group": {ModelSourceKind: "catalog", ModelSourceClass: "validated",
+			ModelSourceGroup: "ibm-granite", ModelSourceName: "ibm-granite/granite-8b"},
+		"spaces around the fields": {ModelSourceKind: "catalog", ModelSourceClass: " validated ",
+			ModelSourceGroup: " ibm-granite ", ModelSourceName: " granite-8b "},
+		"no kind given": {ModelSourceClass: "validated",
+			ModelSourceGroup: "ibm-granite", ModelSourceName: "granite-8b"},
 	} {
 		cat := &fakeCatalog{cards: map[[2]string]string{{"validated", "ibm-granite/granite-8b"}: "# Granite 8B"}}
 		store := newFakeStore()
@@ -82,7 +81,7 @@ func TestTheCatalogCardFetchedIsTheCardShown(t *testing.T) {
 			Catalog:    &discovery.Endpoint{Name: "c", URL: "http://c"},
 		}},
 		NewRegistry: func(discovery.Endpoint) RegistryReader {
-			return fakeArtifactRegistry{openapi.ModelArtifact{ModelSourceKind: s("hf"), ModelSourceClass: s("hub"), ModelSourceName: s("x/y")}}
+			return fakeArtifactRegistry{registrymodel.ModelArtifact{ModelSourceKind: "hf", ModelSourceClass: "hub", ModelSourceName: "x/y"}}
 		},
 		NewCatalog: func(discovery.Endpoint) CardReader { return cat },
 		Store:      newFakeStore(),

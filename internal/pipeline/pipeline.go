@@ -656,8 +656,8 @@ func (p *Pipeline) catalogRefs() map[mapping.CatalogModelRef]bool {
 	for _, r := range p.registries {
 		snap, _ := r.read.Last()
 		for _, arts := range snap.VersionArtifacts {
-			for i := range arts {
-				if ref, ok := mapping.CatalogRefOf(&arts[i]); ok {
+			for _, a := range arts {
+				if ref, ok := mapping.CatalogRefOf(a); ok {
 					refs[ref] = true
 				}
 			}

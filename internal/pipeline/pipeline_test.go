@@ -10,13 +10,13 @@ import (
 	"testing"
 
 	"github.com/go-logr/logr"
-	"github.com/kubeflow/model-registry/pkg/openapi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/mapping"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryclient"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
@@ -181,11 +181,11 @@ func (f *fakeRegistry) Snapshot(context.Context) (*registryclient.Snapshot, erro
 	if f.err != nil {
 		return nil, f.err
 	}
-	s := &registryclient.Snapshot{RegistrySnapshot: mapping.RegistrySnapshot{Version: f.version, VersionArtifacts: map[string][]openapi.ModelArtifact{}}, Requests: 5}
+	s := &registryclient.Snapshot{RegistrySnapshot: mapping.RegistrySnapshot{Version: f.version, VersionArtifacts: map[string][]*registrymodel.ModelArtifact{}}, Requests: 5}
 	for i, name := range f.models {
 		rmID, mvID := fmt.Sprint(i+1), fmt.Sprint(100+i)
-		s.RegisteredModels = append(s.RegisteredModels, openapi.RegisteredModel{Id: &rmID, Name: name})
-		s.ModelVersions = append(s.ModelVersions, openapi.ModelVersion{Id: &mvID, Name: "v1", RegisteredModelId: rmID})
+		s.RegisteredModels = append(s.RegisteredModels, registrymodel.RegisteredModel{ID: rmID, Name: name})
+		s.ModelVersions = append(s.ModelVersions, registrymodel.ModelVersion{ID: mvID, Name: "v1", RegisteredModelID: rmID})
 		s.VersionArtifacts[mvID] = nil
 	}
 	return s, nil

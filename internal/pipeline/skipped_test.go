@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/go-logr/logr"
-	"github.com/kubeflow/model-registry/pkg/openapi"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/assert"
@@ -23,6 +22,7 @@ import (
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kserve/v1beta1"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/mapping"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryclient"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
 )
 
 // logLine is one line a captureSink received.
@@ -138,22 +138,20 @@ func readyISVC(ns, name string, ready bool) *v1beta1.InferenceService {
 	return i
 }
 
-func sptr[T any](v T) *T { return &v }
-
 // registrySnap: registered model "granite" (live) with v1 live and v0
 // archived, and registered model "old" (archived) with one version.
 func registrySnap() *registryclient.Snapshot {
 	return &registryclient.Snapshot{RegistrySnapshot: mapping.RegistrySnapshot{
-		RegisteredModels: []openapi.RegisteredModel{
-			{Id: sptr("1"), Name: "granite", State: sptr(openapi.REGISTEREDMODELSTATE_LIVE)},
-			{Id: sptr("2"), Name: "old", State: sptr(openapi.REGISTEREDMODELSTATE_ARCHIVED)},
+		RegisteredModels: []registrymodel.RegisteredModel{
+			{ID: "1", Name: "granite", State: registrymodel.StateLive},
+			{ID: "2", Name: "old", State: registrymodel.StateArchived},
 		},
-		ModelVersions: []openapi.ModelVersion{
-			{Id: sptr("10"), Name: "v1", RegisteredModelId: "1"},
-			{Id: sptr("11"), Name: "v0", RegisteredModelId: "1", State: sptr(openapi.MODELVERSIONSTATE_ARCHIVED)},
-			{Id: sptr("20"), Name: "v1", RegisteredModelId: "2"},
+		ModelVersions: []registrymodel.ModelVersion{
+			{ID: "10", Name: "v1", RegisteredModelID: "1"},
+			{ID: "11", Name: "v0", RegisteredModelID: "1", State: registrymodel.StateArchived},
+			{ID: "20", Name: "v1", RegisteredModelID: "2"},
 		},
-		VersionArtifacts: map[string][]openapi.ModelArtifact{},
+		VersionArtifacts: map[string][]*registrymodel.ModelArtifact{},
 	}}
 }
 
@@ -269,8 +267,8 @@ func TestSkippedObjectsAreLoggedOnceWhileTheyLastAndCounted(t *testing.T) {
 
 	// Everything is restored or removed: every reason at 0.
 	snap := registrySnap()
-	snap.RegisteredModels[1].State = sptr(openapi.REGISTEREDMODELSTATE_LIVE)
-	snap.ModelVersions[1].State = sptr(openapi.MODELVERSIONSTATE_LIVE)
+	snap.RegisteredModels[1].State = registrymodel.StateLive
+	snap.ModelVersions[1].State = registrymodel.StateLive
 	f.regs["http://mr"].snap = snap
 	f.servers.isvcs = nil
 	f.sync(t)
@@ -307,8 +305,8 @@ func TestUnreachableRegistryAtStart(t *testing.T) {
 
 	// It answers: its models are published, the gauge drops to 0.
 	down.err, down.snap = nil, &registryclient.Snapshot{RegistrySnapshot: mapping.RegistrySnapshot{
-		RegisteredModels: []openapi.RegisteredModel{{Id: sptr("1"), Name: "mnist"}},
-		ModelVersions:    []openapi.ModelVersion{{Id: sptr("2"), Name: "v1", RegisteredModelId: "1"}},
+		RegisteredModels: []registrymodel.RegisteredModel{{ID: "1", Name: "mnist"}},
+		ModelVersions:    []registrymodel.ModelVersion{{ID: "2", Name: "v1", RegisteredModelID: "1"}},
 	}}
 	f.sync(t)
 	assert.Equal(t, []string{"granite__v1", "mnist__v1"}, f.store.keys())

@@ -2,9 +2,11 @@ package registryclient
 
 import (
 	"encoding/json"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
 )
 
-const modelArtifactType = "model-artifact"
+const modelArtifactType = registrymodel.ModelArtifactType
 
 // artifactItem is one entry of a version's artifact list, which may hold
 // any artifact type (the Artifact oneOf). Only the id and type are read:

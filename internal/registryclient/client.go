@@ -28,7 +28,7 @@
 //     changes;
 //   - never when the top-level list holds no model artifact.
 //
-// Artifact contents (uri, modelSource*, state, customProperties) always come
+// Artifact contents (uri, modelSource*, state) always come
 // from this snapshot's top-level list; the nested lists only link them. With
 // P=100, R registered models, V versions of which L are published, A
 // artifacts, I inference services and S serving environments:
@@ -74,12 +74,12 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
-	"github.com/kubeflow/model-registry/pkg/openapi"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient/prommetrics"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/mapping"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
 )
 
 // APIPath is the REST API prefix under a registry's base URL.
@@ -147,11 +147,11 @@ type Client struct {
 
 // listMemos holds a page memo per top-level list.
 type listMemos struct {
-	registeredModels    jsonclient.PageMemo[openapi.RegisteredModel]
-	modelVersions       jsonclient.PageMemo[openapi.ModelVersion]
-	modelArtifacts      jsonclient.PageMemo[openapi.ModelArtifact]
-	inferenceServices   jsonclient.PageMemo[openapi.InferenceService]
-	servingEnvironments jsonclient.PageMemo[openapi.ServingEnvironment]
+	registeredModels    jsonclient.PageMemo[registrymodel.RegisteredModel]
+	modelVersions       jsonclient.PageMemo[registrymodel.ModelVersion]
+	modelArtifacts      jsonclient.PageMemo[registrymodel.ModelArtifact]
+	inferenceServices   jsonclient.PageMemo[registrymodel.InferenceService]
+	servingEnvironments jsonclient.PageMemo[registrymodel.ServingEnvironment]
 }
 
 // reused is how many pages the last complete lists took from the memos.
@@ -200,15 +200,15 @@ func (c *Client) URL() string { return c.api.BaseURL() }
 // model artifacts, for every published version (not ARCHIVED, registered
 // model listed and not ARCHIVED), in ID order. A published version without
 // artifacts maps to an empty slice; archived versions are absent. The
-// artifacts are copies of ModelArtifacts entries and share their pointer
-// fields.
+// artifacts point into ModelArtifacts, which the client's page memo also
+// holds: read them, never change them.
 type Snapshot struct {
 	mapping.RegistrySnapshot
 	// URL is the registry's base URL.
 	URL string
 	// ModelArtifacts is every model artifact of the registry, as listed;
 	// the client links them to their versions (VersionArtifacts).
-	ModelArtifacts []openapi.ModelArtifact
+	ModelArtifacts []registrymodel.ModelArtifact
 	// Requests is how many HTTP requests the snapshot took.
 	Requests int
 	// VersionLists is how many versions' nested artifact lists were read.
@@ -234,11 +234,11 @@ func (c *Client) Snapshot(ctx context.Context) (*Snapshot, error) {
 	}
 	t, tctx := newTasks(ctx)
 	m := &c.memos
-	t.run(listTop(tctx, c, EndpointRegisteredModels, count, pages[0], &s.RegisteredModels, (*openapi.RegisteredModel).GetId, &m.registeredModels))
-	t.run(listTop(tctx, c, EndpointModelVersions, count, pages[1], &s.ModelVersions, (*openapi.ModelVersion).GetId, &m.modelVersions))
-	t.run(listTop(tctx, c, EndpointModelArtifacts, count, pages[2], &s.ModelArtifacts, (*openapi.ModelArtifact).GetId, &m.modelArtifacts))
-	t.run(listTop(tctx, c, EndpointInferenceServices, count, pages[3], &s.InferenceServices, (*openapi.InferenceService).GetId, &m.inferenceServices))
-	t.run(listTop(tctx, c, EndpointServingEnvironments, count, pages[4], &s.ServingEnvironments, (*openapi.ServingEnvironment).GetId, &m.servingEnvironments))
+	t.run(listTop(tctx, c, EndpointRegisteredModels, count, pages[0], &s.RegisteredModels, registeredModelID, &m.registeredModels))
+	t.run(listTop(tctx, c, EndpointModelVersions, count, pages[1], &s.ModelVersions, modelVersionID, &m.modelVersions))
+	t.run(listTop(tctx, c, EndpointModelArtifacts, count, pages[2], &s.ModelArtifacts, modelArtifactID, &m.modelArtifacts))
+	t.run(listTop(tctx, c, EndpointInferenceServices, count, pages[3], &s.InferenceServices, inferenceServiceID, &m.inferenceServices))
+	t.run(listTop(tctx, c, EndpointServingEnvironments, count, pages[4], &s.ServingEnvironments, servingEnvironmentID, &m.servingEnvironments))
 	if err := t.wait(); err != nil {
 		return nil, err
 	}
@@ -364,20 +364,20 @@ func (c *Client) versionArtifactIDs(ctx context.Context, versionID string, count
 // PublishedVersions returns, in input order, the ids of the versions the
 // connector publishes: not ARCHIVED, and whose registered model is in
 // models and not ARCHIVED. A missing state is LIVE, the spec's default.
-func PublishedVersions(models []openapi.RegisteredModel, versions []openapi.ModelVersion) []string {
+func PublishedVersions(models []registrymodel.RegisteredModel, versions []registrymodel.ModelVersion) []string {
 	live := make(map[string]bool, len(models))
 	for i := range models {
-		if models[i].GetState() != openapi.REGISTEREDMODELSTATE_ARCHIVED {
-			live[models[i].GetId()] = true
+		if models[i].State != registrymodel.StateArchived {
+			live[models[i].ID] = true
 		}
 	}
 	var ids []string
 	for i := range versions {
 		v := &versions[i]
-		if v.GetId() == "" || v.GetState() == openapi.MODELVERSIONSTATE_ARCHIVED || !live[v.GetRegisteredModelId()] {
+		if v.ID == "" || v.State == registrymodel.StateArchived || !live[v.RegisteredModelID] {
 			continue
 		}
-		ids = append(ids, v.GetId())
+		ids = append(ids, v.ID)
 	}
 	return ids
 }
@@ -408,7 +408,7 @@ func listTop[T any](ctx context.Context, c *Client, endpoint string, count func(
 // artifacts belong to which version, which is all a snapshot is made of.
 // Equal bytes make equal snapshots; a registry that sends the same
 // content differently only costs a rebuild.
-func snapshotVersion(pages []hash.Hash, versionArtifacts map[string][]openapi.ModelArtifact) string {
+func snapshotVersion(pages []hash.Hash, versionArtifacts map[string][]*registrymodel.ModelArtifact) string {
 	h := sha256.New()
 	for _, p := range pages {
 		h.Write(p.Sum(nil))
@@ -423,11 +423,18 @@ func snapshotVersion(pages []hash.Hash, versionArtifacts map[string][]openapi.Mo
 		arts := versionArtifacts[v]
 		hashBytes(h, []byte(strconv.Itoa(len(arts))))
 		for i := range arts {
-			hashBytes(h, []byte(arts[i].GetId()))
+			hashBytes(h, []byte(arts[i].ID))
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
+
+// The ids of the top-level list items, for paging checks and memos.
+func registeredModelID(x *registrymodel.RegisteredModel) string       { return x.ID }
+func modelVersionID(x *registrymodel.ModelVersion) string             { return x.ID }
+func modelArtifactID(x *registrymodel.ModelArtifact) string           { return x.ID }
+func inferenceServiceID(x *registrymodel.InferenceService) string     { return x.ID }
+func servingEnvironmentID(x *registrymodel.ServingEnvironment) string { return x.ID }
 
 // hashBytes writes b length-prefixed, so that no two sequences hash alike
 // by shifting bytes between elements.

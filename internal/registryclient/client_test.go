@@ -7,7 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/json"
+
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -30,6 +30,7 @@ import (
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient/prommetrics"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryclient"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakemetrics"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakeregistry"
 )
@@ -99,22 +100,22 @@ func TestSnapshotPagesWithFewRequests(t *testing.T) {
 
 	// ID order, and every version linked to its own artifact.
 	for i := 1; i < len(s.RegisteredModels); i++ {
-		assert.Less(t, idNum(t, s.RegisteredModels[i-1].GetId()), idNum(t, s.RegisteredModels[i].GetId()))
+		assert.Less(t, idNum(t, s.RegisteredModels[i-1].ID), idNum(t, s.RegisteredModels[i].ID))
 	}
 	require.Len(t, s.VersionArtifacts, 1000)
 	byVersion := map[string]string{}
 	for _, v := range s.ModelVersions {
-		byVersion[v.GetId()] = v.GetRegisteredModelId()
+		byVersion[v.ID] = v.RegisteredModelID
 	}
 	names := map[string]string{}
 	for _, m := range s.RegisteredModels {
-		names[m.GetId()] = m.GetName()
+		names[m.ID] = m.Name
 	}
 	for _, vid := range versions {
 		arts := s.VersionArtifacts[vid]
 		require.Len(t, arts, 1, "version %s", vid)
 		model := names[byVersion[vid]]
-		assert.Equal(t, "s3://bucket/"+model, arts[0].GetUri())
+		assert.Equal(t, "s3://bucket/"+model, arts[0].URI)
 	}
 }
 
@@ -447,10 +448,10 @@ func TestSnapshotTakesArtifactContentsFromTopLevelList(t *testing.T) {
 	assert.Equal(t, 6, s.Requests)
 	require.Len(t, s.VersionArtifacts["2"], 1)
 	a := s.VersionArtifacts["2"][0]
-	assert.Equal(t, "3", a.GetId())
-	assert.Equal(t, "s3://x", a.GetUri())
-	assert.Equal(t, "validated_ai_models", a.GetModelSourceClass())
-	assert.Equal(t, "ibm-granite", a.GetModelSourceGroup())
+	assert.Equal(t, "3", a.ID)
+	assert.Equal(t, "s3://x", a.URI)
+	assert.Equal(t, "validated_ai_models", a.ModelSourceClass)
+	assert.Equal(t, "ibm-granite", a.ModelSourceGroup)
 
 	again, err := c.Snapshot(context.Background())
 	require.NoError(t, err)
@@ -470,22 +471,39 @@ func TestSnapshotHonoursCallerCancellation(t *testing.T) {
 	assert.True(t, errors.Is(err, context.Canceled), "got %v", err)
 }
 
+// Every metadata value type the API defines decodes, from a server that
+// speaks the spec, to the lean form the mapping reads.
 func TestSnapshotDecodesCustomProperties(t *testing.T) {
 	srv, ts := newServer(t, fakeregistry.Options{})
 	props := map[string]openapi.MetadataValue{
-		"Owner": {MetadataStringValue: openapi.NewMetadataStringValue("team-x", "MetadataStringValue")},
+		"Owner":     {MetadataStringValue: openapi.NewMetadataStringValue("team-x", "MetadataStringValue")},
+		"a-label":   {MetadataStringValue: openapi.NewMetadataStringValue("", "MetadataStringValue")},
+		"epochs":    {MetadataIntValue: openapi.NewMetadataIntValue("42", "MetadataIntValue")},
+		"accuracy":  {MetadataDoubleValue: openapi.NewMetadataDoubleValue(0.125, "MetadataDoubleValue")},
+		"validated": {MetadataBoolValue: openapi.NewMetadataBoolValue(true, "MetadataBoolValue")},
+		"blob":      {MetadataStructValue: openapi.NewMetadataStructValue("e30=", "MetadataStructValue")},
+		"proto":     {MetadataProtoValue: openapi.NewMetadataProtoValue("t", "AA==", "MetadataProtoValue")},
 	}
-	rm, err := srv.AddRegisteredModel(openapi.RegisteredModel{Name: "m", CustomProperties: &props, Owner: openapi.PtrString("alice")})
+	rm, err := srv.AddRegisteredModel(openapi.RegisteredModel{Name: "m", CustomProperties: &props, Owner: openapi.PtrString("alice"),
+		Description: openapi.PtrString("d"), License: openapi.PtrString("mit"), LicenseLink: openapi.PtrString("https://l"),
+		State: openapi.REGISTEREDMODELSTATE_ARCHIVED.Ptr()})
 	require.NoError(t, err)
 	s, err := registryclient.New(ts.URL, registryclient.Options{}).Snapshot(context.Background())
 	require.NoError(t, err)
 	require.Len(t, s.RegisteredModels, 1)
-	got := s.RegisteredModels[0]
-	assert.Equal(t, rm.GetId(), got.GetId())
-	assert.Equal(t, "alice", got.GetOwner())
-	raw, err := json.Marshal(got.GetCustomProperties()["Owner"])
-	require.NoError(t, err)
-	assert.JSONEq(t, `{"metadataType":"MetadataStringValue","string_value":"team-x"}`, string(raw))
+	assert.Equal(t, registrymodel.RegisteredModel{
+		ID: rm.GetId(), Name: "m", Description: "d", Owner: "alice", State: registrymodel.StateArchived,
+		License: "mit", LicenseLink: "https://l",
+		Properties: registrymodel.Properties{
+			{Key: "Owner", Value: "team-x", Type: registrymodel.StringProperty},
+			{Key: "a-label", Value: "", Type: registrymodel.StringProperty},
+			{Key: "accuracy", Value: "0.125", Type: registrymodel.DoubleProperty},
+			{Key: "blob", Type: registrymodel.StructProperty},
+			{Key: "epochs", Value: "42", Type: registrymodel.IntProperty},
+			{Key: "proto", Type: registrymodel.ProtoProperty},
+			{Key: "validated", Value: "true", Type: registrymodel.BoolProperty},
+		},
+	}, s.RegisteredModels[0])
 }
 
 // BenchmarkSnapshot1000 reads a registry of 1,000 models (one version and
@@ -551,10 +569,10 @@ func TestASnapshotDecodesOnlyThePagesThatChanged(t *testing.T) {
 	assert.Equal(t, 10, changed.PagesReused, "only the page holding the changed version is decoded")
 	assert.NotEqual(t, first.Version, changed.Version)
 	for _, v := range changed.ModelVersions {
-		if v.GetId() == versions[120] {
-			assert.Equal(t, "changed", v.GetDescription())
+		if v.ID == versions[120] {
+			assert.Equal(t, "changed", v.Description)
 		} else {
-			assert.Empty(t, v.GetDescription(), v.GetId())
+			assert.Empty(t, v.Description, v.ID)
 		}
 	}
 }

@@ -3,7 +3,7 @@ package registryclient
 import (
 	"time"
 
-	"github.com/kubeflow/model-registry/pkg/openapi"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
 )
 
 // artifactLinks is what a Client remembers between snapshots about which
@@ -30,7 +30,7 @@ type artifactLinks struct {
 // before the links can be trusted: all of them when a full refresh is due
 // (never done, refresh elapsed, or refresh < 0), otherwise those never
 // read and those holding an artifact whose stamp moved.
-func (l *artifactLinks) toRead(published []string, arts []openapi.ModelArtifact, now time.Time, refresh time.Duration) []string {
+func (l *artifactLinks) toRead(published []string, arts []registrymodel.ModelArtifact, now time.Time, refresh time.Duration) []string {
 	if refresh < 0 || l.lastFull.IsZero() || now.Sub(l.lastFull) >= refresh {
 		return published
 	}
@@ -64,7 +64,7 @@ func (l *artifactLinks) moved(ids []string, top map[string]string) bool {
 // artifacts that left a version whose list was read again. Only a full
 // refresh can say where those are; after one, whatever is still unplaced
 // is attached to no published version and is remembered as such.
-func (l *artifactLinks) next(published []string, arts []openapi.ModelArtifact, read map[string][]string) (*artifactLinks, []string) {
+func (l *artifactLinks) next(published []string, arts []registrymodel.ModelArtifact, read map[string][]string) (*artifactLinks, []string) {
 	top := stampsOf(arts)
 	n := &artifactLinks{versions: make(map[string][]string, len(published)), stamps: top}
 	placed := make(map[string]bool, len(arts))
@@ -102,7 +102,7 @@ func (l *artifactLinks) next(published []string, arts []openapi.ModelArtifact, r
 	}
 	var unplaced []string
 	for i := range arts {
-		id := arts[i].GetId()
+		id := arts[i].ID
 		if placed[id] {
 			continue
 		}
@@ -117,27 +117,27 @@ func (l *artifactLinks) next(published []string, arts []openapi.ModelArtifact, r
 // group returns every published version's artifacts, taken from the
 // top-level list in its order (ID order, as the nested lists are), with an
 // empty slice for a version that has none.
-func (l *artifactLinks) group(published []string, arts []openapi.ModelArtifact) map[string][]openapi.ModelArtifact {
-	out := make(map[string][]openapi.ModelArtifact, len(published))
+func (l *artifactLinks) group(published []string, arts []registrymodel.ModelArtifact) map[string][]*registrymodel.ModelArtifact {
+	out := make(map[string][]*registrymodel.ModelArtifact, len(published))
 	where := make(map[string][]string, len(arts))
 	for _, v := range published {
-		out[v] = []openapi.ModelArtifact{}
+		out[v] = []*registrymodel.ModelArtifact{}
 		for _, id := range l.versions[v] {
 			where[id] = append(where[id], v)
 		}
 	}
 	for i := range arts {
-		for _, v := range where[arts[i].GetId()] {
-			out[v] = append(out[v], arts[i])
+		for _, v := range where[arts[i].ID] {
+			out[v] = append(out[v], &arts[i])
 		}
 	}
 	return out
 }
 
-func stampsOf(arts []openapi.ModelArtifact) map[string]string {
+func stampsOf(arts []registrymodel.ModelArtifact) map[string]string {
 	m := make(map[string]string, len(arts))
 	for i := range arts {
-		m[arts[i].GetId()] = arts[i].GetLastUpdateTimeSinceEpoch()
+		m[arts[i].ID] = arts[i].LastUpdateTimeSinceEpoch
 	}
 	return m
 }

@@ -4,12 +4,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubeflow/model-registry/pkg/openapi"
 	"github.com/stretchr/testify/assert"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
 )
 
-func art(id, stamp string) openapi.ModelArtifact {
-	return openapi.ModelArtifact{Id: &id, LastUpdateTimeSinceEpoch: &stamp}
+func art(id, stamp string) registrymodel.ModelArtifact {
+	return registrymodel.ModelArtifact{ID: id, LastUpdateTimeSinceEpoch: stamp}
 }
 
 func TestArtifactLinksNext(t *testing.T) {
@@ -18,7 +19,7 @@ func TestArtifactLinksNext(t *testing.T) {
 		stamps:   map[string]string{"a1": "1", "a2": "1", "a3": "1", "a4": "1", "gone": "1", "orphan": "1"},
 		lastFull: time.Unix(100, 0),
 	}
-	arts := []openapi.ModelArtifact{art("a1", "1"), art("a2", "1"), art("a3", "1"), art("a4", "1"), art("orphan", "1")}
+	arts := []registrymodel.ModelArtifact{art("a1", "1"), art("a2", "1"), art("a3", "1"), art("a4", "1"), art("orphan", "1")}
 	published := []string{"v1", "v2"}
 
 	next, unplaced := old.next(published, arts, nil)
@@ -34,7 +35,7 @@ func TestArtifactLinksNext(t *testing.T) {
 	assert.Equal(t, []string{"a2"}, unplaced)
 
 	// A changed orphan may have been attached to a published version.
-	changed := []openapi.ModelArtifact{art("a1", "1"), art("a2", "1"), art("a3", "1"), art("a4", "1"), art("orphan", "2"), art("new", "1")}
+	changed := []registrymodel.ModelArtifact{art("a1", "1"), art("a2", "1"), art("a3", "1"), art("a4", "1"), art("orphan", "2"), art("new", "1")}
 	_, unplaced = old.next(published, changed, nil)
 	assert.Equal(t, []string{"orphan", "new"}, unplaced)
 
@@ -50,7 +51,7 @@ func TestArtifactLinksToRead(t *testing.T) {
 		lastFull: time.Unix(1000, 0),
 	}
 	published := []string{"v1", "v2", "v3"}
-	arts := []openapi.ModelArtifact{art("a1", "1"), art("a2", "2")}
+	arts := []registrymodel.ModelArtifact{art("a1", "1"), art("a2", "2")}
 	now := time.Unix(1000, 0).Add(time.Minute)
 	assert.Equal(t, []string{"v2", "v3"}, l.toRead(published, arts, now, time.Hour), "changed and never read")
 	assert.Equal(t, published, l.toRead(published, arts, now, time.Minute), "refresh due")

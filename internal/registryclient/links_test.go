@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryclient"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakeclock"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakeregistry"
 )
@@ -139,27 +140,27 @@ func (h *linkHarness) check(step string, wantRead []string) *registryclient.Snap
 }
 
 // uncached reads the nested artifact list of every published version.
-func (h *linkHarness) uncached(published []string) map[string][]openapi.ModelArtifact {
+func (h *linkHarness) uncached(published []string) map[string][]*registrymodel.ModelArtifact {
 	t := h.t
 	t.Helper()
-	out := map[string][]openapi.ModelArtifact{}
+	out := map[string][]*registrymodel.ModelArtifact{}
 	for _, id := range published {
 		q := url.Values{"artifactType": {"model-artifact"}, "orderBy": {"ID"}, "sortOrder": {"ASC"}, "pageSize": {"1000"}}
 		resp, err := http.Get(h.url + fakeregistry.RegistryBasePath + "/model_versions/" + id + "/artifacts?" + q.Encode())
 		require.NoError(t, err)
 		var list struct {
-			Items         []openapi.ModelArtifact `json:"items"`
-			NextPageToken string                  `json:"nextPageToken"`
+			Items         []registrymodel.ModelArtifact `json:"items"`
+			NextPageToken string                        `json:"nextPageToken"`
 		}
 		err = json.NewDecoder(resp.Body).Decode(&list)
 		_ = resp.Body.Close()
 		require.NoError(t, err)
 		require.Equal(t, http.StatusOK, resp.StatusCode)
 		require.Empty(t, list.NextPageToken)
-		if list.Items == nil {
-			list.Items = []openapi.ModelArtifact{}
+		out[id] = []*registrymodel.ModelArtifact{}
+		for i := range list.Items {
+			out[id] = append(out[id], &list.Items[i])
 		}
-		out[id] = list.Items
 	}
 	return out
 }
@@ -233,14 +234,14 @@ func TestSnapshotRemembersArtifactLinksAcrossChanges(t *testing.T) {
 	extra := h.addArtifact(versions[1], "model-1-artifact-1")
 	s = h.check("new artifact on an existing version", nil)
 	require.Len(t, s.VersionArtifacts[versions[1]], 2)
-	assert.Equal(t, extra, s.VersionArtifacts[versions[1]][1].GetId())
+	assert.Equal(t, extra, s.VersionArtifacts[versions[1]][1].ID)
 	h.check("steady after new artifact", none)
 
-	changed := s.VersionArtifacts[versions[3]][0].GetId()
+	changed := s.VersionArtifacts[versions[3]][0].ID
 	_, err := h.srv.UpdateModelArtifact(changed, func(a *openapi.ModelArtifact) { a.SetUri("s3://bucket/moved-elsewhere") })
 	require.NoError(t, err)
 	s = h.check("artifact uri changed", []string{versions[3]})
-	assert.Equal(t, "s3://bucket/moved-elsewhere", s.VersionArtifacts[versions[3]][0].GetUri())
+	assert.Equal(t, "s3://bucket/moved-elsewhere", s.VersionArtifacts[versions[3]][0].URI)
 	h.check("steady after uri change", none)
 
 	_, err = h.srv.UpdateModelVersion(versions[2], func(v *openapi.ModelVersion) { v.SetState(openapi.MODELVERSIONSTATE_ARCHIVED) })
@@ -273,7 +274,7 @@ func TestSnapshotRemembersArtifactLinksAcrossChanges(t *testing.T) {
 	h.attach(empty, orphan)
 	s = h.check("unattached artifact attached", nil)
 	require.Len(t, s.VersionArtifacts[empty], 1)
-	assert.Equal(t, orphan, s.VersionArtifacts[empty][0].GetId())
+	assert.Equal(t, orphan, s.VersionArtifacts[empty][0].ID)
 	h.check("steady after attach", none)
 
 	h.attach(versions[4], extra) // from versions[1] to a version of an archived model
@@ -325,7 +326,7 @@ func lastVersion(t *testing.T, h *linkHarness) string {
 	t.Helper()
 	s, err := registryclient.New(h.url, registryclient.Options{}).Snapshot(context.Background())
 	require.NoError(t, err)
-	return s.ModelVersions[len(s.ModelVersions)-1].GetId()
+	return s.ModelVersions[len(s.ModelVersions)-1].ID
 }
 
 // An empty top-level artifact list needs no nested list; artifacts that
