@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/backstage"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/kserve/v1beta1"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/modelcatalog"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
@@ -26,6 +28,24 @@ type draft struct {
 	server    *serverDraft
 	models    []*modelDraft
 	modelCard string
+	// version is set on the draft of a registry version until it is
+	// encoded: only its names are made before, its model and model server
+	// when it is encoded (finishVersion). Built at once, every version's
+	// model and server were most of a full build's memory.
+	version *versionDraft
+}
+
+// versionDraft is what a registry version's record is built from, and the
+// names it asks for.
+type versionDraft struct {
+	registry string
+	rm       *registrymodel.RegisteredModel
+	v        *registrymodel.ModelVersion
+	arts     []*registrymodel.ModelArtifact
+	// srv is its model server, nil for none (or one whose name Backstage
+	// cannot take).
+	srv                                   *Server
+	modelName, serverName, serverIdentity string
 }
 
 type serverDraft struct {
@@ -345,18 +365,23 @@ func modelFields(md metadata, m *modelcatalog.Model) {
 	m.Usage = md.value(keyUsage)
 }
 
-// serverBase builds the model server of InferenceService s: URLs,
-// authentication, API, the annotations copied from the InferenceService,
-// the Kubernetes plugin annotations and the fact tags. Owner, lifecycle
-// and description are the caller's.
-func (b *builder) serverBase(object string, s *Server, md metadata) (modelcatalog.ModelServer, bool) {
-	isvc := s.InferenceService
-	ref := nsName{isvc.Namespace, isvc.Name}
+// serverName is the model server name of an InferenceService, reporting
+// one Backstage cannot take (its model server is then not published).
+func (b *builder) serverName(object string, isvc *v1beta1.InferenceService) (string, bool) {
 	name, ok := backstage.EntityName(isvc.Name)
 	if !ok {
 		b.skip(object, "", ReasonInvalidName, fmt.Sprintf("InferenceService name %q has no letter or digit Backstage accepts; its model server is not published", isvc.Name))
-		return modelcatalog.ModelServer{}, false
 	}
+	return name, ok
+}
+
+// serverBase builds the model server of InferenceService s, named name: URLs,
+// authentication, API, the annotations copied from the InferenceService,
+// the Kubernetes plugin annotations and the fact tags. Owner, lifecycle
+// and description are the caller's.
+func (b *builder) serverBase(object string, s *Server, md metadata, name string) modelcatalog.ModelServer {
+	isvc := s.InferenceService
+	ref := nsName{isvc.Namespace, isvc.Name}
 	ms := modelcatalog.ModelServer{Name: name}
 	auth := s.AuthEnabled || strings.EqualFold(strings.TrimSpace(isvc.Annotations[AnnotationEnableAuth]), "true")
 	ms.Authentication = &auth
@@ -382,7 +407,7 @@ func (b *builder) serverBase(object string, s *Server, md metadata) (modelcatalo
 		api.Spec = placeholderSpec(ref, api.Type, api.URL)
 	}
 	ms.API = api
-	return ms, true
+	return ms
 }
 
 // placeholderSpec stands in for a missing API Spec: a minimal OpenAPI

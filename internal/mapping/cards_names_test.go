@@ -388,3 +388,19 @@ func TestAServerPassedTwiceIsMappedTheSameInAnyOrder(t *testing.T) {
 	assert.Equal(t, abProbs, baProbs)
 	assert.True(t, hasProblem(abProbs, "InferenceService ns/chat", "more than once"))
 }
+
+// Claims keep their identity in two parts; they must sort as the whole
+// strings would.
+func TestClaimsSortAsTheirWholeIdentities(t *testing.T) {
+	parts := []string{"", "a", "ab", "b", " model", "a model", "registry \"r\" x", "registry \"r\" x model", "\xff", "a\x00"}
+	for _, a1 := range parts {
+		for _, a2 := range parts {
+			for _, b1 := range parts {
+				for _, b2 := range parts {
+					c, o := claim{identity: a1, suffix: a2}, claim{identity: b1, suffix: b2}
+					assert.Equal(t, a1+a2 < b1+b2, c.before(&o), "%q+%q before %q+%q", a1, a2, b1, b2)
+				}
+			}
+		}
+	}
+}

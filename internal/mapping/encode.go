@@ -18,6 +18,9 @@ func (b *builder) encodeAll() []Output {
 	outs := make([]Output, 0, len(b.drafts))
 	for i, d := range b.drafts {
 		b.drafts[i] = nil
+		if d.version != nil {
+			b.finishVersion(d)
+		}
 		key, err := recordKey(d.segments)
 		if err != nil {
 			b.skip(d.identity, "key", ReasonInvalidName, fmt.Sprintf("no valid record key could be built (%v); not published", err))

@@ -157,6 +157,12 @@ func (ix *Index) countRenamed(b *builder) {
 func wantedNames(d *draft) [nameKinds][]string {
 	var out [nameKinds][]string
 	out[kindKey] = []string{strings.Join(d.segments, record.SegmentSeparator)}
+	if v := d.version; v != nil {
+		if v.srv != nil {
+			out[kindServer] = []string{v.serverName}
+		}
+		out[kindModel] = []string{v.modelName}
+	}
 	if d.server != nil {
 		out[kindServer] = []string{d.server.ms.Name}
 	}

@@ -46,10 +46,11 @@ func (b *builder) kserveDraft(s *Server) *draft {
 	}
 	md := annotationMetadata(isvc.Annotations)
 
-	ms, ok := b.serverBase(identity, s, md)
+	serverName, ok := b.serverName(identity, isvc)
 	if !ok {
 		return nil
 	}
+	ms := b.serverBase(identity, s, md, serverName)
 	ms.Owner = b.pickOwner(identity, md.all(keyOwner)...)
 	ms.Lifecycle = b.pickLifecycle(identity, md.all(keyLifecycle)...)
 	ms.Description = firstText(md.value(keyDescription), isvc.Annotations[annDescription])

@@ -10,13 +10,42 @@ import (
 )
 
 // claim is one object asking for a name that must be unique in its kind.
+// Its identity is identity+suffix, kept apart so that the model of every
+// registry version does not need a string of its own (see id).
 type claim struct {
-	identity string
-	name     string
-	set      func(string)
+	identity, suffix string
+	name             string
+	set              func(string)
 }
 
-func taken(owner map[string]string, name string) bool {
+// modelSuffix makes a registry draft's identity its model's.
+const modelSuffix = " model"
+
+// id is the claim's identity, built only for what is reported.
+func (c *claim) id() string { return c.identity + c.suffix }
+
+// before orders claims by identity, as if each were one string.
+func (c *claim) before(o *claim) bool {
+	a1, a2, b1, b2 := c.identity, c.suffix, o.identity, o.suffix
+	for {
+		if a1 == "" {
+			a1, a2 = a2, ""
+		}
+		if b1 == "" {
+			b1, b2 = b2, ""
+		}
+		if a1 == "" || b1 == "" {
+			return b1 != ""
+		}
+		n := min(len(a1), len(b1))
+		if a1[:n] != b1[:n] {
+			return a1[:n] < b1[:n]
+		}
+		a1, b1 = a1[n:], b1[n:]
+	}
+}
+
+func taken(owner map[string]*claim, name string) bool {
 	_, ok := owner[name]
 	return ok
 }
@@ -47,6 +76,12 @@ func (b *builder) assignNames() {
 		keys = append(keys, claim{identity: d.identity, name: key, set: func(k string) {
 			d.segments = strings.Split(k, record.SegmentSeparator)
 		}})
+		if v := d.version; v != nil {
+			if v.srv != nil {
+				servers = append(servers, claim{identity: v.serverIdentity, name: v.serverName, set: func(n string) { v.serverName = n }})
+			}
+			models = append(models, claim{identity: d.identity, suffix: modelSuffix, name: v.modelName, set: func(n string) { v.modelName = n }})
+		}
 		if d.server != nil {
 			s := d.server
 			servers = append(servers, claim{identity: s.identity, name: s.ms.Name, set: func(n string) { s.ms.Name = n }})
@@ -65,25 +100,27 @@ func (b *builder) assignNames() {
 }
 
 func (b *builder) disambiguate(what string, claims []claim, suffixed func(name, suffix string) string) {
-	sort.SliceStable(claims, func(i, j int) bool { return claims[i].identity < claims[j].identity })
-	owner := map[string]string{} // name -> identity holding it
-	var losers []claim
-	for _, c := range claims {
+	sort.SliceStable(claims, func(i, j int) bool { return claims[i].before(&claims[j]) })
+	owner := make(map[string]*claim, len(claims)) // name -> claim holding it
+	var losers []*claim
+	for i := range claims {
+		c := &claims[i]
 		if _, taken := owner[c.name]; taken {
 			losers = append(losers, c)
 			continue
 		}
-		owner[c.name] = c.identity
+		owner[c.name] = c
 	}
 	for _, c := range losers {
-		seed := c.identity
+		id := c.id()
+		seed := id
 		n := suffixed(c.name, shortHash(seed))
 		for i := 1; taken(owner, n); i++ {
-			seed = fmt.Sprintf("%s#%d", c.identity, i)
+			seed = fmt.Sprintf("%s#%d", id, i)
 			n = suffixed(c.name, shortHash(seed))
 		}
-		owner[n] = c.identity
+		owner[n] = c
 		c.set(n)
-		b.problem(c.identity, what, fmt.Sprintf("%q is also the %s of %s; published as %q. Rename one of them to keep names stable", c.name, what, owner[c.name], n))
+		b.problem(id, what, fmt.Sprintf("%q is also the %s of %s; published as %q. Rename one of them to keep names stable", c.name, what, owner[c.name].id(), n))
 	}
 }

@@ -381,31 +381,50 @@ func (b *builder) claimRegistryLabelled(haveRegistries bool) {
 	}
 }
 
-// registryDraft maps one live model version (and its model server, if any).
+// registryDraft names the record of one live model version and of its
+// model server, if any; the rest of them is built when the draft is
+// encoded (finishVersion). Property problems of a version that cannot be
+// named are still reported, as for any version.
 func (b *builder) registryDraft(identity, registry string, rm *registrymodel.RegisteredModel, v *registrymodel.ModelVersion, arts []*registrymodel.ModelArtifact, srv *Server) *draft {
+	seg1, ok1 := b.segment(identity, "registered model name", rm.Name, "model-"+rm.ID)
+	seg2, ok2 := b.segment(identity, "model version name", v.Name, "version-"+v.ID)
+	if !ok1 || !ok2 {
+		b.propertyLayer(identity, v.Properties)
+		b.propertyLayer(identity, rm.Properties)
+		return nil
+	}
+	vd := &versionDraft{registry: registry, rm: rm, v: v, arts: arts}
+	vd.modelName, _ = backstage.EntityName(rm.Name + "-" + v.Name)
+	if vd.modelName == "" {
+		vd.modelName, _ = backstage.EntityName(seg1 + "-" + seg2)
+	}
+	if srv != nil {
+		if name, ok := b.serverName(identity, srv.InferenceService); ok {
+			vd.srv, vd.serverName = srv, name
+			vd.serverIdentity = "InferenceService " + nsName{srv.InferenceService.Namespace, srv.InferenceService.Name}.String()
+		}
+	}
+	return &draft{identity: identity, typ: record.TypeKubeflow, segments: []string{seg1, seg2}, version: vd}
+}
+
+// finishVersion builds the model and model server of a registry draft,
+// under the names it was given.
+func (b *builder) finishVersion(d *draft) {
+	vd, identity := d.version, d.identity
+	rm, v := vd.rm, vd.v
 	vLayer, vLabels := b.propertyLayer(identity, v.Properties)
 	rmLayer, rmLabels := b.propertyLayer(identity, rm.Properties)
 	md := metadata{vLayer, rmLayer}
 
-	seg1, ok1 := b.segment(identity, "registered model name", rm.Name, "model-"+rm.ID)
-	seg2, ok2 := b.segment(identity, "model version name", v.Name, "version-"+v.ID)
-	if !ok1 || !ok2 {
-		return nil
-	}
-
-	m := modelcatalog.Model{}
-	m.Name, _ = backstage.EntityName(rm.Name + "-" + v.Name)
-	if m.Name == "" {
-		m.Name, _ = backstage.EntityName(seg1 + "-" + seg2)
-	}
+	m := modelcatalog.Model{Name: vd.modelName}
 	m.Owner = b.pickOwner(identity, append(md.all(keyOwner), entry{field: "registered model owner", value: strings.TrimSpace(rm.Owner)})...)
 	m.Lifecycle = b.pickLifecycle(identity, md.all(keyLifecycle)...)
 	m.Description = firstText(v.Description, rm.Description)
 	if m.Description == "" {
-		m.Description = fmt.Sprintf("Version %s of model %s from model registry %s.", v.Name, rm.Name, registry)
+		m.Description = fmt.Sprintf("Version %s of model %s from model registry %s.", v.Name, rm.Name, vd.registry)
 	}
 	m.Tags = b.tags(identity, "labels", append(vLabels, rmLabels...))
-	m.ArtifactLocationURL = artifactURI(arts)
+	m.ArtifactLocationURL = artifactURI(vd.arts)
 	modelFields(md, &m)
 	licenseLink, licenseName := b.license(identity, append(md.all(keyLicense),
 		entry{field: "registered model licenseLink", value: rm.LicenseLink},
@@ -416,11 +435,10 @@ func (b *builder) registryDraft(identity, registry string, rm *registrymodel.Reg
 		modelName = rm.Name + "-" + v.Name
 	}
 	setAnnotation(&m.Annotations, modelNameAnnotation, modelName)
-	setModelDashboardLink(&m, b.versionDashboardURL(registry, rm.ID, v.ID))
+	setModelDashboardLink(&m, b.versionDashboardURL(vd.registry, rm.ID, v.ID))
 
-	d := &draft{identity: identity, typ: record.TypeKubeflow, segments: []string{seg1, seg2}}
 	md0 := &modelDraft{identity: identity + " model", m: m}
-	if card := b.catalogCard(arts); card != "" {
+	if card := b.catalogCard(vd.arts); card != "" {
 		d.modelCard = card
 		md0.cardLinks = true
 	} else {
@@ -428,20 +446,18 @@ func (b *builder) registryDraft(identity, registry string, rm *registrymodel.Reg
 	}
 	d.models = []*modelDraft{md0}
 
-	if srv != nil {
-		isvc := srv.InferenceService
-		ref := nsName{isvc.Namespace, isvc.Name}
-		if ms, ok := b.serverBase(identity, srv, md); ok {
-			ms.Owner = m.Owner
-			ms.Lifecycle = m.Lifecycle
-			ms.Description = firstText(isvc.Annotations[annDescription])
-			if ms.Description == "" {
-				ms.Description = fmt.Sprintf("Model server %s (KServe InferenceService) serving version %s of model %s.", ref, v.Name, rm.Name)
-			}
-			d.server = &serverDraft{identity: "InferenceService " + ref.String(), ms: ms}
+	if vd.srv != nil {
+		isvc := vd.srv.InferenceService
+		ms := b.serverBase(identity, vd.srv, md, vd.serverName)
+		ms.Owner = m.Owner
+		ms.Lifecycle = m.Lifecycle
+		ms.Description = firstText(isvc.Annotations[annDescription])
+		if ms.Description == "" {
+			ms.Description = fmt.Sprintf("Model server %s/%s (KServe InferenceService) serving version %s of model %s.", isvc.Namespace, isvc.Name, v.Name, rm.Name)
 		}
+		d.server = &serverDraft{identity: vd.serverIdentity, ms: ms}
 	}
-	return d
+	d.version = nil
 }
 
 // segment sanitizes name into a key segment, falling back to the id-based
