@@ -129,6 +129,8 @@ type PageMemo[T any] struct {
 	pages map[[sha256.Size]byte]memoPage[T]
 	// reused counts the pages the last complete list took from the memo.
 	reused int
+	// items is how many items the last complete list had.
+	items int
 }
 
 type memoPage[T any] struct {
@@ -141,6 +143,19 @@ func (m *PageMemo[T]) lookup(sum [sha256.Size]byte) (memoPage[T], bool) {
 	defer m.mu.Unlock()
 	p, ok := m.pages[sum]
 	return p, ok
+}
+
+// size is how many items the last complete list had: the next list is
+// usually as long, and a slice grown by doubling up to a registry's
+// 100,000 versions would hold up to twice the room it needs (0 for a nil
+// memo).
+func (m *PageMemo[T]) size() int {
+	if m == nil {
+		return 0
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.items
 }
 
 // Reused is how many pages the last complete list took from the memo
@@ -161,7 +176,7 @@ func (m *PageMemo[T]) remember(all []T, sums [][sha256.Size]byte, ends []int, ne
 		start = ends[i]
 	}
 	m.mu.Lock()
-	m.pages, m.reused = pages, reused
+	m.pages, m.reused, m.items = pages, reused, len(all)
 	m.mu.Unlock()
 }
 
@@ -178,7 +193,7 @@ func ListAll[T any](ctx context.Context, c *Client, l List, id func(*T) string) 
 // decoding them again, and leaves this list's pages in memo when it
 // completes; nil memo is ListAll.
 func ListAllMemo[T any](ctx context.Context, c *Client, l List, id func(*T) string, memo *PageMemo[T]) ([]T, error) {
-	var all []T
+	all := make([]T, 0, memo.size())
 	var sums [][sha256.Size]byte
 	var ends []int
 	var nexts []string

@@ -80,6 +80,7 @@ func TestPageMemoDecodesOnlyPagesThatChanged(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, first, again)
 	assert.Equal(t, 3, memo.Reused(), "every page came back byte for byte")
+	assert.Equal(t, len(again), cap(again), "a list as long as the last one takes no more room than it needs")
 
 	srv.set(1, `{"items":[{"id":"3","value":"C"},{"id":"4","value":"d"}],"nextPageToken":"p2"}`)
 	changed, err := listThings(t, c, memo)
