@@ -23,6 +23,7 @@ func TestTheCacheKeepsNoManagedFields(t *testing.T) {
 	isvc := &v1beta1.InferenceService{ObjectMeta: metav1.ObjectMeta{Namespace: "cache-fields", Name: "chat",
 		Labels: map[string]string{"team": "a"}}}
 	require.NoError(t, cluster.Client.Create(ctx, isvc))
+	t.Cleanup(func() { _ = cluster.Client.Delete(context.Background(), isvc) })
 	live := &v1beta1.InferenceService{}
 	require.NoError(t, cluster.Client.Get(ctx, client.ObjectKeyFromObject(isvc), live))
 	require.NotEmpty(t, live.ManagedFields, "the API server sends managedFields")

@@ -42,8 +42,8 @@ type versionDraft struct {
 	rm       *registrymodel.RegisteredModel
 	v        *registrymodel.ModelVersion
 	arts     []*registrymodel.ModelArtifact
-	// srv is its model server, nil for none (or one whose name Backstage
-	// cannot take).
+	// srv is its model server: nil for none, and for one whose name
+	// Backstage cannot take (reported when the draft is made).
 	srv                                   *Server
 	modelName, serverName, serverIdentity string
 }

@@ -41,8 +41,8 @@
 // Custom properties are read from the model version first, then from the
 // registered model. Keys match whatever their case, spaces, '-' and '_'
 // ("API Spec", "apiSpec" and "api_spec" are one key). Values are trimmed;
-// int, double and bool values are used as text, struct and proto values are
-// reported and ignored.
+// int, double and bool values are used as text; struct and proto values,
+// and value types a newer registry may add, are reported and ignored.
 //
 //	Source                                          Document field
 //	----------------------------------------------  -----------------------------------------------

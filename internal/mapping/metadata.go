@@ -117,7 +117,7 @@ func (b *builder) propertyLayer(object string, props registrymodel.Properties) (
 			continue
 		}
 		if !p.Type.Scalar() {
-			b.problem(object, field, "has a struct, proto or empty value; ignored. Set it as a string property")
+			b.problem(object, field, "has a struct, proto or other value that is not text; ignored. Set it as a string property")
 			continue
 		}
 		s := strings.TrimSpace(p.Value)
