@@ -321,10 +321,11 @@ func TestSidecars(t *testing.T) {
 	assert.Equal(t, []corev1.ContainerPort{{Name: "metrics", ContainerPort: 8081, Protocol: corev1.ProtocolTCP}}, n.Ports)
 	assertProbe(t, n.LivenessProbe, "/healthz", 8081)
 	assertProbe(t, n.ReadinessProbe, "/readyz", 8081)
-	// docs/benchmarks.md: 228 MiB peak RSS at 10,000 registered models
-	// without a limit; 50,000 ran under 1Gi.
+	// docs/benchmarks.md: 50,000 registered models peaked at 564 MiB
+	// under a 1Gi limit and at 487 MiB under 512Mi (GOMEMLIMIT 90% of it,
+	// the collector working harder).
 	lim := n.Resources.Limits[corev1.ResourceMemory]
-	assert.True(t, lim.Cmp(resource.MustParse("420Mi")) >= 0, "normalizer memory limit %s leaves less than 420Mi, under 2x the 228 MiB measured at 10,000 models", lim.String())
+	assert.True(t, lim.Cmp(resource.MustParse("512Mi")) >= 0, "normalizer memory limit %s is below the 512Mi 50,000 models were measured to fit", lim.String())
 }
 
 func assertProbe(t *testing.T, p *corev1.Probe, path string, port int) {
