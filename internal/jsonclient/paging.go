@@ -166,6 +166,15 @@ func (m *PageMemo[T]) Reused() int {
 	return m.reused
 }
 
+// Forget lets go of the pages, which share memory with the list that
+// left them: a caller that keeps a newer list instead need not hold both.
+// The next list still starts with the room the last one needed.
+func (m *PageMemo[T]) Forget() {
+	m.mu.Lock()
+	m.pages, m.reused = nil, 0
+	m.mu.Unlock()
+}
+
 // remember replaces the memo with a complete list's pages: sums[i] is
 // page i's, holding all[ends[i-1]:ends[i]].
 func (m *PageMemo[T]) remember(all []T, sums [][sha256.Size]byte, ends []int, nexts []string, reused int) {

@@ -59,7 +59,7 @@ func uniqueByID[T any](b *builder, object, kind string, xs []T, id func(*T) stri
 		x := xs[i]
 		cands = append(cands, cand{id: id(&x), x: x})
 	}
-	sort.Slice(cands, func(i, j int) bool { return lessID(cands[i].id, cands[j].id) })
+	sort.Slice(cands, func(i, j int) bool { return registrymodel.LessID(cands[i].id, cands[j].id) })
 	// Objects sharing an id are ordered by content, so that the one kept
 	// does not depend on the input order. Only they are fingerprinted: a
 	// fingerprint encodes the object, which is most of what a sync of
@@ -97,24 +97,12 @@ func sortedUnique[T any](xs []T, id func(*T) string) bool {
 	prev := ""
 	for i := range xs {
 		cur := id(&xs[i])
-		if cur == "" || (i > 0 && !lessID(prev, cur)) {
+		if cur == "" || (i > 0 && !registrymodel.LessID(prev, cur)) {
 			return false
 		}
 		prev = cur
 	}
 	return true
-}
-
-// lessID orders ids numerically when they are numbers (registry ids are).
-func lessID(a, b string) bool {
-	if len(a) != len(b) {
-		_, errA := strconv.ParseUint(a, 10, 64)
-		_, errB := strconv.ParseUint(b, 10, 64)
-		if errA == nil && errB == nil {
-			return len(a) < len(b)
-		}
-	}
-	return a < b
 }
 
 // registryResourceName is the name of the ModelRegistry resource behind a
@@ -327,7 +315,7 @@ func latestVersion(versions []registrymodel.ModelVersion, rmID string) string {
 		if err != nil {
 			t = 0
 		}
-		if t > bestTime || (t == bestTime && lessID(best, v.ID)) {
+		if t > bestTime || (t == bestTime && registrymodel.LessID(best, v.ID)) {
 			best, bestTime = v.ID, t
 		}
 	}

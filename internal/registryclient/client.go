@@ -1,11 +1,31 @@
 // Package registryclient reads a whole Kubeflow Model Registry
 // (/api/model_registry/v1alpha3) into a Snapshot once per sync.
 //
-// Requests per Snapshot. The five top-level lists are read with
-// pageSize=P, orderBy=ID, sortOrder=ASC and nextPageToken, never one request
-// per model: ceil(n/P) requests each for registered_models, model_versions,
-// model_artifacts, inference_services and serving_environments (at least one
-// each, even when empty). Snapshot.VersionArtifacts holds the connector's
+// Requests per Snapshot. The five top-level lists (registered_models,
+// model_versions, model_artifacts, inference_services and
+// serving_environments) are read with pageSize=P, orderBy=ID,
+// sortOrder=ASC and nextPageToken, never one request per model:
+//
+//   - whole, ceil(n/P) requests each (at least one), on the first snapshot,
+//     every LinkOptions.ListRefresh (10m by default), and on every poll of
+//     a registry that does not filter (below);
+//   - otherwise only what changed: the same request with filterQuery
+//     "lastUpdateTimeSinceEpoch >= T", where T is 30 s before the newest
+//     lastUpdateTimeSinceEpoch the list held, so one request per list
+//     while the registry is quiet. The registry stamps every change (its
+//     API has no delete), so the answer holds every object created or
+//     changed since, plus those changed within the 30 s, which are found
+//     unchanged; the 30 s absorb a write committed after a later-stamped
+//     one, or stamped by a replica whose clock is behind. The changed
+//     objects replace or join the last snapshot's list, which is never
+//     modified; the whole read every ListRefresh notices anything else.
+//
+// A registry older than filterQuery (v0.3) refuses it (HTTP 400) or
+// ignores it, which shows as objects older than asked for; the Client
+// then reads that registry whole on every poll, as before, and logs it
+// once.
+//
+// Snapshot.VersionArtifacts holds the connector's
 // published versions (not ARCHIVED, registered model listed and not
 // ARCHIVED) with their model artifacts. A ModelArtifact in the top-level
 // list does not say which ModelVersion it belongs to (the spec has no
@@ -31,22 +51,25 @@
 // Artifact contents (uri, modelSource*, state) always come
 // from this snapshot's top-level list; the nested lists only link them. With
 // P=100, R registered models, V versions of which L are published, A
-// artifacts, I inference services and S serving environments:
+// artifacts, I inference services and S serving environments, a snapshot
+// that reads the lists whole costs
 //
 //	requests = ceil(R/P) + ceil(V/P) + ceil(A/P) + ceil(I/P) + ceil(S/P)
 //	         + sum over the versions read of ceil(a_v/P)
 //
-// where the versions read are none in a steady state, the new or changed
-// ones after an ordinary change, and all L on a full refresh. So 1,000
-// models with one live version and one artifact each cost 10+10+10+1+1 = 32
-// requests per sync, and 1,032 on the first and every refresh. The nested
-// lists run LinkOptions.Concurrency at a time.
+// and one that asks for changes costs one request per list and per page
+// of changes, plus the same nested lists. The versions read are none in a
+// steady state, the new or changed ones after an ordinary change, and all
+// L on a full refresh. So 1,000 models with one live version and one
+// artifact each cost 10+10+10+1+1 = 32 requests per whole read, 5 per
+// poll between them, and 1,032 on the first snapshot and every artifact
+// refresh. The nested lists run LinkOptions.Concurrency at a time.
 //
-// Polls of an unchanged registry are cheap for the normalizer too: each
-// top-level list keeps its pages from the last snapshot by the SHA-256 of
-// their bytes (jsonclient.PageMemo), and a page the registry sends again
-// byte for byte is taken from there instead of being decoded; only the
-// pages that changed cost JSON decoding.
+// Whole reads are cheap for the normalizer too: each top-level list keeps
+// its pages from the last whole read by the SHA-256 of their bytes
+// (jsonclient.PageMemo), and a page the registry sends again byte for
+// byte is taken from there instead of being decoded; only the pages that
+// changed cost JSON decoding.
 //
 // A Snapshot is all or nothing: any failed request (HTTP error, malformed
 // JSON, timeout, paging that does not advance) fails it with an error that
@@ -124,6 +147,11 @@ type LinkOptions struct {
 	// links it remembers before it reads every published version's list
 	// again; DefaultArtifactRefresh when zero, every snapshot when negative.
 	ArtifactRefresh time.Duration
+	// ListRefresh is the longest a Client goes on asking only for what
+	// changed before it reads the top-level lists whole again, which is
+	// what notices an object that left the registry without a trace;
+	// DefaultListRefresh when zero, every snapshot when negative.
+	ListRefresh time.Duration
 }
 
 // Client reads one model registry. It is safe for concurrent use;
@@ -137,27 +165,45 @@ type Client struct {
 	now         func() time.Time
 	log         logr.Logger
 
-	mu    sync.Mutex
-	links *artifactLinks // from the last good snapshot
+	listRefresh time.Duration
 
-	// memos keep each top-level list's pages from the last good snapshot,
-	// so that a poll decodes only the pages the registry changed.
-	memos listMemos
+	mu     sync.Mutex
+	links  *artifactLinks // from the last good snapshot
+	filter filterSupport  // what the registry's filterQuery does
+
+	// lists keep each top-level list of the last good snapshot, so that a
+	// poll asks only for what changed since (or, without filterQuery,
+	// decodes only the pages that changed).
+	lists topLists
 }
 
-// listMemos holds a page memo per top-level list.
-type listMemos struct {
-	registeredModels    jsonclient.PageMemo[registrymodel.RegisteredModel]
-	modelVersions       jsonclient.PageMemo[registrymodel.ModelVersion]
-	modelArtifacts      jsonclient.PageMemo[registrymodel.ModelArtifact]
-	inferenceServices   jsonclient.PageMemo[registrymodel.InferenceService]
-	servingEnvironments jsonclient.PageMemo[registrymodel.ServingEnvironment]
+// topLists are the five top-level lists.
+type topLists struct {
+	registeredModels    topList[registrymodel.RegisteredModel]
+	modelVersions       topList[registrymodel.ModelVersion]
+	modelArtifacts      topList[registrymodel.ModelArtifact]
+	inferenceServices   topList[registrymodel.InferenceService]
+	servingEnvironments topList[registrymodel.ServingEnvironment]
 }
 
-// reused is how many pages the last complete lists took from the memos.
-func (m *listMemos) reused() int {
-	return m.registeredModels.Reused() + m.modelVersions.Reused() + m.modelArtifacts.Reused() +
-		m.inferenceServices.Reused() + m.servingEnvironments.Reused()
+func newTopLists() topLists {
+	return topLists{
+		registeredModels: topList[registrymodel.RegisteredModel]{endpoint: EndpointRegisteredModels,
+			id:      func(x *registrymodel.RegisteredModel) string { return x.ID },
+			updated: func(x *registrymodel.RegisteredModel) registrymodel.Epoch { return x.LastUpdateTimeSinceEpoch }},
+		modelVersions: topList[registrymodel.ModelVersion]{endpoint: EndpointModelVersions,
+			id:      func(x *registrymodel.ModelVersion) string { return x.ID },
+			updated: func(x *registrymodel.ModelVersion) registrymodel.Epoch { return x.LastUpdateTimeSinceEpoch }},
+		modelArtifacts: topList[registrymodel.ModelArtifact]{endpoint: EndpointModelArtifacts,
+			id:      func(x *registrymodel.ModelArtifact) string { return x.ID },
+			updated: func(x *registrymodel.ModelArtifact) registrymodel.Epoch { return x.LastUpdateTimeSinceEpoch }},
+		inferenceServices: topList[registrymodel.InferenceService]{endpoint: EndpointInferenceServices,
+			id:      func(x *registrymodel.InferenceService) string { return x.ID },
+			updated: func(x *registrymodel.InferenceService) registrymodel.Epoch { return x.LastUpdateTimeSinceEpoch }},
+		servingEnvironments: topList[registrymodel.ServingEnvironment]{endpoint: EndpointServingEnvironments,
+			id:      func(x *registrymodel.ServingEnvironment) string { return x.ID },
+			updated: func(x *registrymodel.ServingEnvironment) registrymodel.Epoch { return x.LastUpdateTimeSinceEpoch }},
+	}
 }
 
 // New returns a client for the registry at baseURL (for example
@@ -177,14 +223,19 @@ func NewWithLinks(baseURL string, opts Options, links LinkOptions) *Client {
 		concurrency: links.Concurrency,
 		refresh:     links.ArtifactRefresh,
 		now:         time.Now,
+		listRefresh: links.ListRefresh,
 		log:         opts.Logger,
 		links:       &artifactLinks{},
+		lists:       newTopLists(),
 	}
 	if c.concurrency <= 0 {
 		c.concurrency = DefaultConcurrency
 	}
 	if c.refresh == 0 {
 		c.refresh = DefaultArtifactRefresh
+	}
+	if c.listRefresh == 0 {
+		c.listRefresh = DefaultListRefresh
 	}
 	return c
 }
@@ -216,6 +267,9 @@ type Snapshot struct {
 	// PagesReused is how many top-level list pages came back byte for
 	// byte as in the last snapshot and were not decoded again.
 	PagesReused int
+	// ChangesOnly says the registry was asked only for the objects changed
+	// since the last snapshot, which it merged into.
+	ChangesOnly bool
 }
 
 // Snapshot reads the whole registry; see the package documentation for the
@@ -227,22 +281,34 @@ func (c *Client) Snapshot(ctx context.Context) (*Snapshot, error) {
 	count := func() { requests.Add(1) }
 	s := &Snapshot{URL: c.URL()}
 
-	// One hash per list of pages, each list read in order by one task.
-	var pages [5]hash.Hash
-	for i := range pages {
-		pages[i] = sha256.New()
-	}
+	c.mu.Lock()
+	filter := c.filter
+	c.mu.Unlock()
+	now := c.now()
+	l := &c.lists
+	var (
+		rms  listRead[registrymodel.RegisteredModel]
+		mvs  listRead[registrymodel.ModelVersion]
+		arts listRead[registrymodel.ModelArtifact]
+		iss  listRead[registrymodel.InferenceService]
+		envs listRead[registrymodel.ServingEnvironment]
+	)
 	t, tctx := newTasks(ctx)
-	m := &c.memos
-	t.run(listTop(tctx, c, EndpointRegisteredModels, count, pages[0], &s.RegisteredModels, registeredModelID, &m.registeredModels))
-	t.run(listTop(tctx, c, EndpointModelVersions, count, pages[1], &s.ModelVersions, modelVersionID, &m.modelVersions))
-	t.run(listTop(tctx, c, EndpointModelArtifacts, count, pages[2], &s.ModelArtifacts, modelArtifactID, &m.modelArtifacts))
-	t.run(listTop(tctx, c, EndpointInferenceServices, count, pages[3], &s.InferenceServices, inferenceServiceID, &m.inferenceServices))
-	t.run(listTop(tctx, c, EndpointServingEnvironments, count, pages[4], &s.ServingEnvironments, servingEnvironmentID, &m.servingEnvironments))
+	t.run(l.registeredModels.read(tctx, c, filter, now, count, &rms))
+	t.run(l.modelVersions.read(tctx, c, filter, now, count, &mvs))
+	t.run(l.modelArtifacts.read(tctx, c, filter, now, count, &arts))
+	t.run(l.inferenceServices.read(tctx, c, filter, now, count, &iss))
+	t.run(l.servingEnvironments.read(tctx, c, filter, now, count, &envs))
 	if err := t.wait(); err != nil {
 		return nil, err
 	}
-	s.PagesReused = m.reused()
+	s.RegisteredModels, s.ModelVersions, s.ModelArtifacts = rms.state.items, mvs.state.items, arts.state.items
+	s.InferenceServices, s.ServingEnvironments = iss.state.items, envs.state.items
+	s.PagesReused = rms.reused + mvs.reused + arts.reused + iss.reused + envs.reused
+	for _, f := range []filterSupport{rms.filter, mvs.filter, arts.filter, iss.filter, envs.filter} {
+		filter = learned(filter, f)
+	}
+	s.ChangesOnly = !rms.whole && !mvs.whole && !arts.whole && !iss.whole && !envs.whole
 
 	published := PublishedVersions(s.RegisteredModels, s.ModelVersions)
 	full, err := c.linkArtifacts(ctx, s, published, count)
@@ -250,11 +316,24 @@ func (c *Client) Snapshot(ctx context.Context) (*Snapshot, error) {
 		return nil, err
 	}
 	s.Requests = int(requests.Load())
-	s.Version = snapshotVersion(pages[:], s.VersionArtifacts)
+	s.Version = snapshotVersion([][sha256.Size]byte{rms.state.digest, mvs.state.digest, arts.state.digest, iss.state.digest, envs.state.digest}, s.VersionArtifacts)
+	l.registeredModels.commit(&rms)
+	l.modelVersions.commit(&mvs)
+	l.modelArtifacts.commit(&arts)
+	l.inferenceServices.commit(&iss)
+	l.servingEnvironments.commit(&envs)
+	c.mu.Lock()
+	if c.filter != filter && filter == filterMissing {
+		c.log.Info("the model registry does not filter lists by lastUpdateTimeSinceEpoch (filterQuery, model registry v0.3 and later); every poll reads its lists whole",
+			"url", s.URL)
+	}
+	c.filter = filter
+	c.mu.Unlock()
 	c.log.V(1).Info("model registry snapshot", "url", s.URL, "requests", s.Requests,
 		"registeredModels", len(s.RegisteredModels), "modelVersions", len(s.ModelVersions),
 		"modelArtifacts", len(s.ModelArtifacts), "inferenceServices", len(s.InferenceServices),
 		"servingEnvironments", len(s.ServingEnvironments), "versionLists", s.VersionLists, "pagesReused", s.PagesReused,
+		"changesOnly", s.ChangesOnly,
 		"fullArtifactRefresh", full, "duration", time.Since(start))
 	return s, nil
 }
@@ -382,36 +461,15 @@ func PublishedVersions(models []registrymodel.RegisteredModel, versions []regist
 	return ids
 }
 
-// listTop is the task that reads the top-level list endpoint, every page
-// in ID order, into *dst: an empty slice when the list is empty. Pages
-// memo holds from the last snapshot are not decoded again.
-func listTop[T any](ctx context.Context, c *Client, endpoint string, count func(), pages hash.Hash, dst *[]T, id func(*T) string, memo *jsonclient.PageMemo[T]) func() error {
-	return func() error {
-		items, err := jsonclient.ListAllMemo(ctx, c.api, jsonclient.List{
-			Endpoint:  endpoint,
-			Path:      APIPath + "/" + endpoint,
-			Query:     url.Values{"orderBy": {"ID"}, "sortOrder": {"ASC"}},
-			PageSize:  c.pageSize,
-			OnRequest: count,
-			OnPage:    func(raw []byte) { hashBytes(pages, raw) },
-		}, id, memo)
-		if items == nil && err == nil {
-			items = []T{}
-		}
-		*dst = items
-		return err
-	}
-}
-
 // snapshotVersion is the Version of a snapshot: a hash of the pages of
 // the five top-level lists as the registry sent them and of which
 // artifacts belong to which version, which is all a snapshot is made of.
 // Equal bytes make equal snapshots; a registry that sends the same
 // content differently only costs a rebuild.
-func snapshotVersion(pages []hash.Hash, versionArtifacts map[string][]*registrymodel.ModelArtifact) string {
+func snapshotVersion(lists [][sha256.Size]byte, versionArtifacts map[string][]*registrymodel.ModelArtifact) string {
 	h := sha256.New()
-	for _, p := range pages {
-		h.Write(p.Sum(nil))
+	for _, d := range lists {
+		h.Write(d[:])
 	}
 	versions := make([]string, 0, len(versionArtifacts))
 	for v := range versionArtifacts {
@@ -428,13 +486,6 @@ func snapshotVersion(pages []hash.Hash, versionArtifacts map[string][]*registrym
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
-
-// The ids of the top-level list items, for paging checks and memos.
-func registeredModelID(x *registrymodel.RegisteredModel) string       { return x.ID }
-func modelVersionID(x *registrymodel.ModelVersion) string             { return x.ID }
-func modelArtifactID(x *registrymodel.ModelArtifact) string           { return x.ID }
-func inferenceServiceID(x *registrymodel.InferenceService) string     { return x.ID }
-func servingEnvironmentID(x *registrymodel.ServingEnvironment) string { return x.ID }
 
 // hashBytes writes b length-prefixed, so that no two sequences hash alike
 // by shifting bytes between elements.

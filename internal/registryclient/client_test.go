@@ -16,6 +16,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -442,7 +443,7 @@ func TestSnapshotTakesArtifactContentsFromTopLevelList(t *testing.T) {
 		}
 		return `{"items":[],"nextPageToken":"","pageSize":100,"size":0}`
 	})
-	c := registryclient.New(ts.URL, registryclient.Options{})
+	c := registryclient.NewWithLinks(ts.URL, registryclient.Options{}, registryclient.LinkOptions{ListRefresh: wholeLists})
 	s, err := c.Snapshot(context.Background())
 	require.NoError(t, err)
 	assert.Equal(t, 6, s.Requests)
@@ -491,9 +492,11 @@ func TestSnapshotDecodesCustomProperties(t *testing.T) {
 	s, err := registryclient.New(ts.URL, registryclient.Options{}).Snapshot(context.Background())
 	require.NoError(t, err)
 	require.Len(t, s.RegisteredModels, 1)
+	updated, err := strconv.ParseInt(rm.GetLastUpdateTimeSinceEpoch(), 10, 64)
+	require.NoError(t, err)
 	assert.Equal(t, registrymodel.RegisteredModel{
 		ID: rm.GetId(), Name: "m", Description: "d", Owner: "alice", State: registrymodel.StateArchived,
-		License: "mit", LicenseLink: "https://l",
+		License: "mit", LicenseLink: "https://l", LastUpdateTimeSinceEpoch: registrymodel.Epoch(updated),
 		Properties: registrymodel.Properties{
 			{Key: "Owner", Value: "team-x", Type: registrymodel.StringProperty},
 			{Key: "a-label", Value: "", Type: registrymodel.StringProperty},
@@ -541,10 +544,12 @@ func BenchmarkSnapshot1000Steady(b *testing.B) {
 	}
 }
 
+// Whole reads (every ListRefresh, or every poll of a registry that does
+// not filter) decode only the pages that changed.
 func TestASnapshotDecodesOnlyThePagesThatChanged(t *testing.T) {
 	srv, ts := newServer(t, fakeregistry.Options{})
 	versions := seed(t, srv, 250, true)
-	c := registryclient.New(ts.URL, registryclient.Options{PageSize: 100})
+	c := registryclient.NewWithLinks(ts.URL, registryclient.Options{PageSize: 100}, registryclient.LinkOptions{ListRefresh: -1})
 	ctx := context.Background()
 
 	first, err := c.Snapshot(ctx)

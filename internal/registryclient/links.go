@@ -21,7 +21,7 @@ type artifactLinks struct {
 	// versions, or (when in none) in no published version. An artifact
 	// whose stamp moved may have been attached elsewhere, so its place is
 	// confirmed again.
-	stamps map[string]string
+	stamps map[string]registrymodel.Epoch
 	// lastFull is when every published version's list was last read.
 	lastFull time.Time
 }
@@ -45,7 +45,7 @@ func (l *artifactLinks) toRead(published []string, arts []registrymodel.ModelArt
 	return read
 }
 
-func (l *artifactLinks) moved(ids []string, top map[string]string) bool {
+func (l *artifactLinks) moved(ids []string, top map[string]registrymodel.Epoch) bool {
 	for _, id := range ids {
 		stamp, listed := top[id]
 		if !listed {
@@ -134,8 +134,8 @@ func (l *artifactLinks) group(published []string, arts []registrymodel.ModelArti
 	return out
 }
 
-func stampsOf(arts []registrymodel.ModelArtifact) map[string]string {
-	m := make(map[string]string, len(arts))
+func stampsOf(arts []registrymodel.ModelArtifact) map[string]registrymodel.Epoch {
+	m := make(map[string]registrymodel.Epoch, len(arts))
 	for i := range arts {
 		m[arts[i].ID] = arts[i].LastUpdateTimeSinceEpoch
 	}

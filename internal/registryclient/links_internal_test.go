@@ -9,24 +9,24 @@ import (
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
 )
 
-func art(id, stamp string) registrymodel.ModelArtifact {
+func art(id string, stamp registrymodel.Epoch) registrymodel.ModelArtifact {
 	return registrymodel.ModelArtifact{ID: id, LastUpdateTimeSinceEpoch: stamp}
 }
 
 func TestArtifactLinksNext(t *testing.T) {
 	old := &artifactLinks{
 		versions: map[string][]string{"v1": {"a1", "a2"}, "v2": {"a3", "gone"}, "archived": {"a4"}},
-		stamps:   map[string]string{"a1": "1", "a2": "1", "a3": "1", "a4": "1", "gone": "1", "orphan": "1"},
+		stamps:   map[string]registrymodel.Epoch{"a1": 1, "a2": 1, "a3": 1, "a4": 1, "gone": 1, "orphan": 1},
 		lastFull: time.Unix(100, 0),
 	}
-	arts := []registrymodel.ModelArtifact{art("a1", "1"), art("a2", "1"), art("a3", "1"), art("a4", "1"), art("orphan", "1")}
+	arts := []registrymodel.ModelArtifact{art("a1", 1), art("a2", 1), art("a3", 1), art("a4", 1), art("orphan", 1)}
 	published := []string{"v1", "v2"}
 
 	next, unplaced := old.next(published, arts, nil)
 	assert.Empty(t, unplaced, "unchanged orphans and artifacts of unpublished versions need no refresh")
 	assert.Equal(t, map[string][]string{"v1": {"a1", "a2"}, "v2": {"a3"}}, next.versions,
 		"unpublished versions and vanished artifacts are pruned")
-	assert.Equal(t, map[string]string{"a1": "1", "a2": "1", "a3": "1", "a4": "1", "orphan": "1"}, next.stamps)
+	assert.Equal(t, map[string]registrymodel.Epoch{"a1": 1, "a2": 1, "a3": 1, "a4": 1, "orphan": 1}, next.stamps)
 	assert.True(t, next.lastFull.IsZero(), "the caller sets lastFull")
 
 	// a2 left v1, which was read again, without a stamp change: where it
@@ -35,7 +35,7 @@ func TestArtifactLinksNext(t *testing.T) {
 	assert.Equal(t, []string{"a2"}, unplaced)
 
 	// A changed orphan may have been attached to a published version.
-	changed := []registrymodel.ModelArtifact{art("a1", "1"), art("a2", "1"), art("a3", "1"), art("a4", "1"), art("orphan", "2"), art("new", "1")}
+	changed := []registrymodel.ModelArtifact{art("a1", 1), art("a2", 1), art("a3", 1), art("a4", 1), art("orphan", 2), art("new", 1)}
 	_, unplaced = old.next(published, changed, nil)
 	assert.Equal(t, []string{"orphan", "new"}, unplaced)
 
@@ -47,11 +47,11 @@ func TestArtifactLinksNext(t *testing.T) {
 func TestArtifactLinksToRead(t *testing.T) {
 	l := &artifactLinks{
 		versions: map[string][]string{"v1": {"a1"}, "v2": {"a2"}},
-		stamps:   map[string]string{"a1": "1", "a2": "1"},
+		stamps:   map[string]registrymodel.Epoch{"a1": 1, "a2": 1},
 		lastFull: time.Unix(1000, 0),
 	}
 	published := []string{"v1", "v2", "v3"}
-	arts := []registrymodel.ModelArtifact{art("a1", "1"), art("a2", "2")}
+	arts := []registrymodel.ModelArtifact{art("a1", 1), art("a2", 2)}
 	now := time.Unix(1000, 0).Add(time.Minute)
 	assert.Equal(t, []string{"v2", "v3"}, l.toRead(published, arts, now, time.Hour), "changed and never read")
 	assert.Equal(t, published, l.toRead(published, arts, now, time.Minute), "refresh due")

@@ -91,10 +91,15 @@ func newLinkHarness(t *testing.T) *linkHarness {
 	rec := &pathRecorder{}
 	h := &linkHarness{t: t, srv: srv, rec: rec, url: ts.URL, clock: fakeclock.New(time.Unix(1_700_000_000, 0))}
 	h.cached = registryclient.NewWithLinks(ts.URL, registryclient.Options{PageSize: linkPageSize,
-		HTTPClient: &http.Client{Transport: rec}}, registryclient.LinkOptions{ArtifactRefresh: time.Hour})
+		HTTPClient: &http.Client{Transport: rec}}, registryclient.LinkOptions{ArtifactRefresh: time.Hour, ListRefresh: wholeLists})
 	registryclient.SetClock(h.cached, h.clock.Now)
 	return h
 }
+
+// wholeLists makes every snapshot read the top-level lists whole: these
+// tests count the requests of the artifact links, and asking only for
+// changes adds its own (TestAPollAsksOnlyForWhatChanged).
+const wholeLists = -1
 
 func pages(n int) int { return max(1, (n+linkPageSize-1)/linkPageSize) }
 
@@ -345,7 +350,7 @@ func TestSnapshotWithoutArtifactsThenWithArtifacts(t *testing.T) {
 func TestNegativeArtifactRefreshReadsEveryVersionEachTime(t *testing.T) {
 	srv, ts := newServer(t, fakeregistry.Options{})
 	seed(t, srv, 3, true)
-	c := registryclient.NewWithLinks(ts.URL, registryclient.Options{}, registryclient.LinkOptions{ArtifactRefresh: -1})
+	c := registryclient.NewWithLinks(ts.URL, registryclient.Options{}, registryclient.LinkOptions{ArtifactRefresh: -1, ListRefresh: wholeLists})
 	for range 2 {
 		s, err := c.Snapshot(context.Background())
 		require.NoError(t, err)

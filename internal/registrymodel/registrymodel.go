@@ -40,6 +40,9 @@ type RegisteredModel struct {
 	License     string     `json:"license,omitempty"`
 	LicenseLink string     `json:"licenseLink,omitempty"`
 	Properties  Properties `json:"customProperties,omitempty"`
+	// LastUpdateTimeSinceEpoch moves on every change the registry makes to
+	// the object: a poll asks only for what moved since the last one.
+	LastUpdateTimeSinceEpoch Epoch `json:"lastUpdateTimeSinceEpoch,omitempty"`
 }
 
 // ModelVersion is one version of a registered model: what the connector
@@ -53,8 +56,9 @@ type ModelVersion struct {
 	// CreateTimeSinceEpoch (milliseconds, as digits) orders the versions
 	// of a model: the latest is the one an inference service without a
 	// model version serves.
-	CreateTimeSinceEpoch string     `json:"createTimeSinceEpoch,omitempty"`
-	Properties           Properties `json:"customProperties,omitempty"`
+	CreateTimeSinceEpoch     string     `json:"createTimeSinceEpoch,omitempty"`
+	Properties               Properties `json:"customProperties,omitempty"`
+	LastUpdateTimeSinceEpoch Epoch      `json:"lastUpdateTimeSinceEpoch,omitempty"`
 }
 
 // ModelArtifact is where a version's model is stored, and which catalog
@@ -64,9 +68,10 @@ type ModelArtifact struct {
 	ArtifactType string `json:"artifactType,omitempty"`
 	State        string `json:"state,omitempty"`
 	URI          string `json:"uri,omitempty"`
-	// LastUpdateTimeSinceEpoch moves when the artifact is attached to
-	// another version, which the top-level list does not otherwise show.
-	LastUpdateTimeSinceEpoch string `json:"lastUpdateTimeSinceEpoch,omitempty"`
+	// LastUpdateTimeSinceEpoch moves on every change, including when the
+	// artifact is attached to another version, which the top-level list
+	// does not otherwise show.
+	LastUpdateTimeSinceEpoch Epoch  `json:"lastUpdateTimeSinceEpoch,omitempty"`
 	ModelSourceKind          string `json:"modelSourceKind,omitempty"`
 	ModelSourceClass         string `json:"modelSourceClass,omitempty"`
 	ModelSourceGroup         string `json:"modelSourceGroup,omitempty"`
@@ -76,16 +81,18 @@ type ModelArtifact struct {
 // InferenceService is the registry's record of a deployment: which version
 // it serves, in which serving environment (a namespace), under which name.
 type InferenceService struct {
-	ID                   string `json:"id,omitempty"`
-	Name                 string `json:"name,omitempty"`
-	RegisteredModelID    string `json:"registeredModelId"`
-	ModelVersionID       string `json:"modelVersionId,omitempty"`
-	ServingEnvironmentID string `json:"servingEnvironmentId"`
-	DesiredState         string `json:"desiredState,omitempty"`
+	ID                       string `json:"id,omitempty"`
+	Name                     string `json:"name,omitempty"`
+	RegisteredModelID        string `json:"registeredModelId"`
+	ModelVersionID           string `json:"modelVersionId,omitempty"`
+	ServingEnvironmentID     string `json:"servingEnvironmentId"`
+	DesiredState             string `json:"desiredState,omitempty"`
+	LastUpdateTimeSinceEpoch Epoch  `json:"lastUpdateTimeSinceEpoch,omitempty"`
 }
 
 // ServingEnvironment is a namespace the registry deploys to.
 type ServingEnvironment struct {
-	ID   string `json:"id,omitempty"`
-	Name string `json:"name"`
+	ID                       string `json:"id,omitempty"`
+	Name                     string `json:"name"`
+	LastUpdateTimeSinceEpoch Epoch  `json:"lastUpdateTimeSinceEpoch,omitempty"`
 }

@@ -158,9 +158,12 @@ func listHandler[T any](a *registryAPI, t *table[T], parent parentRef, artifacts
 		name, ext := q.Get("name"), q.Get("externalId")
 		var keep func(*row[T]) bool
 		if name != "" || ext != "" || f != nil {
+			match := func(rw *row[T]) bool { return f == nil || f.match(toFilterObject(rw.obj)) }
+			if byTime, ok := updatedFilter(f); ok {
+				match = func(rw *row[T]) bool { return byTime(rw.updated) }
+			}
 			keep = func(rw *row[T]) bool {
-				return (name == "" || rw.name == name) && (ext == "" || rw.ext == ext) &&
-					(f == nil || f.match(toFilterObject(rw.obj)))
+				return (name == "" || rw.name == name) && (ext == "" || rw.ext == ext) && match(rw)
 			}
 		}
 

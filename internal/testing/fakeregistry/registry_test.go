@@ -303,6 +303,42 @@ func TestFilterQuery(t *testing.T) {
 		})
 	}
 
+	// A lone comparison of lastUpdateTimeSinceEpoch is decided from the
+	// row (updatedFilter) without encoding it: it must agree with the
+	// object's field, as the general path reads it.
+	var all listResponse[openapi.RegisteredModel]
+	c.getJSON(rmPath, &all)
+	require.Len(t, all.Items, 3)
+	mid := all.Items[1].GetLastUpdateTimeSinceEpoch()
+	midN, err := strconv.ParseInt(mid, 10, 64)
+	require.NoError(t, err)
+	for _, op := range []string{"=", "!=", "<>", "<", "<=", ">", ">="} {
+		t.Run("lastUpdateTimeSinceEpoch "+op, func(t *testing.T) {
+			general, err := parseFilter("lastUpdateTimeSinceEpoch " + op + " " + mid)
+			require.NoError(t, err)
+			fast, ok := updatedFilter(general)
+			require.True(t, ok, "a lone comparison of the update time takes the fast path")
+			var want []string
+			for _, m := range all.Items {
+				stamp, err := strconv.ParseInt(m.GetLastUpdateTimeSinceEpoch(), 10, 64)
+				require.NoError(t, err)
+				assert.Equal(t, general.match(toFilterObject(m)), fast(stamp), "model %s", m.GetId())
+				if general.match(toFilterObject(m)) {
+					want = append(want, m.GetId())
+				}
+			}
+			var l listResponse[openapi.RegisteredModel]
+			c.getJSON(rmPath+"?filterQuery="+url.QueryEscape(fmt.Sprintf("lastUpdateTimeSinceEpoch %s %d", op, midN)), &l)
+			assert.Equal(t, want, nilIfEmpty(ids(l.Items)))
+		})
+	}
+	for _, q := range []string{"lastUpdateTimeSinceEpoch >= 1 AND state = 'LIVE'", "name = 'x'", "lastUpdateTimeSinceEpoch = 'x'"} {
+		f, err := parseFilter(q)
+		require.NoError(t, err)
+		_, ok := updatedFilter(f)
+		assert.False(t, ok, "%s is evaluated on the object", q)
+	}
+
 	// the filter applies before paging: every page is full until the last
 	var l listResponse[openapi.RegisteredModel]
 	c.getJSON(rmPath+"?pageSize=1&filterQuery="+url.QueryEscape("framework = 'pytorch'"), &l)

@@ -1,0 +1,36 @@
+package registryclient
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+)
+
+type obj struct{ id, v string }
+
+func objID(o *obj) string { return o.id }
+
+func TestMergeByID(t *testing.T) {
+	old := []obj{{"1", "a"}, {"2", "b"}, {"10", "c"}}
+	keep := append([]obj(nil), old...)
+
+	got, moved := mergeByID(old, nil, objID)
+	assert.False(t, moved)
+	assert.Same(t, &old[0], &got[0], "nothing changed: the same list")
+
+	got, moved = mergeByID(old, []obj{{"2", "b"}}, objID)
+	assert.False(t, moved, "an object read again unchanged")
+	assert.Same(t, &old[0], &got[0])
+
+	got, moved = mergeByID(old, []obj{{"2", "B"}, {"9", "new"}, {"11", "newer"}}, objID)
+	assert.True(t, moved)
+	assert.Equal(t, []obj{{"1", "a"}, {"2", "B"}, {"9", "new"}, {"10", "c"}, {"11", "newer"}}, got, "replaced in place, added in numeric ID order")
+	assert.Equal(t, keep, old, "the old list is never changed")
+}
+
+func TestLearnedFilterSupport(t *testing.T) {
+	assert.Equal(t, filterWorks, learned(filterUnknown, filterWorks))
+	assert.Equal(t, filterUnknown, learned(filterUnknown, filterUnknown), "a whole read learns nothing")
+	assert.Equal(t, filterMissing, learned(filterWorks, filterMissing))
+	assert.Equal(t, filterMissing, learned(filterMissing, filterWorks), "one list that is not filtered is enough")
+}
