@@ -16,17 +16,18 @@ func largeInputs(n int) Inputs {
 	for i := 0; i < n; i++ {
 		rmID, v1, v2, isID := fmt.Sprint(10*i+2), fmt.Sprint(10*i+3), fmt.Sprint(10*i+4), fmt.Sprint(10*i+5)
 		r.RegisteredModels = append(r.RegisteredModels, registrymodel.RegisteredModel{ID: rmID, Name: fmt.Sprintf("model-%d", i),
-			Properties: props("Owner", "group:ai", "llm", "")})
+			Properties: props("Owner", "group:ai", "llm", ""), LastUpdateTimeSinceEpoch: 1})
 		r.ModelVersions = append(r.ModelVersions,
-			registrymodel.ModelVersion{ID: v1, Name: "v1", RegisteredModelID: rmID, Properties: props("API Spec", `{"openapi":"3.0.0"}`)},
-			registrymodel.ModelVersion{ID: v2, Name: "v2", RegisteredModelID: rmID})
-		r.VersionArtifacts[v1] = []*registrymodel.ModelArtifact{{ID: v1 + "0", URI: "s3://bucket/" + v1}}
+			registrymodel.ModelVersion{ID: v1, Name: "v1", RegisteredModelID: rmID, Properties: props("API Spec", `{"openapi":"3.0.0"}`), LastUpdateTimeSinceEpoch: 1},
+			registrymodel.ModelVersion{ID: v2, Name: "v2", RegisteredModelID: rmID, LastUpdateTimeSinceEpoch: 1})
+		r.VersionArtifacts[v1] = []*registrymodel.ModelArtifact{{ID: v1 + "0", URI: "s3://bucket/" + v1, LastUpdateTimeSinceEpoch: 1}}
 		name := fmt.Sprintf("model-%d-v1", i)
 		r.InferenceServices = append(r.InferenceServices, registrymodel.InferenceService{ID: isID, Name: name,
 			RegisteredModelID: rmID, ModelVersionID: v1, ServingEnvironmentID: "1"})
-		servers = append(servers,
-			Server{InferenceService: isvc("team", name, map[string]string{LabelInferenceServiceID: isID}, nil, true)},
-			Server{InferenceService: isvc("other", fmt.Sprintf("kserve-%d", i), nil, map[string]string{"rhdh.io/owner": "group:x"}, true)})
+		linked, own := isvc("team", name, map[string]string{LabelInferenceServiceID: isID}, nil, true),
+			isvc("other", fmt.Sprintf("kserve-%d", i), nil, map[string]string{"rhdh.io/owner": "group:x"}, true)
+		linked.ResourceVersion, own.ResourceVersion = "1", "1"
+		servers = append(servers, Server{InferenceService: linked}, Server{InferenceService: own})
 	}
 	return Inputs{Registries: []RegistrySnapshot{r}, Servers: servers}
 }
@@ -38,6 +39,28 @@ func BenchmarkBuild(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				outs, _ := Build(in, Options{})
+				if len(outs) != 3*n {
+					b.Fatalf("got %d outputs, want %d", len(outs), 3*n)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkBuildCached is the build of a registry change: one version
+// changed since the last build given the same Cache, which encodes only
+// that one (the KServe-only servers are built every time).
+func BenchmarkBuildCached(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		in := largeInputs(n)
+		b.Run(fmt.Sprintf("models=%d", n), func(b *testing.B) {
+			opts := Options{Cache: NewCache()}
+			Build(in, opts)
+			versions := in.Registries[0].ModelVersions
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				versions[i%len(versions)].LastUpdateTimeSinceEpoch++
+				outs, _ := Build(in, opts)
 				if len(outs) != 3*n {
 					b.Fatalf("got %d outputs, want %d", len(outs), 3*n)
 				}

@@ -89,6 +89,8 @@ type builder struct {
 	// standalone are the InferenceServices mapped on their own (addKServeOnly),
 	// with their draft, nil when none was made.
 	standalone map[nsName]*draft
+	// cache is Options.Cache as this build uses it; nil for none.
+	cache *buildCache
 }
 
 // Build maps what the sources report to the records to publish. It is pure
@@ -122,7 +124,9 @@ func buildAll(in Inputs, opts Options, indexed bool) ([]Output, []Problem, *Inde
 	if ix != nil {
 		ix.countRenamed(b)
 	}
+	b.startCache(opts.Cache)
 	outputs := b.encodeAll()
+	b.finishCache()
 	sortProblems(b.problems)
 	if ix != nil {
 		ix.finish(b, outputs)

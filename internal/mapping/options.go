@@ -31,4 +31,8 @@ type Options struct {
 	// (https://<host>), "" when there is none: then no dashboard links are
 	// published. Build calls it once. nil means no dashboard.
 	DashboardURL func() string
+	// Cache, when set, lets a build encode only the registry versions
+	// whose inputs changed since the last build given it; see Cache. nil
+	// builds every record with its Body.
+	Cache *Cache
 }

@@ -1,5 +1,7 @@
 package mapping
 
+import "github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
+
 // Output is one record to publish.
 type Output struct {
 	// Key is the record key (see pkg/record); always valid.
@@ -14,6 +16,26 @@ type Output struct {
 	// garbage once encoded, so a full build of 50,000 models does not keep
 	// both while storage-rest takes them.
 	Body []byte
+	// Hash is the record.HashOf the record, set by a build given a Cache.
+	// An Output without a Body is one whose inputs did not change since
+	// that Cache's last build: its record is the one that build made, and
+	// only its Hash is known.
+	Hash record.Hash
+}
+
+// Record is the record stored for the Output, without its timestamp.
+// LocationTarget is left to storage-rest, which fills it.
+func (o *Output) Record() record.Record {
+	return record.Record{Body: o.Body, ReconcilerType: o.Type, ModelCard: o.ModelCard}
+}
+
+// RecordHash is the record.HashOf the Output's record.
+func (o *Output) RecordHash() record.Hash {
+	if o.Hash != (record.Hash{}) {
+		return o.Hash
+	}
+	rec := o.Record()
+	return record.HashOf(o.Key, &rec)
 }
 
 // Problem is something in the inputs the mapping could not use as it was.

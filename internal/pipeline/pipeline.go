@@ -111,6 +111,9 @@ type Pipeline struct {
 	problemSeed maphash.Seed
 	memo        buildMemo
 	delta       serverDelta
+	// documents remembers what each registry version's record came to, so
+	// that a build encodes only the versions whose inputs changed.
+	documents *mapping.Cache
 	// discovered: the last discovery answered (removals wait otherwise).
 	discovered bool
 	// singleWrites: storage-rest has no batch API.
@@ -173,6 +176,7 @@ func New(cfg Config) *Pipeline {
 		registries:  map[string]*registry{},
 		problems:    map[uint64]bool{},
 		problemSeed: maphash.MakeSeed(),
+		documents:   mapping.NewCache(),
 		stored:      storedState{store: cfg.Store, resync: cfg.StoreResync, now: cfg.Now, metrics: cfg.Metrics, log: cfg.Log},
 	}
 	if cfg.Servers != nil {
@@ -209,6 +213,7 @@ func (p *Pipeline) sync(ctx context.Context, full bool) (Result, error) {
 	p.readServers(ctx)
 
 	in, opts := p.inputs(), p.cfg.Options
+	opts.Cache = p.documents
 	dashboard := ""
 	if opts.DashboardURL != nil {
 		dashboard = opts.DashboardURL() // once per sync, for the key and the mapping alike
@@ -276,6 +281,15 @@ func (p *Pipeline) sync(ctx context.Context, full bool) (Result, error) {
 		return p.publishDelta(ctx, res, *delta, key, start), nil
 	}
 	plan := MakePlan(outputs, p.stored.hashes)
+	if len(plan.Stale) > 0 {
+		// storage-rest does not hold what the last build made for some
+		// records whose inputs did not change (a write that failed, or
+		// someone else's): build them all again, with their bodies.
+		log.V(1).Info("records built unchanged are not stored as built; building every record again", "stale", len(plan.Stale), "example", plan.Stale[0])
+		p.documents.Forget()
+		build()
+		plan = MakePlan(outputs, p.stored.hashes)
+	}
 
 	res.Upserted, res.Failed, res.Refused = p.upsert(ctx, plan.Upserts)
 	if len(plan.Removals) > 0 {
@@ -307,10 +321,9 @@ func (p *Pipeline) sync(ctx context.Context, full bool) (Result, error) {
 // removes the records it no longer builds.
 func (p *Pipeline) publishDelta(ctx context.Context, res Result, d mapping.Delta, key [sha256.Size]byte, start time.Time) Result {
 	var upserts []mapping.Output
-	for _, o := range d.Outputs {
-		next := toRecord(o)
-		if cur, ok := p.stored.hashes[o.Key]; !ok || cur != record.HashOf(o.Key, &next) {
-			upserts = append(upserts, o)
+	for i := range d.Outputs {
+		if cur, ok := p.stored.hashes[d.Outputs[i].Key]; !ok || cur != d.Outputs[i].RecordHash() {
+			upserts = append(upserts, d.Outputs[i])
 		}
 	}
 	var removals []string
@@ -376,7 +389,7 @@ func (p *Pipeline) upsert(ctx context.Context, outs []mapping.Output) (ok, faile
 	now := record.Epoch(p.cfg.Now().UnixMilli())
 	items := make([]record.BatchItem, len(outs))
 	for i, o := range outs {
-		items[i] = record.BatchItem{Key: o.Key, Type: o.Type, Record: toRecord(o)}
+		items[i] = record.BatchItem{Key: o.Key, Type: o.Type, Record: o.Record()}
 		items[i].Record.LastUpdateTimeSinceEpoch = now
 	}
 	for r := range p.write(ctx, items) {

@@ -173,6 +173,9 @@ type fakeRegistry struct {
 	err    error
 	// version is the snapshots' Version ("": the fake cannot tell).
 	version string
+	// stamped gives every object a lastUpdateTimeSinceEpoch, so that
+	// builds can tell them unchanged (mapping.Cache).
+	stamped bool
 	calls   int
 }
 
@@ -184,8 +187,12 @@ func (f *fakeRegistry) Snapshot(context.Context) (*registryclient.Snapshot, erro
 	s := &registryclient.Snapshot{RegistrySnapshot: mapping.RegistrySnapshot{Version: f.version, VersionArtifacts: map[string][]*registrymodel.ModelArtifact{}}, Requests: 5}
 	for i, name := range f.models {
 		rmID, mvID := fmt.Sprint(i+1), fmt.Sprint(100+i)
-		s.RegisteredModels = append(s.RegisteredModels, registrymodel.RegisteredModel{ID: rmID, Name: name})
-		s.ModelVersions = append(s.ModelVersions, registrymodel.ModelVersion{ID: mvID, Name: "v1", RegisteredModelID: rmID})
+		var stamp registrymodel.Epoch
+		if f.stamped {
+			stamp = 1
+		}
+		s.RegisteredModels = append(s.RegisteredModels, registrymodel.RegisteredModel{ID: rmID, Name: name, LastUpdateTimeSinceEpoch: stamp})
+		s.ModelVersions = append(s.ModelVersions, registrymodel.ModelVersion{ID: mvID, Name: "v1", RegisteredModelID: rmID, LastUpdateTimeSinceEpoch: stamp})
 		s.VersionArtifacts[mvID] = nil
 	}
 	return s, nil

@@ -15,6 +15,11 @@ type Plan struct {
 	Removals []string
 	// Keys is the full desired key set, sorted (what /currentkeyset gets).
 	Keys []string
+	// Stale are the keys of outputs without a Body (their inputs did not
+	// change since the last build; see mapping.Cache) whose record
+	// storage-rest does not hold: they must be built again, with their
+	// Body, before the plan can be carried out.
+	Stale []string
 }
 
 // Empty reports whether the plan changes nothing.
@@ -26,14 +31,17 @@ func MakePlan(desired []mapping.Output, stored map[string]record.Hash) Plan {
 	var p Plan
 	want := make(map[string]bool, len(desired))
 	for i := range desired {
-		o := desired[i]
+		o := &desired[i]
 		want[o.Key] = true
 		p.Keys = append(p.Keys, o.Key)
-		cur, ok := stored[o.Key]
-		next := toRecord(o)
-		if !ok || cur != record.HashOf(o.Key, &next) {
-			p.Upserts = append(p.Upserts, o)
+		if cur, ok := stored[o.Key]; ok && cur == o.RecordHash() {
+			continue
 		}
+		if o.Body == nil {
+			p.Stale = append(p.Stale, o.Key)
+			continue
+		}
+		p.Upserts = append(p.Upserts, *o)
 	}
 	for k := range stored {
 		if !want[k] {
@@ -42,13 +50,7 @@ func MakePlan(desired []mapping.Output, stored map[string]record.Hash) Plan {
 	}
 	sort.Strings(p.Keys)
 	sort.Strings(p.Removals)
+	sort.Strings(p.Stale)
 	sort.Slice(p.Upserts, func(i, j int) bool { return p.Upserts[i].Key < p.Upserts[j].Key })
 	return p
-}
-
-// toRecord is the record stored for an output, without its timestamp.
-// LocationTarget is left to storage-rest, which fills it, so it is not
-// compared either.
-func toRecord(o mapping.Output) record.Record {
-	return record.Record{Body: o.Body, ReconcilerType: o.Type, ModelCard: o.ModelCard}
 }

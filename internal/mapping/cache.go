@@ -1,0 +1,175 @@
+package mapping
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"hash"
+	"sync"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
+)
+
+// Cache remembers, from one build to the next, what the record of each
+// registry version came to, by a digest of everything it is built from:
+// the options, its names once made unique, the registered model, version
+// and artifacts by id and lastUpdateTimeSinceEpoch, its model server's
+// InferenceService by uid and resourceVersion (with the URLs and
+// authentication resolved for it) and its model card. A build given the
+// Cache builds and encodes only the versions whose digest moved; the
+// others come out as an Output without a Body, carrying the Hash of the
+// record they made last time, which is all a plan needs to see that the
+// stored record is still right. A registry that sends no timestamps, or an
+// InferenceService without a resourceVersion, is built every time.
+//
+// The Cache holds hashes and the problems reported, never documents. A
+// build keeps only the entries it used. It is safe for concurrent use, but
+// builds sharing a Cache should not overlap: the last to finish wins.
+type Cache struct {
+	mu      sync.Mutex
+	entries map[string]cacheEntry // by draft identity
+}
+
+// cacheEntry is what one version's record came to.
+type cacheEntry struct {
+	inputs [sha256.Size]byte
+	// key and hash are the record's; key is "" when no record was made
+	// (the document was invalid: problems say why).
+	key      string
+	hash     record.Hash
+	problems []Problem
+}
+
+// NewCache returns an empty Cache.
+func NewCache() *Cache { return &Cache{entries: map[string]cacheEntry{}} }
+
+// Forget empties the Cache: the next build makes every record again, with
+// its Body.
+func (c *Cache) Forget() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	c.entries = map[string]cacheEntry{}
+	c.mu.Unlock()
+}
+
+// Len is how many versions the Cache remembers.
+func (c *Cache) Len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.entries)
+}
+
+// buildCache is a Cache as one build uses it: lookups in what the last
+// build left, and what this one leaves.
+type buildCache struct {
+	c    *Cache
+	prev map[string]cacheEntry
+	next map[string]cacheEntry
+	// salt is the digest of what every record depends on (the options).
+	salt [sha256.Size]byte
+	h    hash.Hash
+	// Hits and Misses count the versions taken from the Cache and built.
+	hits, misses int
+}
+
+func (b *builder) startCache(c *Cache) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	prev := c.entries
+	c.mu.Unlock()
+	bc := &buildCache{c: c, prev: prev, next: make(map[string]cacheEntry, len(prev)), h: sha256.New()}
+	for _, s := range []string{b.owner, b.lifecycle, string(b.format), b.baseURL, b.dashboard} {
+		writeString(bc.h, s)
+	}
+	bc.h.Sum(bc.salt[:0])
+	b.cache = bc
+}
+
+// finishCache leaves this build's entries in the Cache.
+func (b *builder) finishCache() {
+	if b.cache == nil {
+		return
+	}
+	b.cache.c.mu.Lock()
+	b.cache.c.entries = b.cache.next
+	b.cache.c.mu.Unlock()
+}
+
+// versionInputs is the digest of what d's record is built from, given its
+// model card; ok is false when some input has no stamp to tell a change by.
+func (bc *buildCache) versionInputs(d *draft, card string) (sum [sha256.Size]byte, ok bool) {
+	vd := d.version
+	h := bc.h
+	h.Reset()
+	h.Write(bc.salt[:])
+	writeString(h, d.identity)
+	for _, s := range d.segments {
+		writeString(h, s)
+	}
+	writeString(h, vd.registry)
+	writeString(h, vd.modelName)
+	writeString(h, vd.serverName)
+	writeString(h, vd.serverIdentity)
+	if vd.rm.LastUpdateTimeSinceEpoch == 0 || vd.v.LastUpdateTimeSinceEpoch == 0 {
+		return sum, false
+	}
+	writeString(h, vd.rm.ID)
+	writeUint(h, uint64(vd.rm.LastUpdateTimeSinceEpoch))
+	writeString(h, vd.v.ID)
+	writeUint(h, uint64(vd.v.LastUpdateTimeSinceEpoch))
+	writeUint(h, uint64(len(vd.arts)))
+	for _, a := range vd.arts {
+		if a.LastUpdateTimeSinceEpoch == 0 {
+			return sum, false
+		}
+		writeString(h, a.ID)
+		writeUint(h, uint64(a.LastUpdateTimeSinceEpoch))
+	}
+	if s := vd.srv; s != nil {
+		isvc := s.InferenceService
+		if isvc.ResourceVersion == "" {
+			return sum, false
+		}
+		for _, x := range []string{string(isvc.UID), isvc.Namespace, isvc.Name, isvc.ResourceVersion, s.RouteURL, s.ServiceURL} {
+			writeString(h, x)
+		}
+		if s.AuthEnabled {
+			writeUint(h, 1)
+		}
+	}
+	writeString(h, card)
+	h.Sum(sum[:0])
+	return sum, true
+}
+
+// lookup returns the record the last build made for d's inputs.
+func (bc *buildCache) lookup(identity string, inputs [sha256.Size]byte) (cacheEntry, bool) {
+	e, ok := bc.prev[identity]
+	if !ok || e.inputs != inputs {
+		bc.misses++
+		return cacheEntry{}, false
+	}
+	bc.hits++
+	bc.next[identity] = e
+	return e, true
+}
+
+func (bc *buildCache) remember(identity string, e cacheEntry) {
+	bc.next[identity] = e
+}
+
+// writeString writes s length-prefixed, so that no two inputs hash alike
+// by shifting bytes between fields.
+func writeString(h hash.Hash, s string) {
+	writeUint(h, uint64(len(s)))
+	h.Write([]byte(s))
+}
+
+func writeUint(h hash.Hash, n uint64) {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], n)
+	h.Write(b[:])
+}
