@@ -120,7 +120,7 @@ func TestListedURIsNeverFailUnderConcurrentWrites(t *testing.T) {
 		require.NoError(t, err)
 		d := snap.DocumentByKey(key)
 		require.NotNil(t, d, key)
-		assert.Equal(t, uri, d.URI)
+		assert.Equal(t, uri, d.URI())
 		assert.Equal(t, http.StatusOK, ts.do(http.MethodGet, "/modelcard?key="+key, nil).Code, key)
 	}
 	assert.Equal(t, len(uris), snap.CardCount(), "every listed record has its card; removed ones have none")

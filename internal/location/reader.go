@@ -63,7 +63,7 @@ func (rd *reader) entities(w http.ResponseWriter, r *http.Request, snap *index.S
 	}
 	rep, err := d.Entities()
 	if err != nil {
-		httpserver.WriteError(w, http.StatusNotFound, "no catalog-info YAML at %q: record %q is served at %s, but %v", r.URL.Path, d.Key, d.URI, err)
+		httpserver.WriteError(w, http.StatusNotFound, "no catalog-info YAML at %q: record %q is served at %s, but %v", r.URL.Path, d.Key, d.URI(), err)
 		return true
 	}
 	serve(w, r, rep)

@@ -20,42 +20,33 @@ const LocationURI = "/" + record.FileYAML
 
 const locationDescription = "AI models registered and served on OpenShift AI, published by the OpenShift AI connector for Red Hat Developer Hub"
 
-// entities is a record's Backstage entities as catalog-info YAML, served
-// at uri (the record's directory plus /catalog-info.yaml). It is checked
-// when a body is stored (once per body, shared by every snapshot holding
-// it) and, in record.JSONArrayFormat, rendered when first asked for: a
-// location that only RHDH's plugin reads never pays for the YAML. It is
-// served as record.MediaTypeYAML, like the root Location.
+// entities is what a record's catalog-info YAML URI serves, in
+// record.JSONArrayFormat: its Backstage entities, checked when a body is
+// stored (once per body, shared by every document holding it) and
+// rendered when first asked for, from the document's body: a location
+// that only RHDH's plugin reads never pays for the YAML. It is served as
+// record.MediaTypeYAML, like the root Location. It is held for every
+// record, hence its few fields.
 type entities struct {
-	uri string
-	// err says why the record has no entities to serve (a body that is not
-	// a model-catalog document, or entities Backstage would reject); such a
-	// record is no target of the root Location.
-	err error
-	// body is the record's checked JSON document (the record's own bytes,
-	// not a copy), rendered into rep once.
-	body []byte
 	once sync.Once
-	rep  Representation
+	rep  *Representation // once rendered
+	// err, when set, says why the record has no entities to serve (a body
+	// that is not a model-catalog document, or entities Backstage would
+	// reject); such a record is no target of the root Location. A pointer,
+	// as few records have one: the struct is 32 bytes instead of 48.
+	err *error
 }
 
-// newEntities checks the entities of key's body in format f. In
-// record.CatalogInfoYAMLFormat the body already is that YAML, served as
-// stored.
-func newEntities(f record.Format, key string, body []byte, doc *Representation) *entities {
-	uri, err := record.URI(key, record.FileYAML)
-	if err != nil {
-		// Unreachable: the key was validated before.
-		panic("index: key validated but has no URI: " + err.Error())
-	}
-	e := &entities{uri: uri}
+// newEntities checks the entities of a body in format f; nil in
+// record.CatalogInfoYAMLFormat, where the body already is that YAML.
+func newEntities(f record.Format, body []byte) *entities {
 	if f == record.CatalogInfoYAMLFormat {
-		e.rep = *doc
-		e.once.Do(func() {})
-		return e
+		return nil
 	}
-	if _, e.err = checkEntities(body); e.err == nil {
-		e.body = body
+	e := &entities{}
+	if _, err := checkEntities(body); err != nil {
+		e.err = new(error) // here, not at each call as &err would be
+		*e.err = err
 	}
 	return e
 }
@@ -77,32 +68,6 @@ func checkEntities(body []byte) (*modelcatalog.Document, error) {
 	}
 	return &doc, nil
 }
-
-// Entities returns what the record's catalog-info YAML URI serves, or an
-// error saying why it serves nothing.
-func (d *Document) Entities() (*Representation, error) {
-	e := d.ents
-	if e.err != nil {
-		return nil, e.err
-	}
-	e.once.Do(func() {
-		doc, err := checkEntities(e.body)
-		var y []byte
-		if err == nil {
-			y, err = entity.YAML(*doc)
-		}
-		if err != nil {
-			// Unreachable: the body was checked and is never modified.
-			panic("index: rendering checked entities: " + err.Error())
-		}
-		e.rep = newRepresentation(y, record.MediaTypeYAML)
-	})
-	return &e.rep, nil
-}
-
-// EntitiesURI is the URI of the record's catalog-info YAML: its directory
-// plus /catalog-info.yaml (its own URI in record.CatalogInfoYAMLFormat).
-func (d *Document) EntitiesURI() string { return d.ents.uri }
 
 // location is the root Location of one snapshot, rendered on first use.
 type location struct {

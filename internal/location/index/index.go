@@ -94,8 +94,7 @@ func New(o Options) *Index {
 		format: o.Format,
 		now:    o.Now,
 		docs:   newPmap[*Document](seed),
-		byURI:  newPmap[*Document](seed),
-		gone:   newPmap[*Document](seed),
+		gone:   newPmap[removed](seed),
 		owners: newPmap[[]string](seed),
 		cards:  newPmap[*Card](seed),
 		list:   newURIList(nil),
@@ -207,10 +206,10 @@ func (ix *Index) Load(ctx context.Context, fetch func(context.Context) (map[stri
 			if ix.opts.Format != record.JSONArrayFormat {
 				continue
 			}
-			if held, ok := cur.docs.get(key); ok && bytes.Equal(held.rec.Body, rec.Body) {
+			if held, ok := cur.docs.get(key); ok && bytes.Equal(held.Body, rec.Body) {
 				continue
 			}
-			rendered[key] = prerendered{body: rec.Body, ents: newEntities(ix.opts.Format, key, rec.Body, nil)}
+			rendered[key] = prerendered{body: rec.Body, ents: newEntities(ix.opts.Format, rec.Body)}
 		}
 	}
 
@@ -230,7 +229,7 @@ func (ix *Index) Load(ctx context.Context, fetch func(context.Context) (map[stri
 		}
 		if _, ok := touched[key]; ok {
 			held, had := t.docs.get(key)
-			if !had || rec.LastUpdateTimeSinceEpoch <= held.rec.LastUpdateTimeSinceEpoch {
+			if !had || rec.LastUpdateTimeSinceEpoch <= held.updated {
 				res.Kept++
 				continue
 			}
@@ -272,7 +271,6 @@ func (ix *Index) begin() *txn {
 		loaded:   base.loaded,
 		now:      ix.opts.Now(),
 		docs:     base.docs.edit(),
-		byURI:    base.byURI.edit(),
 		gone:     base.gone.edit(),
 		owners:   base.owners.edit(),
 		cards:    base.cards.edit(),

@@ -68,7 +68,7 @@ func TestKeysAndURIsMapBothWays(t *testing.T) {
 	for k, uri := range keys {
 		d := s.DocumentByKey(k)
 		require.NotNil(t, d, k)
-		assert.Equal(t, uri, d.URI)
+		assert.Equal(t, uri, d.URI())
 		assert.Same(t, d, s.Document(uri), uri)
 		assert.Same(t, d, s.Document(strings.TrimPrefix(uri, "/")), "without the leading slash: %s", uri)
 		assert.Contains(t, string(d.Body), k)
@@ -157,10 +157,14 @@ func TestRemoveUnlistsAtOnceButServesForTheGracePeriod(t *testing.T) {
 	assert.Equal(t, 1, s.Len())
 	require.NotNil(t, s.Document("/m/v1/model-catalog.json"), "a poll that listed it just before still gets it")
 	require.NotNil(t, s.DocumentByKey("m__v1"))
+	require.NotNil(t, s.EntitiesDocument("/m/v1/catalog-info.yaml"), "its catalog-info YAML too")
+	assert.Contains(t, string(s.Document("m/v1/model-catalog.json").Body), `"a"`)
+	assert.Equal(t, "/m/v1/model-catalog.json", s.DocumentByKey("m__v1").URI())
 
 	c.t = c.t.Add(time.Minute)
 	assert.Nil(t, s.Document("/m/v1/model-catalog.json"), "gone after the grace period")
 	assert.Nil(t, s.DocumentByKey("m__v1"))
+	assert.Nil(t, s.EntitiesDocument("/m/v1/catalog-info.yaml"))
 
 	// The next write drops the expired document from the snapshot.
 	upsert(t, ix, "o__v1", rec("c", 1))

@@ -33,6 +33,12 @@ func (m pmap[V]) get(k string) (V, bool) {
 	return v, ok
 }
 
+// getBytes is get for a key spelled in b, without making it a string.
+func (m pmap[V]) getBytes(b []byte) (V, bool) {
+	v, ok := m.shards[maphash.Bytes(m.seed, b)&(shardCount-1)][string(b)]
+	return v, ok
+}
+
 func (m pmap[V]) len() int { return m.n }
 
 func (m pmap[V]) all() iter.Seq2[string, V] {

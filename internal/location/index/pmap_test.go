@@ -46,5 +46,10 @@ func TestPmapEditsLeaveEarlierVersionsUntouched(t *testing.T) {
 			continue
 		}
 		require.Equal(t, v.ref, got, "round %d", i)
+		for k, want := range v.ref {
+			got, ok := v.m.getBytes([]byte(k))
+			require.True(t, ok, "getBytes finds what get finds: %s", k)
+			require.Equal(t, want, got, k)
+		}
 	}
 }

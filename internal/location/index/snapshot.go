@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/backstage/entity"
@@ -20,19 +19,25 @@ type Snapshot struct {
 	loaded bool
 	now    func() time.Time
 
-	docs   pmap[*Document] // by key
-	byURI  pmap[*Document] // by URI of the format
-	gone   pmap[*Document] // removed, by key, served until expires
-	owners pmap[[]string]  // card key -> sorted keys of records carrying a card for it
-	cards  pmap[*Card]     // by card key
+	docs pmap[*Document] // by key
+	gone pmap[removed]   // by key
+	// owners maps a card key to the sorted keys of the records carrying a
+	// card for it under another key; a record's card under its own key
+	// (the usual case) is found through docs.
+	owners pmap[[]string]
+	cards  pmap[*Card] // by card key
 	list   uriList
 	loc    *location // the root Location, rendered on first use
 
 	listContentLength []string
 }
 
-// jsonContentType is shared by every /list response; never modified.
-var jsonContentType = []string{record.MediaTypeJSON}
+// removed is a document no longer listed, still served until expires, so
+// that a reader who listed it just before the removal gets it.
+type removed struct {
+	doc     *Document
+	expires time.Time
+}
 
 // Loaded reports whether the first load from storage-rest has succeeded.
 func (s *Snapshot) Loaded() bool { return s.loaded }
@@ -51,7 +56,7 @@ func (s *Snapshot) URIs() []string { return slices.Collect(s.list.all()) }
 
 // SetListHeaders sets the Content-Type and Content-Length of the /list body.
 func (s *Snapshot) SetListHeaders(h http.Header) {
-	h["Content-Type"] = jsonContentType
+	h["Content-Type"] = jsonType[:]
 	h["Content-Length"] = s.listContentLength
 }
 
@@ -61,21 +66,7 @@ func (s *Snapshot) WriteList(w io.Writer) (int64, error) { return s.list.writeTo
 // Document returns the document at uri (with or without its leading
 // slash), or nil. A document removed moments ago is still returned for a
 // grace period, though no longer listed.
-func (s *Snapshot) Document(uri string) *Document {
-	if d, ok := s.byURI.get(uri); ok {
-		return d
-	}
-	if !strings.HasPrefix(uri, "/") {
-		if d, ok := s.byURI.get("/" + uri); ok {
-			return d
-		}
-	}
-	key, file, err := record.KeyFromURI(uri)
-	if err != nil || file != s.format.File() {
-		return nil
-	}
-	return s.removed(key)
-}
+func (s *Snapshot) Document(uri string) *Document { return s.atURI(uri, s.format.File()) }
 
 // DocumentByKey returns the document stored under key, or nil; like
 // Document it still finds a document removed moments ago.
@@ -83,18 +74,35 @@ func (s *Snapshot) DocumentByKey(key string) *Document {
 	if d, ok := s.docs.get(key); ok {
 		return d
 	}
-	return s.removed(key)
+	return s.stillServed(s.gone.get(key))
 }
 
-func (s *Snapshot) removed(key string) *Document {
-	if s.gone.len() == 0 {
+// atURI returns the document whose URI ending in file is uri, with or
+// without its leading slash. URIs are not stored: the key is spelled from
+// uri on the stack, so that serving a document allocates nothing, and the
+// document found is returned only if uri is exactly its URI.
+func (s *Snapshot) atURI(uri, file string) *Document {
+	var buf [record.MaxKeyLength]byte
+	key, ok := appendKey(buf[:0], uri, file)
+	if !ok {
 		return nil
 	}
-	d, ok := s.gone.get(key)
-	if !ok || !s.now().Before(d.expires) {
+	d, ok := s.docs.getBytes(key)
+	if !ok {
+		d = s.stillServed(s.gone.getBytes(key))
+	}
+	if d == nil || !isURIOf(uri, d.Key, file) {
 		return nil
 	}
 	return d
+}
+
+// stillServed is the document of a removed one still in its grace period.
+func (s *Snapshot) stillServed(r removed, ok bool) *Document {
+	if !ok || !s.now().Before(r.expires) {
+		return nil
+	}
+	return r.doc
 }
 
 // Card returns the model card served under key, or nil.
@@ -110,13 +118,7 @@ func (s *Snapshot) setListLength() {
 // EntitiesDocument returns the document whose catalog-info YAML is at uri
 // (with or without its leading slash), or nil. Like Document it still
 // finds a document removed moments ago.
-func (s *Snapshot) EntitiesDocument(uri string) *Document {
-	key, file, err := record.KeyFromURI(uri)
-	if err != nil || file != record.FileYAML {
-		return nil
-	}
-	return s.DocumentByKey(key)
-}
+func (s *Snapshot) EntitiesDocument(uri string) *Document { return s.atURI(uri, record.FileYAML) }
 
 // Location returns the root Location entity: its targets are the
 // catalog-info YAML of every listed record that has entities to serve,
@@ -136,15 +138,14 @@ func (s *Snapshot) Targets() []string {
 func (s *Snapshot) renderLocation() {
 	s.loc.once.Do(func() {
 		targets := make([]string, 0, s.docs.len())
-		for u := range s.list.all() {
-			d, ok := s.byURI.get(u)
-			if !ok || d.ents.err != nil {
+		for key, d := range s.docs.all() {
+			if d.ents != nil && d.ents.err != nil {
 				continue
 			}
-			targets = append(targets, "."+d.ents.uri)
+			targets = append(targets, uriOf(".", key, record.FileYAML))
 		}
 		slices.Sort(targets)
 		body := entity.MarshalLocation(LocationName, locationDescription, targets)
-		s.loc.targets, s.loc.rep = targets, newRepresentation(body, record.MediaTypeYAML)
+		s.loc.targets, s.loc.rep = targets, newRepresentation(body, &yamlType)
 	})
 }

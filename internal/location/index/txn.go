@@ -18,11 +18,12 @@ type txn struct {
 	now     time.Time
 	changed bool
 
-	docs, byURI, gone *pmapEdit[*Document]
-	owners            *pmapEdit[[]string]
-	cards             *pmapEdit[*Card]
-	list              *listEdit
-	cardKeys          map[string]struct{} // card keys whose card must be re-resolved
+	docs     *pmapEdit[*Document]
+	gone     *pmapEdit[removed]
+	owners   *pmapEdit[[]string]
+	cards    *pmapEdit[*Card]
+	list     *listEdit
+	cardKeys map[string]struct{} // card keys whose card must be re-resolved
 	// rendered holds entities a load checked outside the writer lock, by
 	// key, with the body they were checked from.
 	rendered map[string]prerendered
@@ -38,37 +39,38 @@ type prerendered struct {
 func (t *txn) put(key string, rec record.Record, force bool) UpsertResult {
 	old, had := t.docs.get(key)
 	if had {
-		held := old.rec.LastUpdateTimeSinceEpoch
+		held := old.updated
 		if !force && rec.LastUpdateTimeSinceEpoch < held {
 			return UpsertResult{Outcome: Ignored, Held: held}
 		}
-		if old.rec.SameContent(&rec) {
+		if old.sameContent(&rec) {
 			if rec.LastUpdateTimeSinceEpoch != held {
 				// Same document, new timestamp: keep the timestamp, which
 				// orders later writes and picks between shared model cards.
 				d := *old
-				d.rec.LastUpdateTimeSinceEpoch = rec.LastUpdateTimeSinceEpoch
+				d.updated = rec.LastUpdateTimeSinceEpoch
 				t.setDoc(&d)
 				t.cardChange(key, old, &d)
 			}
 			return UpsertResult{Outcome: Unchanged, Held: held}
 		}
 	}
-	d := &Document{Key: key, rec: rec}
-	if had && bytes.Equal(old.rec.Body, rec.Body) {
-		d.URI, d.Representation, d.ents = old.URI, old.Representation, old.ents
+	f := t.ix.opts.Format
+	d := &Document{
+		Key:        key,
+		updated:    rec.LastUpdateTimeSinceEpoch,
+		card:       rec.ModelCard,
+		cardKey:    optional(rec.ModelCardKey),
+		reconciler: internType(rec.ReconcilerType),
+	}
+	if had && bytes.Equal(old.Body, rec.Body) {
+		d.Representation, d.ents = old.Representation, old.ents
 	} else {
-		uri, err := record.URI(key, t.ix.opts.Format.File())
-		if err != nil {
-			// Unreachable: the key was validated before.
-			panic("index: key validated but has no URI: " + err.Error())
-		}
-		d.URI = uri
-		d.Representation = newRepresentation(rec.Body, t.ix.opts.Format.MediaType())
+		d.Representation = newRepresentation(rec.Body, formatType(f))
 		if e, ok := t.rendered[key]; ok && bytes.Equal(e.body, rec.Body) {
 			d.ents = e.ents
 		} else {
-			d.ents = newEntities(t.ix.opts.Format, key, rec.Body, &d.Representation)
+			d.ents = newEntities(f, rec.Body)
 		}
 	}
 	t.setDoc(d)
@@ -77,18 +79,17 @@ func (t *txn) put(key string, rec record.Record, force bool) UpsertResult {
 	if had {
 		o = old
 	} else {
-		t.list.add(d.URI)
+		t.list.add(uriOf("", key, f.File()))
 	}
 	t.cardChange(key, o, d)
 	if had {
-		return UpsertResult{Outcome: Updated, Held: old.rec.LastUpdateTimeSinceEpoch}
+		return UpsertResult{Outcome: Updated, Held: old.updated}
 	}
 	return UpsertResult{Outcome: Created}
 }
 
 func (t *txn) setDoc(d *Document) {
 	t.docs.set(d.Key, d)
-	t.byURI.set(d.URI, d)
 	t.changed = true
 }
 
@@ -100,46 +101,41 @@ func (t *txn) del(key string) bool {
 		return false
 	}
 	t.docs.del(key)
-	t.byURI.del(old.URI)
-	t.list.remove(old.URI)
+	t.list.remove(uriOf("", key, t.ix.opts.Format.File()))
 	if grace := t.ix.opts.RemovedGrace; grace > 0 {
-		g := *old
-		g.expires = t.now.Add(grace)
-		t.gone.set(key, &g)
-		t.ix.expiries = append(t.ix.expiries, expiry{key: key, at: g.expires})
+		r := removed{doc: old, expires: t.now.Add(grace)}
+		t.gone.set(key, r)
+		t.ix.expiries = append(t.ix.expiries, expiry{key: key, at: r.expires})
 	}
 	t.cardChange(key, old, nil)
 	t.changed = true
 	return true
 }
 
-func cardKey(key string, d *Document) string {
-	if d == nil || d.rec.ModelCard == "" {
-		return ""
-	}
-	return d.rec.CardKey(key)
-}
-
 // cardChange records that the document of key went from old to cur (either
 // may be nil) as far as model cards are concerned.
 func (t *txn) cardChange(key string, old, cur *Document) {
-	oldCK, curCK := cardKey(key, old), cardKey(key, cur)
+	oldCK, curCK := cardKeyOf(key, old), cardKeyOf(key, cur)
 	if oldCK != "" && oldCK != curCK {
-		owners, _ := t.owners.get(oldCK)
-		if i, ok := slices.BinarySearch(owners, key); ok {
-			owners = slices.Delete(slices.Clone(owners), i, i+1)
-			if len(owners) == 0 {
-				t.owners.del(oldCK)
-			} else {
-				t.owners.set(oldCK, owners)
+		if oldCK != key {
+			owners, _ := t.owners.get(oldCK)
+			if i, ok := slices.BinarySearch(owners, key); ok {
+				owners = slices.Delete(slices.Clone(owners), i, i+1)
+				if len(owners) == 0 {
+					t.owners.del(oldCK)
+				} else {
+					t.owners.set(oldCK, owners)
+				}
 			}
 		}
 		t.cardKeys[oldCK] = struct{}{}
 	}
 	if curCK != "" {
-		owners, _ := t.owners.get(curCK)
-		if i, ok := slices.BinarySearch(owners, key); !ok {
-			t.owners.set(curCK, slices.Insert(slices.Clone(owners), i, key))
+		if curCK != key {
+			owners, _ := t.owners.get(curCK)
+			if i, ok := slices.BinarySearch(owners, key); !ok {
+				t.owners.set(curCK, slices.Insert(slices.Clone(owners), i, key))
+			}
 		}
 		t.cardKeys[curCK] = struct{}{}
 	}
@@ -149,12 +145,18 @@ func (t *txn) cardChange(key string, old, cur *Document) {
 // one for it (ties go to the greatest key, so the choice is stable).
 func (t *txn) resolveCard(ck string) {
 	var best *Document
+	consider := func(d *Document) {
+		if best == nil || d.updated > best.updated || (d.updated == best.updated && d.Key > best.Key) {
+			best = d
+		}
+	}
+	if d, ok := t.docs.get(ck); ok && cardKeyOf(ck, d) == ck {
+		consider(d)
+	}
 	owners, _ := t.owners.get(ck)
 	for _, k := range owners {
 		d, _ := t.docs.get(k)
-		if best == nil || d.rec.LastUpdateTimeSinceEpoch >= best.rec.LastUpdateTimeSinceEpoch {
-			best = d
-		}
+		consider(d)
 	}
 	cur, _ := t.cards.get(ck)
 	switch {
@@ -163,8 +165,8 @@ func (t *txn) resolveCard(ck string) {
 			t.cards.del(ck)
 			t.changed = true
 		}
-	case cur == nil || string(cur.Body) != best.rec.ModelCard:
-		t.cards.set(ck, &Card{Key: ck, Representation: newRepresentation(stringBytes(best.rec.ModelCard), MarkdownContentType)})
+	case cur == nil || string(cur.Body) != best.card:
+		t.cards.set(ck, &Card{Key: ck, Representation: newRepresentation(stringBytes(best.card), &markdownType)})
 		t.changed = true
 	}
 }
@@ -173,7 +175,7 @@ func (t *txn) resolveCard(ck string) {
 func (t *txn) expire() {
 	q := t.ix.expiries
 	for len(q) > 0 && !t.now.Before(q[0].at) {
-		if d, ok := t.gone.get(q[0].key); ok && d.expires.Equal(q[0].at) {
+		if r, ok := t.gone.get(q[0].key); ok && r.expires.Equal(q[0].at) {
 			t.gone.del(q[0].key)
 			t.changed = true
 		}
@@ -197,7 +199,6 @@ func (t *txn) commit() *Snapshot {
 		loaded: t.loaded,
 		now:    t.base.now,
 		docs:   t.docs.done(),
-		byURI:  t.byURI.done(),
 		gone:   t.gone.done(),
 		owners: t.owners.done(),
 		cards:  t.cards.done(),

@@ -6,6 +6,7 @@ import (
 	"iter"
 	"slices"
 	"sort"
+	"unsafe"
 )
 
 // The /list body is kept as pre-encoded chunks of sorted URIs, so that
@@ -30,7 +31,7 @@ type uriList struct {
 }
 
 type uriChunk struct {
-	uris []string // sorted, never empty once published
+	uris []string // sorted, never empty once published; views of enc
 	enc  []byte   // the uris as JSON strings joined by ','
 }
 
@@ -45,13 +46,30 @@ func newURIList(sorted []string) uriList {
 	return l
 }
 
+// newChunk encodes uris, which it takes over: each URI is then a view of
+// its bytes in enc, so that a chunk holds one copy of its URIs, not two.
 func newChunk(uris []string) *uriChunk {
-	c := &uriChunk{uris: uris}
+	// Room for every URI, so that enc never moves and no view is left
+	// pointing to an earlier copy; one that needs escaping (none from a
+	// valid key does) is given the most it can take, 6 bytes a byte.
+	size := max(len(uris)-1, 0)
+	for _, u := range uris {
+		if needsEscape(u) {
+			size += 6 * len(u)
+		}
+		size += len(u) + 2
+	}
+	c := &uriChunk{uris: uris, enc: make([]byte, 0, size)}
 	for i, u := range uris {
 		if i > 0 {
 			c.enc = append(c.enc, ',')
 		}
+		start := len(c.enc)
 		c.enc = appendJSONString(c.enc, u)
+		// An escaped URI keeps its own string.
+		if v := c.enc[start+1 : len(c.enc)-1]; string(v) == u && len(v) > 0 {
+			uris[i] = unsafe.String(&v[0], len(v))
+		}
 	}
 	return c
 }
@@ -228,14 +246,22 @@ func (e *listEdit) patch(adds, dels []string) uriList {
 // only hold characters that need no escaping; anything else takes the
 // encoder's path.
 func appendJSONString(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			enc, _ := json.Marshal(s)
-			return append(b, enc...)
-		}
+	if needsEscape(s) {
+		enc, _ := json.Marshal(s)
+		return append(b, enc...)
 	}
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
+}
+
+// needsEscape reports whether s may encode as more than s quoted.
+func needsEscape(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return true
+		}
+	}
+	return false
 }

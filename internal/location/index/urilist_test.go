@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -146,4 +147,24 @@ func TestURIListSplitsGrowingChunksAndRechunksAfterRemovals(t *testing.T) {
 	}
 	require.Equal(t, wantBody(t, ref), listBody(t, l))
 	assert.Greater(t, maxChunks, len(l.chunks), "removals must have merged chunks")
+}
+
+// A chunk holds its URIs once: each is a view of its bytes in the /list
+// encoding, except one that needed escaping there.
+func TestURIListChunksHoldEachURIOnce(t *testing.T) {
+	uris := []string{"/a/model-catalog.json", "/b<c>/model-catalog.json", "/d/model-catalog.json"}
+	l := newURIList(slices.Clone(uris))
+	e := l.edit()
+	e.add("/c/model-catalog.json")
+	l = e.done()
+	for _, c := range l.chunks {
+		encStart := uintptr(unsafe.Pointer(unsafe.SliceData(c.enc)))
+		for _, u := range c.uris {
+			p := uintptr(unsafe.Pointer(unsafe.StringData(u)))
+			inEnc := p >= encStart && p < encStart+uintptr(len(c.enc))
+			assert.Equal(t, !strings.Contains(u, "<"), inEnc, u)
+		}
+	}
+	assert.Equal(t, []string{"/a/model-catalog.json", "/b<c>/model-catalog.json", "/c/model-catalog.json", "/d/model-catalog.json"}, slices.Collect(l.all()))
+	assert.Equal(t, `{"uris":["/a/model-catalog.json","/b\u003cc\u003e/model-catalog.json","/c/model-catalog.json","/d/model-catalog.json"]}`, listBody(t, l))
 }
