@@ -177,11 +177,12 @@ func (l *topList[T]) readChanges(ctx context.Context, c *Client, last listState[
 }
 
 // lostNewest reports whether the registry no longer has held, the object
-// of the highest id the list holds, as it is: asking for changes cannot
-// see a registry emptied, replaced by a fresh one or restored from an
-// older backup behind the same address, and this one-object request can.
-// The list is then read whole, and an empty answer goes through the
-// caller's confirmation as any other.
+// of the highest id the list holds, as it is or newer: asking for changes
+// cannot see a registry emptied or restored from an older backup behind
+// the same address, and this one-object request can. The list is then
+// read whole, and an empty answer goes through the caller's confirmation
+// as any other. An object created or changed since the changes were read
+// is no loss: the next poll reads it.
 func (l *topList[T]) lostNewest(ctx context.Context, c *Client, count func(), held *T) (bool, error) {
 	var p struct {
 		Items []T `json:"items"`
@@ -194,8 +195,16 @@ func (l *topList[T]) lostNewest(ctx context.Context, c *Client, count func(), he
 	if len(p.Items) == 0 {
 		return true, nil
 	}
-	top := &p.Items[0]
-	return l.id(top) != l.id(held) || l.updated(top) != l.updated(held), nil
+	return lost(l.id(&p.Items[0]), l.updated(&p.Items[0]), l.id(held), l.updated(held)), nil
+}
+
+// lost says whether the registry's object of the highest id (top) shows
+// that it lost held, the one the client holds.
+func lost(topID string, topUpdated registrymodel.Epoch, heldID string, heldUpdated registrymodel.Epoch) bool {
+	if topID == heldID {
+		return topUpdated < heldUpdated
+	}
+	return registrymodel.LessID(topID, heldID)
 }
 
 func (l *topList[T]) newest(items []T) registrymodel.Epoch {

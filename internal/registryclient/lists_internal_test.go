@@ -34,3 +34,11 @@ func TestLearnedFilterSupport(t *testing.T) {
 	assert.Equal(t, filterMissing, learned(filterWorks, filterMissing))
 	assert.Equal(t, filterMissing, learned(filterMissing, filterWorks), "one list that is not filtered is enough")
 }
+
+func TestLostNewest(t *testing.T) {
+	assert.False(t, lost("9", 5, "9", 5), "as held")
+	assert.False(t, lost("9", 6, "9", 5), "changed since: the next poll reads it")
+	assert.False(t, lost("10", 1, "9", 5), "created since: the next poll reads it")
+	assert.True(t, lost("9", 4, "9", 5), "an older copy: restored from a backup")
+	assert.True(t, lost("8", 9, "9", 5), "gone")
+}
