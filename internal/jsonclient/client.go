@@ -265,22 +265,9 @@ func (c *Client) exchange(ctx context.Context, method, target string, body []byt
 		ctx, cancel = context.WithTimeout(ctx, c.timeout)
 		defer cancel()
 	}
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, target, rd)
+	req, err := c.newRequest(ctx, method, target, body, acceptJSON)
 	if err != nil {
 		return nil, &failure{outcome: OutcomeTransportError, step: stepBuild, err: err}
-	}
-	if acceptJSON {
-		req.Header.Set("Accept", "application/json")
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c.token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
@@ -303,6 +290,27 @@ func (c *Client) exchange(ctx context.Context, method, target string, body []byt
 		data:     data,
 		tooLarge: c.maxBody > 0 && int64(len(data)) > c.maxBody,
 	}, nil
+}
+
+func (c *Client) newRequest(ctx context.Context, method, target string, body []byte, acceptJSON bool) (*http.Request, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
+	if err != nil {
+		return nil, err
+	}
+	if acceptJSON {
+		req.Header.Set("Accept", "application/json")
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	return req, nil
 }
 
 // DecodeError reports a 2xx answer whose JSON is well-formed but does not
@@ -379,6 +387,46 @@ func truncate(s string) string {
 		return s[:maxLen] + "..."
 	}
 	return s
+}
+
+// Stream is Do for a GET whose answer is read as it arrives: decode gets
+// the body of a 2xx answer, so that an answer of every record need not be
+// held whole beside what is decoded from it. Errors are Do's; an error
+// decode returns is wrapped as a decoding error. The per-request timeout
+// bounds the whole exchange, decode included.
+func (c *Client) Stream(ctx context.Context, path string, decode func(io.Reader) error) error {
+	if c.initErr != nil {
+		return c.initErr
+	}
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	req, err := c.newRequest(ctx, http.MethodGet, c.base+path, nil, true)
+	if err != nil {
+		return fmt.Errorf("building request GET %s: %w", path, err)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s at %s: %w", c.service, c.base, err)
+	}
+	defer func() {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+		_ = resp.Body.Close()
+	}()
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		return &StatusError{Method: http.MethodGet, URL: c.base + path, Code: resp.StatusCode, Message: c.redact(statusMessage(data))}
+	}
+	var r io.Reader = resp.Body
+	if c.maxBody > 0 {
+		r = io.LimitReader(resp.Body, c.maxBody)
+	}
+	if err := decode(r); err != nil {
+		return fmt.Errorf("decoding %s answer to GET %s: %w", c.service, path, err)
+	}
+	return nil
 }
 
 // Do sends method to path (which starts with "/" and may carry a query)

@@ -32,6 +32,9 @@ type fakeStorage struct {
 	// were read and before they are sent: a load "in flight".
 	during   func()
 	requests atomic.Int32
+	// digest serves GET /digest too, as storage-rest since 2026-11-29.
+	digest  bool
+	digests atomic.Int32
 }
 
 func newFakeStorage(recs map[string]record.Record) *fakeStorage {
@@ -42,6 +45,14 @@ func newFakeStorage(recs map[string]record.Record) *fakeStorage {
 }
 
 func (f *fakeStorage) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet && r.URL.Path == "/digest" && f.digest {
+		f.digests.Add(1)
+		f.mu.Lock()
+		d := record.DigestOf(f.recs)
+		f.mu.Unlock()
+		httpserver.WriteJSON(w, http.StatusOK, record.DigestAnswer{Records: d.Len(), Digest: d.String()})
+		return
+	}
 	if r.Method != http.MethodGet || r.URL.Path != "/records" {
 		httpserver.WriteError(w, http.StatusNotFound, "no route")
 		return

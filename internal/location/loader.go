@@ -14,10 +14,15 @@ import (
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
-// RecordSource returns every record storage-rest holds
-// (storageclient.Client.Records).
+// RecordSource is storage-rest as the loader reads it
+// (storageclient.Client).
 type RecordSource interface {
-	Records(ctx context.Context) (map[string]record.Record, error)
+	// EachRecord yields every record storage-rest holds, as its answer
+	// arrives.
+	EachRecord(ctx context.Context, yield func(key string, rec record.Record) error) error
+	// Digest is storage-rest's record.Digest of what it holds; a
+	// *storageclient.StatusError with Code 404 from one too old to have it.
+	Digest(ctx context.Context) (string, error)
 }
 
 // Backoff paces the start-up load while storage-rest is not up yet.
@@ -101,7 +106,14 @@ func (l *loader) initial(ctx context.Context) bool {
 func (l *loader) load(ctx context.Context) error {
 	start := time.Now()
 	first := !l.ix.Snapshot().Loaded()
-	res, err := l.ix.Load(ctx, l.src.Records)
+	if !first && l.holdsWhatIsStored(ctx) {
+		l.m.loads.WithLabelValues("success").Inc()
+		l.m.lastLoad.SetToCurrentTime()
+		l.log.V(1).Info("periodic reload from storage-rest: its digest is the index's, nothing to read", "storageURL", l.url,
+			"records", l.ix.Snapshot().Len(), "durationMs", time.Since(start).Milliseconds())
+		return nil
+	}
+	res, err := l.ix.Load(ctx, l.src.EachRecord)
 	if err != nil {
 		l.m.loads.WithLabelValues("failure").Inc()
 		l.m.errors.WithLabelValues(errLoad).Inc()
@@ -129,6 +141,15 @@ func (l *loader) load(ctx context.Context) error {
 		l.log.V(1).Info("periodic reload from storage-rest: nothing to change", kv...)
 	}
 	return nil
+}
+
+// holdsWhatIsStored reports whether storage-rest's digest is the index's:
+// then a reload would change nothing, and reading every record (about
+// 100 MiB at 50,000 models) is spared. Any failure to tell means reading
+// them, as before there was a digest.
+func (l *loader) holdsWhatIsStored(ctx context.Context) bool {
+	d, err := l.src.Digest(ctx)
+	return err == nil && d == l.ix.Snapshot().Digest()
 }
 
 // ready is nil once the first load succeeded.

@@ -134,6 +134,22 @@ func TestPeriodicReloadHealsMissedForwards(t *testing.T) {
 	assert.Equal(t, []string{"/a/v1/model-catalog.json", "/c/v1/model-catalog.json"}, ts.list(t))
 }
 
+// A periodic reload first asks storage-rest for its digest, and reads
+// every record only when it differs from the index's.
+func TestPeriodicReloadReadsRecordsOnlyWhenTheDigestsDiffer(t *testing.T) {
+	st := newFakeStorage(map[string]record.Record{"a__v1": doc("a", 1), "b__v1": withCard(doc("b", 1), "", "# b")})
+	st.digest = true
+	ts := newTestService(t, st, func(c *Config) { c.ReloadInterval = 5 * time.Millisecond })
+	ts.run(t)
+	require.Eventually(t, func() bool { return ts.ix.Snapshot().Loaded() }, eventually, time.Millisecond)
+	require.Eventually(t, func() bool { return st.digests.Load() >= 5 }, eventually, time.Millisecond)
+	assert.Equal(t, int32(1), st.requests.Load(), "the same records: only the start-up load read them")
+
+	st.set("c__v1", doc("c", 1)) // storage-rest changed without telling location
+	require.Eventually(t, func() bool { return ts.ix.Snapshot().DocumentByKey("c__v1") != nil }, eventually, time.Millisecond)
+	assert.Equal(t, int32(2), st.requests.Load())
+}
+
 func TestInvalidStoredRecordsAreSkipped(t *testing.T) {
 	st := newFakeStorage(map[string]record.Record{
 		"good__v1": doc("good", 1),

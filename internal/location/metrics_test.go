@@ -51,4 +51,16 @@ func TestNewRefusesAMetricsClash(t *testing.T) {
 
 type staticSource map[string]record.Record
 
-func (s staticSource) Records(_ context.Context) (map[string]record.Record, error) { return s, nil }
+func (s staticSource) EachRecord(_ context.Context, yield func(string, record.Record) error) error {
+	for k, r := range s {
+		if err := yield(k, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s staticSource) Digest(context.Context) (string, error) {
+	d := record.DigestOf(s)
+	return d.String(), nil
+}

@@ -4,7 +4,9 @@ package storageclient
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -151,6 +153,78 @@ func (c *Client) Records(ctx context.Context) (map[string]record.Record, error) 
 		res.Records = map[string]record.Record{}
 	}
 	return res.Records, nil
+}
+
+// EachRecord calls yield with every stored record, decoding the answer
+// of GET /records as it arrives: a reader of 90,000 records holds one at
+// a time instead of the whole answer and a map of it. An error yield
+// returns stops the reading and is returned, wrapped.
+func (c *Client) EachRecord(ctx context.Context, yield func(key string, rec record.Record) error) error {
+	return c.api.Stream(ctx, "/records", func(r io.Reader) error {
+		err := decodeRecordSet(json.NewDecoder(r), yield)
+		if errors.Is(err, io.EOF) {
+			// Not the end of a complete answer: one cut short.
+			return fmt.Errorf("the answer ends before its last record: %w", io.ErrUnexpectedEOF)
+		}
+		return err
+	})
+}
+
+// decodeRecordSet reads a record.RecordSet ({"records": {key: record}})
+// one record at a time; other fields are skipped.
+func decodeRecordSet(dec *json.Decoder, yield func(key string, rec record.Record) error) error {
+	if err := expectDelim(dec, '{'); err != nil {
+		return err
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		if tok != "records" {
+			var skip json.RawMessage
+			if err := dec.Decode(&skip); err != nil {
+				return err
+			}
+			continue
+		}
+		if t, err := dec.Token(); err != nil {
+			return err
+		} else if t == nil {
+			continue // "records": null, as an empty set
+		} else if t != json.Delim('{') {
+			return fmt.Errorf(`"records" is %v, not an object`, t)
+		}
+		for dec.More() {
+			tok, err := dec.Token()
+			if err != nil {
+				return err
+			}
+			key, _ := tok.(string)
+			var rec record.Record
+			if err := dec.Decode(&rec); err != nil {
+				return fmt.Errorf("record %q: %w", key, err)
+			}
+			if err := yield(key, rec); err != nil {
+				return err
+			}
+		}
+		if err := expectDelim(dec, '}'); err != nil {
+			return err
+		}
+	}
+	return expectDelim(dec, '}')
+}
+
+func expectDelim(dec *json.Decoder, want json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok != want {
+		return fmt.Errorf("expected %s, got %v", string(want), tok)
+	}
+	return nil
 }
 
 // Digest returns storage-rest's digest of the records it holds

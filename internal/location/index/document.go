@@ -71,11 +71,24 @@ func (d *Document) Entities() (*Representation, error) {
 // sameContent is record.Record.SameContent against what d kept of its
 // record.
 func (d *Document) sameContent(rec *record.Record) bool {
+	held := d.record()
+	return held.SameContent(rec)
+}
+
+// contentHash is the record.HashOf d's record, which the index's digest
+// counts.
+func (d *Document) contentHash() record.Hash {
+	held := d.record()
+	return record.HashOf(d.Key, &held)
+}
+
+// record is what d kept of its record: all SameContent compares.
+func (d *Document) record() record.Record {
 	held := record.Record{Body: d.Body, ReconcilerType: *d.reconciler, ModelCard: d.card}
 	if d.cardKey != nil {
 		held.ModelCardKey = *d.cardKey
 	}
-	return held.SameContent(rec)
+	return held
 }
 
 // cardKeyOf is the key the document's model card is served under, or ""

@@ -175,12 +175,19 @@ func (ix *Index) touch(key string) {
 	}
 }
 
-// Load replaces the index content with what fetch returns (every record
+// Stream calls yield with every record storage-rest holds, as its answer
+// arrives (storageclient.Client.EachRecord); an error yield returns stops
+// it and is what it returns.
+type Stream func(ctx context.Context, yield func(key string, rec record.Record) error) error
+
+// Load replaces the index content with what stream yields (every record
 // storage-rest holds), in one snapshot, and marks the index loaded. Writes
-// that arrive while fetch runs are kept when they are at least as new as
-// what fetch returned for their key. Only differences are applied: a load
-// that changes nothing publishes nothing new.
-func (ix *Index) Load(ctx context.Context, fetch func(context.Context) (map[string]record.Record, error)) (LoadResult, error) {
+// that arrive while it streams are kept when they are at least as new as
+// what it yielded for their key. Only differences are applied: a load that
+// changes nothing publishes nothing new. A record the index already holds
+// as it is, timestamp included, is let go as soon as it is read, so that a
+// periodic reload of 90,000 records does not hold a second copy of them.
+func (ix *Index) Load(ctx context.Context, stream Stream) (LoadResult, error) {
 	ix.loadMu.Lock()
 	defer ix.loadMu.Unlock()
 
@@ -188,30 +195,33 @@ func (ix *Index) Load(ctx context.Context, fetch func(context.Context) (map[stri
 	ix.touched = map[string]struct{}{}
 	ix.mu.Unlock()
 
-	recs, err := fetch(ctx)
 	var res LoadResult
+	stored := map[string]struct{}{} // every key storage-rest holds
 	invalid := map[string]struct{}{}
+	changed := map[string]record.Record{}
 	rendered := map[string]prerendered{}
-	if err == nil {
-		// Outside the writer lock: forwards go on meanwhile. New bodies
-		// have their entities checked here too (a forward that changes a
-		// body meanwhile has put check its own).
-		cur := ix.Snapshot()
-		for key, rec := range recs {
-			if err := Validate(ix.opts.Format, key, &rec); err != nil {
-				res.Invalid = append(res.Invalid, fmt.Errorf("not serving a record storage-rest holds: %w", err))
-				invalid[key] = struct{}{}
-				continue
-			}
-			if ix.opts.Format != record.JSONArrayFormat {
-				continue
-			}
-			if held, ok := cur.docs.get(key); ok && bytes.Equal(held.Body, rec.Body) {
-				continue
-			}
+	// Outside the writer lock: forwards go on meanwhile. New bodies have
+	// their entities checked here too (a forward that changes a body
+	// meanwhile has put check its own).
+	cur := ix.Snapshot()
+	err := stream(ctx, func(key string, rec record.Record) error {
+		stored[key] = struct{}{}
+		if err := Validate(ix.opts.Format, key, &rec); err != nil {
+			res.Invalid = append(res.Invalid, fmt.Errorf("not serving a record storage-rest holds: %w", err))
+			invalid[key] = struct{}{}
+			return nil
+		}
+		held, ok := cur.docs.get(key)
+		if ok && held.updated == rec.LastUpdateTimeSinceEpoch && held.sameContent(&rec) {
+			res.Unchanged++
+			return nil
+		}
+		changed[key] = rec
+		if ix.opts.Format == record.JSONArrayFormat && (!ok || !bytes.Equal(held.Body, rec.Body)) {
 			rendered[key] = prerendered{body: rec.Body, ents: newEntities(ix.opts.Format, rec.Body)}
 		}
-	}
+		return nil
+	})
 
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
@@ -223,10 +233,7 @@ func (ix *Index) Load(ctx context.Context, fetch func(context.Context) (map[stri
 
 	t := ix.begin()
 	t.rendered = rendered
-	for key, rec := range recs {
-		if _, bad := invalid[key]; bad {
-			continue
-		}
+	for key, rec := range changed {
 		if _, ok := touched[key]; ok {
 			held, had := t.docs.get(key)
 			if !had || rec.LastUpdateTimeSinceEpoch <= held.updated {
@@ -244,9 +251,9 @@ func (ix *Index) Load(ctx context.Context, fetch func(context.Context) (map[stri
 		}
 	}
 	for key := range t.base.docs.all() {
-		_, stored := recs[key]
+		_, isStored := stored[key]
 		_, bad := invalid[key]
-		if stored && !bad {
+		if isStored && !bad {
 			continue
 		}
 		if _, ok := touched[key]; ok {
@@ -275,6 +282,7 @@ func (ix *Index) begin() *txn {
 		owners:   base.owners.edit(),
 		cards:    base.cards.edit(),
 		list:     base.list.edit(),
+		digest:   base.digest,
 		cardKeys: map[string]struct{}{},
 	}
 }

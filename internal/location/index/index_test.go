@@ -46,8 +46,15 @@ func upsert(t *testing.T, ix *Index, key string, r record.Record) Outcome {
 	return res.Outcome
 }
 
-func loadFrom(recs map[string]record.Record) func(context.Context) (map[string]record.Record, error) {
-	return func(context.Context) (map[string]record.Record, error) { return recs, nil }
+func loadFrom(recs map[string]record.Record) Stream {
+	return func(_ context.Context, yield func(string, record.Record) error) error {
+		for k, r := range recs {
+			if err := yield(k, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }
 
 func TestKeysAndURIsMapBothWays(t *testing.T) {
@@ -275,8 +282,12 @@ func TestFailedLoadChangesNothing(t *testing.T) {
 	ix, _ := newIndex(t, Options{})
 	upsert(t, ix, "a__v1", rec("a", 1))
 	before := ix.Snapshot()
-	_, err := ix.Load(context.Background(), func(context.Context) (map[string]record.Record, error) {
-		return nil, errors.New("connection refused")
+	_, err := ix.Load(context.Background(), func(_ context.Context, yield func(string, record.Record) error) error {
+		// A stream that fails midway: what it yielded is not applied.
+		if err := yield("b__v1", rec("b", 1)); err != nil {
+			return err
+		}
+		return errors.New("connection refused")
 	})
 	require.Error(t, err)
 	assert.Same(t, before, ix.Snapshot())
@@ -296,7 +307,7 @@ func TestLoadMergesWritesThatArriveDuringIt(t *testing.T) {
 		"untouched__v1":  rec("stored", 100),
 		"same__v1":       rec("stored", 100), // forward with the same timestamp
 	}
-	res, err := ix.Load(context.Background(), func(context.Context) (map[string]record.Record, error) {
+	res, err := ix.Load(context.Background(), func(ctx context.Context, yield func(string, record.Record) error) error {
 		upsert(t, ix, "fwdnewer__v1", rec("forwarded", 200))
 		upsert(t, ix, "fwdremoved__v1", rec("forwarded", 50))
 		_, err := ix.Remove("fwdremoved__v1")
@@ -304,7 +315,7 @@ func TestLoadMergesWritesThatArriveDuringIt(t *testing.T) {
 		upsert(t, ix, "storenewer__v1", rec("forwarded", 200))
 		upsert(t, ix, "fwdonly__v1", rec("forwarded", 200)) // not in storage's answer
 		upsert(t, ix, "same__v1", rec("forwarded", 100))
-		return stored, nil
+		return loadFrom(stored)(ctx, yield)
 	})
 	require.NoError(t, err)
 	s := ix.Snapshot()
@@ -387,4 +398,66 @@ func BenchmarkUpsertManyUpdate(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*batch)/1000, "µs/record")
+}
+
+// The index keeps the digest of what it lists as storage-rest does, so a
+// periodic reload can tell it holds the same records without reading them.
+func TestTheDigestIsStorageRestsOfTheRecordsListed(t *testing.T) {
+	ix, clk := newIndex(t, Options{RemovedGrace: time.Minute})
+	want := map[string]record.Record{}
+	check := func(what string) {
+		t.Helper()
+		d := record.DigestOf(want)
+		assert.Equal(t, d.String(), ix.Snapshot().Digest(), what)
+	}
+	check("empty")
+	put := func(key string, r record.Record) {
+		t.Helper()
+		upsert(t, ix, key, r)
+		r.LastUpdateTimeSinceEpoch = 0
+		want[key] = r
+	}
+	put("a__v1", rec("a", 1))
+	put("b__v1", withCard(rec("b", 1), "", "# b"))
+	put("c__v1", withCard(rec("c", 1), "shared", "# c"))
+	check("three records, with cards")
+	put("a__v1", rec("a changed", 2))
+	check("a body changed")
+	r := rec("a changed", 3) // the same content, a new timestamp
+	upsert(t, ix, "a__v1", r)
+	check("a timestamp moved")
+	put("b__v1", withCard(rec("b", 4), "", "# b changed"))
+	check("a card changed")
+	_, err := ix.Remove("c__v1")
+	require.NoError(t, err)
+	delete(want, "c__v1")
+	check("removed, though still served for the grace period")
+	clk.t = clk.t.Add(2 * time.Minute)
+	_, err = ix.Remove("none__v1")
+	require.NoError(t, err)
+	check("after the grace period")
+	_, err = ix.Load(context.Background(), loadFrom(map[string]record.Record{"z__v1": rec("z", 1)}))
+	require.NoError(t, err)
+	want = map[string]record.Record{"z__v1": rec("z", 0)}
+	check("after a load")
+}
+
+// A reload of records the index holds as they are keeps nothing of them
+// and publishes nothing new.
+func TestALoadOfWhatIsHeldChangesNothing(t *testing.T) {
+	ix, _ := newIndex(t, Options{})
+	recs := map[string]record.Record{"a__v1": rec("a", 1), "b__v1": withCard(rec("b", 2), "", "# b")}
+	_, err := ix.Load(context.Background(), loadFrom(recs))
+	require.NoError(t, err)
+	before := ix.Snapshot()
+	res, err := ix.Load(context.Background(), loadFrom(recs))
+	require.NoError(t, err)
+	assert.Equal(t, LoadResult{Unchanged: 2, Records: 2}, res)
+	assert.Same(t, before, ix.Snapshot())
+
+	recs["b__v1"] = withCard(rec("b", 3), "", "# b") // a newer timestamp only
+	res, err = ix.Load(context.Background(), loadFrom(recs))
+	require.NoError(t, err)
+	assert.Equal(t, LoadResult{Unchanged: 2, Records: 2}, res, "the same content, counted unchanged")
+	assert.Equal(t, record.Epoch(3), ix.Snapshot().DocumentByKey("b__v1").updated, "and its timestamp kept")
 }

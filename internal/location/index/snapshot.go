@@ -28,6 +28,9 @@ type Snapshot struct {
 	cards  pmap[*Card] // by card key
 	list   uriList
 	loc    *location // the root Location, rendered on first use
+	// digest is record.Digest of the records listed, as storage-rest
+	// answers GET /digest for what it holds.
+	digest record.Digest
 
 	listContentLength []string
 }
@@ -44,6 +47,10 @@ func (s *Snapshot) Loaded() bool { return s.loaded }
 
 // Format is the document format of the index.
 func (s *Snapshot) Format() record.Format { return s.format }
+
+// Digest is the record.Digest of the records listed, in storage-rest's
+// notation: equal to its GET /digest when both hold the same records.
+func (s *Snapshot) Digest() string { return s.digest.String() }
 
 // Len is the number of records listed.
 func (s *Snapshot) Len() int { return s.docs.len() }

@@ -23,6 +23,7 @@ type txn struct {
 	owners   *pmapEdit[[]string]
 	cards    *pmapEdit[*Card]
 	list     *listEdit
+	digest   record.Digest
 	cardKeys map[string]struct{} // card keys whose card must be re-resolved
 	// rendered holds entities a load checked outside the writer lock, by
 	// key, with the body they were checked from.
@@ -75,6 +76,10 @@ func (t *txn) put(key string, rec record.Record, force bool) UpsertResult {
 	}
 	t.setDoc(d)
 	t.gone.del(key)
+	if had {
+		t.digest.RemoveHash(old.contentHash())
+	}
+	t.digest.AddHash(d.contentHash())
 	var o *Document
 	if had {
 		o = old
@@ -101,6 +106,7 @@ func (t *txn) del(key string) bool {
 		return false
 	}
 	t.docs.del(key)
+	t.digest.RemoveHash(old.contentHash())
 	t.list.remove(uriOf("", key, t.ix.opts.Format.File()))
 	if grace := t.ix.opts.RemovedGrace; grace > 0 {
 		r := removed{doc: old, expires: t.now.Add(grace)}
@@ -204,6 +210,7 @@ func (t *txn) commit() *Snapshot {
 		cards:  t.cards.done(),
 		list:   t.list.done(),
 		loc:    &location{},
+		digest: t.digest,
 	}
 	s.setListLength()
 	t.ix.cur.Store(s)
