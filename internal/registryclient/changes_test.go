@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -74,6 +75,8 @@ func TestAPollAsksOnlyForWhatChanged(t *testing.T) {
 	assert.Equal(t, first.RegisteredModels, again.RegisteredModels)
 	assert.Equal(t, first.ModelVersions, again.ModelVersions)
 	assert.Equal(t, first.VersionArtifacts, again.VersionArtifacts)
+	assert.Equal(t, reflect.ValueOf(first.VersionArtifacts).Pointer(), reflect.ValueOf(again.VersionArtifacts).Pointer(),
+		"lists unchanged: the artifacts are not linked to their versions again")
 
 	desc := "changed"
 	_, err := srv.UpdateModelVersion(versions[120], func(v *openapi.ModelVersion) { v.Description = &desc })

@@ -170,11 +170,20 @@ type Client struct {
 	mu     sync.Mutex
 	links  *artifactLinks // from the last good snapshot
 	filter filterSupport  // what the registry's filterQuery does
+	last   lastSnapshot   // what the last good snapshot came to
 
 	// lists keep each top-level list of the last good snapshot, so that a
 	// poll asks only for what changed since (or, without filterQuery,
 	// decodes only the pages that changed).
 	lists topLists
+}
+
+// lastSnapshot is what a snapshot whose five lists are the last one's
+// would come to again: the last one's artifacts by version and Version.
+type lastSnapshot struct {
+	lists            [5][sha256.Size]byte
+	versionArtifacts map[string][]*registrymodel.ModelArtifact
+	version          string
 }
 
 // topLists are the five top-level lists.
@@ -310,13 +319,24 @@ func (c *Client) Snapshot(ctx context.Context) (*Snapshot, error) {
 	}
 	s.ChangesOnly = !rms.whole && !mvs.whole && !arts.whole && !iss.whole && !envs.whole
 
-	published := PublishedVersions(s.RegisteredModels, s.ModelVersions)
-	full, err := c.linkArtifacts(ctx, s, published, count)
-	if err != nil {
-		return nil, err
+	lists := [5][sha256.Size]byte{rms.state.digest, mvs.state.digest, arts.state.digest, iss.state.digest, envs.state.digest}
+	c.mu.Lock()
+	last, links := c.last, c.links
+	c.mu.Unlock()
+	full := false
+	if last.version != "" && last.lists == lists && !links.refreshDue(now, c.refresh) {
+		// The registry answered no change: linking 100,000 versions to
+		// their artifacts again would come to the same.
+		s.VersionArtifacts, s.Version = last.versionArtifacts, last.version
+	} else {
+		published := PublishedVersions(s.RegisteredModels, s.ModelVersions)
+		var err error
+		if full, err = c.linkArtifacts(ctx, s, published, count); err != nil {
+			return nil, err
+		}
+		s.Version = snapshotVersion(lists[:], s.VersionArtifacts)
 	}
 	s.Requests = int(requests.Load())
-	s.Version = snapshotVersion([][sha256.Size]byte{rms.state.digest, mvs.state.digest, arts.state.digest, iss.state.digest, envs.state.digest}, s.VersionArtifacts)
 	l.registeredModels.commit(&rms)
 	l.modelVersions.commit(&mvs)
 	l.modelArtifacts.commit(&arts)
@@ -328,6 +348,7 @@ func (c *Client) Snapshot(ctx context.Context) (*Snapshot, error) {
 			"url", s.URL)
 	}
 	c.filter = filter
+	c.last = lastSnapshot{lists: lists, versionArtifacts: s.VersionArtifacts, version: s.Version}
 	c.mu.Unlock()
 	c.log.V(1).Info("model registry snapshot", "url", s.URL, "requests", s.Requests,
 		"registeredModels", len(s.RegisteredModels), "modelVersions", len(s.ModelVersions),

@@ -31,7 +31,7 @@ type artifactLinks struct {
 // (never done, refresh elapsed, or refresh < 0), otherwise those never
 // read and those holding an artifact whose stamp moved.
 func (l *artifactLinks) toRead(published []string, arts []registrymodel.ModelArtifact, now time.Time, refresh time.Duration) []string {
-	if refresh < 0 || l.lastFull.IsZero() || now.Sub(l.lastFull) >= refresh {
+	if l.refreshDue(now, refresh) {
 		return published
 	}
 	top := stampsOf(arts)
@@ -43,6 +43,12 @@ func (l *artifactLinks) toRead(published []string, arts []registrymodel.ModelArt
 		}
 	}
 	return read
+}
+
+// refreshDue says whether every published version's list must be read
+// again: never done, refresh elapsed, or refresh < 0.
+func (l *artifactLinks) refreshDue(now time.Time, refresh time.Duration) bool {
+	return refresh < 0 || l.lastFull.IsZero() || now.Sub(l.lastFull) >= refresh
 }
 
 func (l *artifactLinks) moved(ids []string, top map[string]registrymodel.Epoch) bool {
