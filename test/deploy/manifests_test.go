@@ -298,6 +298,10 @@ func TestSidecars(t *testing.T) {
 	assert.Equal(t, []corev1.ContainerPort{{Name: "location", ContainerPort: 9090, Protocol: corev1.ProtocolTCP}}, loc.Ports)
 	assertProbe(t, loc.LivenessProbe, "/healthz", 9090)
 	assertProbe(t, loc.ReadinessProbe, "/readyz", 9090)
+	// docs/benchmarks.md: 50,000 registered models peaked at 151 MiB
+	// under a 256Mi limit (GOMEMLIMIT 90% of it).
+	locLim := loc.Resources.Limits[corev1.ResourceMemory]
+	assert.True(t, locLim.Cmp(resource.MustParse("256Mi")) >= 0, "location memory limit %s is below the 256Mi 50,000 models were measured to fit", locLim.String())
 
 	sr := byName["storage-rest"]
 	env := map[string]string{}
@@ -321,9 +325,8 @@ func TestSidecars(t *testing.T) {
 	assert.Equal(t, []corev1.ContainerPort{{Name: "metrics", ContainerPort: 8081, Protocol: corev1.ProtocolTCP}}, n.Ports)
 	assertProbe(t, n.LivenessProbe, "/healthz", 8081)
 	assertProbe(t, n.ReadinessProbe, "/readyz", 8081)
-	// docs/benchmarks.md: 50,000 registered models peaked at 564 MiB
-	// under a 1Gi limit and at 487 MiB under 512Mi (GOMEMLIMIT 90% of it,
-	// the collector working harder).
+	// docs/benchmarks.md: 50,000 registered models peaked at 487 MiB
+	// under a 512Mi limit (GOMEMLIMIT 90% of it).
 	lim := n.Resources.Limits[corev1.ResourceMemory]
 	assert.True(t, lim.Cmp(resource.MustParse("512Mi")) >= 0, "normalizer memory limit %s is below the 512Mi 50,000 models were measured to fit", lim.String())
 }
