@@ -591,3 +591,19 @@ func TestRegistryNameLabelMatchesTheRegistryWhateverDiscoveryCalledIt(t *testing
 		})
 	}
 }
+
+func TestLatestVersionsByRegisteredModel(t *testing.T) {
+	v := func(id, rm, created string) registrymodel.ModelVersion {
+		return registrymodel.ModelVersion{ID: id, RegisteredModelID: rm, CreateTimeSinceEpoch: created}
+	}
+	assert.Equal(t, map[string]string{
+		"1": "12", // the latest creation
+		"2": "10", // a tie goes to the greater id, numerically
+		"3": "31", // no readable creation time counts as 0
+	}, latestVersions([]registrymodel.ModelVersion{
+		v("11", "1", "100"), v("12", "1", "300"), v("13", "1", "200"),
+		v("9", "2", "50"), v("10", "2", "50"),
+		v("30", "3", "soon"), v("31", "3", ""),
+	}))
+	assert.Empty(t, latestVersions(nil))
+}
