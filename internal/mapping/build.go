@@ -96,7 +96,10 @@ type builder struct {
 // Build maps what the sources report to the records to publish. It is pure
 // and deterministic: the same inputs in any order give the same outputs,
 // sorted by key, with byte-identical bodies. Problems lists what could not
-// be used as it was (sorted); outputs are always valid.
+// be used as it was (sorted); outputs are always valid. Given
+// Options.Cache, the records of registry versions whose inputs did not
+// change since the Cache's last build come out without a Body, as their
+// hash (see Cache).
 func Build(in Inputs, opts Options) ([]Output, []Problem) {
 	outputs, problems, _ := buildAll(in, opts, false)
 	return outputs, problems
