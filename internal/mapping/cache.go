@@ -2,10 +2,10 @@ package mapping
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"hash"
 	"sync"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/fieldhash"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
@@ -82,7 +82,7 @@ func (b *builder) startCache(c *Cache) {
 	c.mu.Unlock()
 	bc := &buildCache{c: c, prev: prev, next: make(map[string]cacheEntry, len(prev)), h: sha256.New()}
 	for _, s := range []string{b.owner, b.lifecycle, string(b.format), b.baseURL, b.dashboard} {
-		writeString(bc.h, s)
+		fieldhash.String(bc.h, s)
 	}
 	bc.h.Sum(bc.salt[:0])
 	b.cache = bc
@@ -105,28 +105,28 @@ func (bc *buildCache) versionInputs(d *draft, card string) (sum [sha256.Size]byt
 	h := bc.h
 	h.Reset()
 	h.Write(bc.salt[:])
-	writeString(h, d.identity)
+	fieldhash.String(h, d.identity)
 	for _, s := range d.segments {
-		writeString(h, s)
+		fieldhash.String(h, s)
 	}
-	writeString(h, vd.registry)
-	writeString(h, vd.modelName)
-	writeString(h, vd.serverName)
-	writeString(h, vd.serverIdentity)
+	fieldhash.String(h, vd.registry)
+	fieldhash.String(h, vd.modelName)
+	fieldhash.String(h, vd.serverName)
+	fieldhash.String(h, vd.serverIdentity)
 	if vd.rm.LastUpdateTimeSinceEpoch == 0 || vd.v.LastUpdateTimeSinceEpoch == 0 {
 		return sum, false
 	}
-	writeString(h, vd.rm.ID)
-	writeUint(h, uint64(vd.rm.LastUpdateTimeSinceEpoch))
-	writeString(h, vd.v.ID)
-	writeUint(h, uint64(vd.v.LastUpdateTimeSinceEpoch))
-	writeUint(h, uint64(len(vd.arts)))
+	fieldhash.String(h, vd.rm.ID)
+	fieldhash.Uint(h, uint64(vd.rm.LastUpdateTimeSinceEpoch))
+	fieldhash.String(h, vd.v.ID)
+	fieldhash.Uint(h, uint64(vd.v.LastUpdateTimeSinceEpoch))
+	fieldhash.Uint(h, uint64(len(vd.arts)))
 	for _, a := range vd.arts {
 		if a.LastUpdateTimeSinceEpoch == 0 {
 			return sum, false
 		}
-		writeString(h, a.ID)
-		writeUint(h, uint64(a.LastUpdateTimeSinceEpoch))
+		fieldhash.String(h, a.ID)
+		fieldhash.Uint(h, uint64(a.LastUpdateTimeSinceEpoch))
 	}
 	if s := vd.srv; s != nil {
 		isvc := s.InferenceService
@@ -134,13 +134,13 @@ func (bc *buildCache) versionInputs(d *draft, card string) (sum [sha256.Size]byt
 			return sum, false
 		}
 		for _, x := range []string{string(isvc.UID), isvc.Namespace, isvc.Name, isvc.ResourceVersion, s.RouteURL, s.ServiceURL} {
-			writeString(h, x)
+			fieldhash.String(h, x)
 		}
 		if s.AuthEnabled {
-			writeUint(h, 1)
+			fieldhash.Uint(h, 1)
 		}
 	}
-	writeString(h, card)
+	fieldhash.String(h, card)
 	h.Sum(sum[:0])
 	return sum, true
 }
@@ -159,17 +159,4 @@ func (bc *buildCache) lookup(identity string, inputs [sha256.Size]byte) (cacheEn
 
 func (bc *buildCache) remember(identity string, e cacheEntry) {
 	bc.next[identity] = e
-}
-
-// writeString writes s length-prefixed, so that no two inputs hash alike
-// by shifting bytes between fields.
-func writeString(h hash.Hash, s string) {
-	writeUint(h, uint64(len(s)))
-	h.Write([]byte(s))
-}
-
-func writeUint(h hash.Hash, n uint64) {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], n)
-	h.Write(b[:])
 }

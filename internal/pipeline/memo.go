@@ -2,9 +2,8 @@ package pipeline
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
-	"hash"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/fieldhash"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/mapping"
 )
 
@@ -51,7 +50,7 @@ func inputsKey(base [sha256.Size]byte, servers map[mapping.ServerRef][sha256.Siz
 	}
 	h := sha256.New()
 	h.Write(base[:])
-	writeUint(h, uint64(len(servers)))
+	fieldhash.Uint(h, uint64(len(servers)))
 	h.Write(all[:])
 	var key [sha256.Size]byte
 	h.Sum(key[:0])
@@ -63,16 +62,16 @@ func inputsKey(base [sha256.Size]byte, servers map[mapping.ServerRef][sha256.Siz
 // registry has no version.
 func baseKey(in mapping.Inputs, cardsVersion uint64, dashboard string) (key [sha256.Size]byte, keyed bool) {
 	h := sha256.New()
-	writeString(h, dashboard)
-	writeUint(h, cardsVersion)
-	writeUint(h, uint64(len(in.Registries)))
+	fieldhash.String(h, dashboard)
+	fieldhash.Uint(h, cardsVersion)
+	fieldhash.Uint(h, uint64(len(in.Registries)))
 	for i := range in.Registries {
 		r := &in.Registries[i]
 		if r.Version == "" {
 			return key, false
 		}
-		writeString(h, r.Name)
-		writeString(h, r.Version)
+		fieldhash.String(h, r.Name)
+		fieldhash.String(h, r.Version)
 	}
 	h.Sum(key[:0])
 	return key, true
@@ -96,16 +95,16 @@ func serverKeys(servers []mapping.Server) (keys map[mapping.ServerRef][sha256.Si
 			keyed = false
 		}
 		sh.Reset()
-		writeString(sh, string(isvc.UID))
-		writeString(sh, isvc.Namespace)
-		writeString(sh, isvc.Name)
-		writeString(sh, isvc.ResourceVersion)
-		writeString(sh, s.RouteURL)
-		writeString(sh, s.ServiceURL)
+		fieldhash.String(sh, string(isvc.UID))
+		fieldhash.String(sh, isvc.Namespace)
+		fieldhash.String(sh, isvc.Name)
+		fieldhash.String(sh, isvc.ResourceVersion)
+		fieldhash.String(sh, s.RouteURL)
+		fieldhash.String(sh, s.ServiceURL)
 		if s.AuthEnabled {
-			writeUint(sh, 1)
+			fieldhash.Uint(sh, 1)
 		} else {
-			writeUint(sh, 0)
+			fieldhash.Uint(sh, 0)
 		}
 		var one [sha256.Size]byte
 		sh.Sum(one[:0])
@@ -116,17 +115,4 @@ func serverKeys(servers []mapping.Server) (keys map[mapping.ServerRef][sha256.Si
 		keys[ref] = one
 	}
 	return keys, keyed
-}
-
-// writeString writes s length-prefixed, so that no two inputs hash alike
-// by shifting bytes between fields.
-func writeString(h hash.Hash, s string) {
-	writeUint(h, uint64(len(s)))
-	h.Write([]byte(s))
-}
-
-func writeUint(h hash.Hash, n uint64) {
-	var b [8]byte
-	binary.BigEndian.PutUint64(b[:], n)
-	h.Write(b[:])
 }

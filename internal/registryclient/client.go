@@ -86,9 +86,7 @@ package registryclient
 import (
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
-	"hash"
 	"net/url"
 	"sort"
 	"strconv"
@@ -99,6 +97,7 @@ import (
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/fieldhash"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient/prommetrics"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/mapping"
@@ -498,21 +497,12 @@ func snapshotVersion(lists [][sha256.Size]byte, versionArtifacts map[string][]*r
 	}
 	sort.Strings(versions)
 	for _, v := range versions {
-		hashBytes(h, []byte(v))
+		fieldhash.Bytes(h, []byte(v))
 		arts := versionArtifacts[v]
-		hashBytes(h, []byte(strconv.Itoa(len(arts))))
+		fieldhash.Bytes(h, []byte(strconv.Itoa(len(arts))))
 		for i := range arts {
-			hashBytes(h, []byte(arts[i].ID))
+			fieldhash.Bytes(h, []byte(arts[i].ID))
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-// hashBytes writes b length-prefixed, so that no two sequences hash alike
-// by shifting bytes between elements.
-func hashBytes(h hash.Hash, b []byte) {
-	var n [8]byte
-	binary.BigEndian.PutUint64(n[:], uint64(len(b)))
-	h.Write(n[:])
-	h.Write(b)
 }

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/fieldhash"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/jsonclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
 )
@@ -119,7 +120,7 @@ func (l *topList[T]) list(c *Client, count func(), pages hash.Hash, filterQuery 
 		Query:     q,
 		PageSize:  c.pageSize,
 		OnRequest: count,
-		OnPage:    func(raw []byte) { hashBytes(pages, raw) },
+		OnPage:    func(raw []byte) { fieldhash.Bytes(pages, raw) },
 	}
 }
 
