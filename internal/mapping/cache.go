@@ -69,8 +69,6 @@ type buildCache struct {
 	// salt is the digest of what every record depends on (the options).
 	salt [sha256.Size]byte
 	h    hash.Hash
-	// Hits and Misses count the versions taken from the Cache and built.
-	hits, misses int
 }
 
 func (b *builder) startCache(c *Cache) {
@@ -149,10 +147,8 @@ func (bc *buildCache) versionInputs(d *draft, card string) (sum [sha256.Size]byt
 func (bc *buildCache) lookup(identity string, inputs [sha256.Size]byte) (cacheEntry, bool) {
 	e, ok := bc.prev[identity]
 	if !ok || e.inputs != inputs {
-		bc.misses++
 		return cacheEntry{}, false
 	}
-	bc.hits++
 	bc.next[identity] = e
 	return e, true
 }

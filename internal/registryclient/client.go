@@ -11,14 +11,18 @@
 //     a registry that does not filter (below);
 //   - otherwise only what changed: the same request with filterQuery
 //     "lastUpdateTimeSinceEpoch >= T", where T is 30 s before the newest
-//     lastUpdateTimeSinceEpoch the list held, so one request per list
-//     while the registry is quiet. The registry stamps every change (its
+//     lastUpdateTimeSinceEpoch the list held, and the object of the
+//     highest id (below), so two requests per list while the registry is
+//     quiet. The registry stamps every change (its
 //     API has no delete), so the answer holds every object created or
 //     changed since, plus those changed within the 30 s, which are found
 //     unchanged; the 30 s absorb a write committed after a later-stamped
 //     one, or stamped by a replica whose clock is behind. The changed
 //     objects replace or join the last snapshot's list, which is never
 //     modified; the whole read every ListRefresh notices anything else.
+//     The object of the highest id, asked for with sortOrder=DESC and
+//     pageSize=1, shows a registry emptied or restored from an older
+//     backup, which is then read whole at once.
 //
 // A registry older than filterQuery (v0.3) refuses it (HTTP 400) or
 // ignores it, which shows as objects older than asked for; the Client
@@ -57,11 +61,11 @@
 //	requests = ceil(R/P) + ceil(V/P) + ceil(A/P) + ceil(I/P) + ceil(S/P)
 //	         + sum over the versions read of ceil(a_v/P)
 //
-// and one that asks for changes costs one request per list and per page
-// of changes, plus the same nested lists. The versions read are none in a
+// and one that asks for changes costs two requests per list (and one
+// more per further page of changes), plus the same nested lists. The versions read are none in a
 // steady state, the new or changed ones after an ordinary change, and all
 // L on a full refresh. So 1,000 models with one live version and one
-// artifact each cost 10+10+10+1+1 = 32 requests per whole read, 5 per
+// artifact each cost 10+10+10+1+1 = 32 requests per whole read, 10 per
 // poll between them, and 1,032 on the first snapshot and every artifact
 // refresh. The nested lists run LinkOptions.Concurrency at a time.
 //
@@ -497,11 +501,11 @@ func snapshotVersion(lists [][sha256.Size]byte, versionArtifacts map[string][]*r
 	}
 	sort.Strings(versions)
 	for _, v := range versions {
-		fieldhash.Bytes(h, []byte(v))
+		fieldhash.String(h, v)
 		arts := versionArtifacts[v]
-		fieldhash.Bytes(h, []byte(strconv.Itoa(len(arts))))
+		fieldhash.String(h, strconv.Itoa(len(arts)))
 		for i := range arts {
-			fieldhash.Bytes(h, []byte(arts[i].ID))
+			fieldhash.String(h, arts[i].ID)
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))

@@ -11,6 +11,12 @@
 // external ids, storage paths, ...) are not kept at all.
 package registrymodel
 
+import (
+	"strconv"
+
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
+)
+
 // States the connector tells apart; any other value is kept as sent.
 const (
 	// StateArchived is a registered model or model version the registry
@@ -95,4 +101,23 @@ type ServingEnvironment struct {
 	ID                       string `json:"id,omitempty"`
 	Name                     string `json:"name"`
 	LastUpdateTimeSinceEpoch Epoch  `json:"lastUpdateTimeSinceEpoch,omitempty"`
+}
+
+// Epoch is a registry timestamp, milliseconds since the Unix epoch, read
+// as record.Epoch reads a record's: from the API's string of digits
+// ("1707765353963") or a bare number; 0 when the registry left it out.
+type Epoch = record.Epoch
+
+// LessID orders registry ids: numerically when both are numbers (the
+// registry's own ids are), as text otherwise. The registry lists in this
+// order when asked for orderBy=ID.
+func LessID(a, b string) bool {
+	if len(a) != len(b) {
+		_, errA := strconv.ParseUint(a, 10, 64)
+		_, errB := strconv.ParseUint(b, 10, 64)
+		if errA == nil && errB == nil {
+			return len(a) < len(b)
+		}
+	}
+	return a < b
 }

@@ -24,7 +24,7 @@ func TestEpochReadsWhatTheRegistrySends(t *testing.T) {
 	var v registrymodel.ModelVersion
 	err := json.Unmarshal([]byte(`{"id":"3","lastUpdateTimeSinceEpoch":"yesterday"}`), &v)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `"yesterday" is not milliseconds since the epoch`)
+	assert.Contains(t, err.Error(), `lastUpdateTimeSinceEpoch must be an integer, got "yesterday"`)
 
 	b, err := json.Marshal(registrymodel.Epoch(42))
 	require.NoError(t, err)
