@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"crypto/sha256"
-	"hash"
 	"sync"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/fieldhash"
@@ -68,7 +67,7 @@ type buildCache struct {
 	next map[string]cacheEntry
 	// salt is the digest of what every record depends on (the options).
 	salt [sha256.Size]byte
-	h    hash.Hash
+	h    *fieldhash.Hash
 }
 
 func (b *builder) startCache(c *Cache) {
@@ -78,11 +77,11 @@ func (b *builder) startCache(c *Cache) {
 	c.mu.Lock()
 	prev := c.entries
 	c.mu.Unlock()
-	bc := &buildCache{c: c, prev: prev, next: make(map[string]cacheEntry, len(prev)), h: sha256.New()}
+	bc := &buildCache{c: c, prev: prev, next: make(map[string]cacheEntry, len(prev)), h: fieldhash.New()}
 	for _, s := range []string{b.owner, b.lifecycle, string(b.format), b.baseURL, b.dashboard} {
-		fieldhash.String(bc.h, s)
+		bc.h.String(s)
 	}
-	bc.h.Sum(bc.salt[:0])
+	bc.salt = bc.h.Sum()
 	b.cache = bc
 }
 
@@ -102,29 +101,29 @@ func (bc *buildCache) versionInputs(d *draft, card string) (sum [sha256.Size]byt
 	vd := d.version
 	h := bc.h
 	h.Reset()
-	h.Write(bc.salt[:])
-	fieldhash.String(h, d.identity)
+	_, _ = h.Write(bc.salt[:])
+	h.String(d.identity)
 	for _, s := range d.segments {
-		fieldhash.String(h, s)
+		h.String(s)
 	}
-	fieldhash.String(h, vd.registry)
-	fieldhash.String(h, vd.modelName)
-	fieldhash.String(h, vd.serverName)
-	fieldhash.String(h, vd.serverIdentity)
+	h.String(vd.registry)
+	h.String(vd.modelName)
+	h.String(vd.serverName)
+	h.String(vd.serverIdentity)
 	if vd.rm.LastUpdateTimeSinceEpoch == 0 || vd.v.LastUpdateTimeSinceEpoch == 0 {
 		return sum, false
 	}
-	fieldhash.String(h, vd.rm.ID)
-	fieldhash.Uint(h, uint64(vd.rm.LastUpdateTimeSinceEpoch))
-	fieldhash.String(h, vd.v.ID)
-	fieldhash.Uint(h, uint64(vd.v.LastUpdateTimeSinceEpoch))
-	fieldhash.Uint(h, uint64(len(vd.arts)))
+	h.String(vd.rm.ID)
+	h.Uint(uint64(vd.rm.LastUpdateTimeSinceEpoch))
+	h.String(vd.v.ID)
+	h.Uint(uint64(vd.v.LastUpdateTimeSinceEpoch))
+	h.Uint(uint64(len(vd.arts)))
 	for _, a := range vd.arts {
 		if a.LastUpdateTimeSinceEpoch == 0 {
 			return sum, false
 		}
-		fieldhash.String(h, a.ID)
-		fieldhash.Uint(h, uint64(a.LastUpdateTimeSinceEpoch))
+		h.String(a.ID)
+		h.Uint(uint64(a.LastUpdateTimeSinceEpoch))
 	}
 	if s := vd.srv; s != nil {
 		isvc := s.InferenceService
@@ -132,15 +131,14 @@ func (bc *buildCache) versionInputs(d *draft, card string) (sum [sha256.Size]byt
 			return sum, false
 		}
 		for _, x := range []string{string(isvc.UID), isvc.Namespace, isvc.Name, isvc.ResourceVersion, s.RouteURL, s.ServiceURL} {
-			fieldhash.String(h, x)
+			h.String(x)
 		}
 		if s.AuthEnabled {
-			fieldhash.Uint(h, 1)
+			h.Uint(1)
 		}
 	}
-	fieldhash.String(h, card)
-	h.Sum(sum[:0])
-	return sum, true
+	h.String(card)
+	return h.Sum(), true
 }
 
 // lookup returns the record the last build made for d's inputs.

@@ -48,33 +48,30 @@ func inputsKey(base [sha256.Size]byte, servers map[mapping.ServerRef][sha256.Siz
 			all[i] ^= one[i]
 		}
 	}
-	h := sha256.New()
-	h.Write(base[:])
-	fieldhash.Uint(h, uint64(len(servers)))
-	h.Write(all[:])
-	var key [sha256.Size]byte
-	h.Sum(key[:0])
-	return key
+	h := fieldhash.New()
+	_, _ = h.Write(base[:])
+	h.Uint(uint64(len(servers)))
+	_, _ = h.Write(all[:])
+	return h.Sum()
 }
 
 // baseKey is a digest of each registry's name and answer version, the
 // model cards' version and the dashboard URL. keyed is false when a
 // registry has no version.
 func baseKey(in mapping.Inputs, cardsVersion uint64, dashboard string) (key [sha256.Size]byte, keyed bool) {
-	h := sha256.New()
-	fieldhash.String(h, dashboard)
-	fieldhash.Uint(h, cardsVersion)
-	fieldhash.Uint(h, uint64(len(in.Registries)))
+	h := fieldhash.New()
+	h.String(dashboard)
+	h.Uint(cardsVersion)
+	h.Uint(uint64(len(in.Registries)))
 	for i := range in.Registries {
 		r := &in.Registries[i]
 		if r.Version == "" {
 			return key, false
 		}
-		fieldhash.String(h, r.Name)
-		fieldhash.String(h, r.Version)
+		h.String(r.Name)
+		h.String(r.Version)
 	}
-	h.Sum(key[:0])
-	return key, true
+	return h.Sum(), true
 }
 
 // serverKeys is a digest per InferenceService of its identity,
@@ -83,7 +80,7 @@ func baseKey(in mapping.Inputs, cardsVersion uint64, dashboard string) (key [sha
 func serverKeys(servers []mapping.Server) (keys map[mapping.ServerRef][sha256.Size]byte, keyed bool) {
 	keys = make(map[mapping.ServerRef][sha256.Size]byte, len(servers))
 	keyed = true
-	sh := sha256.New()
+	sh := fieldhash.New()
 	for i := range servers {
 		s := &servers[i]
 		isvc := s.InferenceService
@@ -95,19 +92,18 @@ func serverKeys(servers []mapping.Server) (keys map[mapping.ServerRef][sha256.Si
 			keyed = false
 		}
 		sh.Reset()
-		fieldhash.String(sh, string(isvc.UID))
-		fieldhash.String(sh, isvc.Namespace)
-		fieldhash.String(sh, isvc.Name)
-		fieldhash.String(sh, isvc.ResourceVersion)
-		fieldhash.String(sh, s.RouteURL)
-		fieldhash.String(sh, s.ServiceURL)
+		sh.String(string(isvc.UID))
+		sh.String(isvc.Namespace)
+		sh.String(isvc.Name)
+		sh.String(isvc.ResourceVersion)
+		sh.String(s.RouteURL)
+		sh.String(s.ServiceURL)
 		if s.AuthEnabled {
-			fieldhash.Uint(sh, 1)
+			sh.Uint(1)
 		} else {
-			fieldhash.Uint(sh, 0)
+			sh.Uint(0)
 		}
-		var one [sha256.Size]byte
-		sh.Sum(one[:0])
+		one := sh.Sum()
 		ref := mapping.RefOf(s)
 		if _, twice := keys[ref]; twice {
 			keyed = false

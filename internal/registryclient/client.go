@@ -92,8 +92,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/url"
-	"sort"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -337,7 +335,7 @@ func (c *Client) Snapshot(ctx context.Context) (*Snapshot, error) {
 		if full, err = c.linkArtifacts(ctx, s, published, count); err != nil {
 			return nil, err
 		}
-		s.Version = snapshotVersion(lists[:], s.VersionArtifacts)
+		s.Version = snapshotVersion(lists[:], published, s.VersionArtifacts)
 	}
 	s.Requests = int(requests.Load())
 	l.registeredModels.commit(&rms)
@@ -373,12 +371,13 @@ func (c *Client) linkArtifacts(ctx context.Context, s *Snapshot, published []str
 
 	now := c.now()
 	read := map[string][]string{}
+	top := stampsOf(s.ModelArtifacts)
 	if len(s.ModelArtifacts) > 0 {
-		if err := c.readVersionLists(ctx, links.toRead(published, s.ModelArtifacts, now, c.refresh), read, count); err != nil {
+		if err := c.readVersionLists(ctx, links.toRead(published, top, now, c.refresh), read, count); err != nil {
 			return false, err
 		}
 	}
-	next, unplaced := links.next(published, s.ModelArtifacts, read)
+	next, unplaced := links.next(published, s.ModelArtifacts, top, read)
 	if len(unplaced) > 0 && len(read) < len(published) {
 		c.log.V(1).Info("model registry artifacts not placed by the remembered links; reading every published version's artifact list",
 			"url", s.URL, "artifacts", len(unplaced), "example", unplaced[0])
@@ -391,7 +390,7 @@ func (c *Client) linkArtifacts(ctx context.Context, s *Snapshot, published []str
 		if err := c.readVersionLists(ctx, rest, read, count); err != nil {
 			return false, err
 		}
-		next, _ = links.next(published, s.ModelArtifacts, read)
+		next, _ = links.next(published, s.ModelArtifacts, top, read)
 	}
 	full := len(read) == len(published) && len(s.ModelArtifacts) > 0
 	next.lastFull = links.lastFull
@@ -487,26 +486,23 @@ func PublishedVersions(models []registrymodel.RegisteredModel, versions []regist
 
 // snapshotVersion is the Version of a snapshot: a hash of the pages of
 // the five top-level lists as the registry sent them and of which
-// artifacts belong to which version, which is all a snapshot is made of.
-// Equal bytes make equal snapshots; a registry that sends the same
+// artifacts belong to which published version (in the order of
+// published, the versions' list order), which is all a snapshot is made
+// of. Equal bytes make equal snapshots; a registry that sends the same
 // content differently only costs a rebuild.
-func snapshotVersion(lists [][sha256.Size]byte, versionArtifacts map[string][]*registrymodel.ModelArtifact) string {
-	h := sha256.New()
+func snapshotVersion(lists [][fieldhash.Size]byte, published []string, versionArtifacts map[string][]*registrymodel.ModelArtifact) string {
+	h := fieldhash.New()
 	for _, d := range lists {
-		h.Write(d[:])
+		_, _ = h.Write(d[:])
 	}
-	versions := make([]string, 0, len(versionArtifacts))
-	for v := range versionArtifacts {
-		versions = append(versions, v)
-	}
-	sort.Strings(versions)
-	for _, v := range versions {
-		fieldhash.String(h, v)
+	for _, v := range published {
+		h.String(v)
 		arts := versionArtifacts[v]
-		fieldhash.String(h, strconv.Itoa(len(arts)))
+		h.Uint(uint64(len(arts)))
 		for i := range arts {
-			fieldhash.String(h, arts[i].ID)
+			h.String(arts[i].ID)
 		}
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	sum := h.Sum()
+	return hex.EncodeToString(sum[:])
 }

@@ -1,6 +1,7 @@
 package registryclient
 
 import (
+	"slices"
 	"time"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
@@ -30,11 +31,11 @@ type artifactLinks struct {
 // before the links can be trusted: all of them when a full refresh is due
 // (never done, refresh elapsed, or refresh < 0), otherwise those never
 // read and those holding an artifact whose stamp moved.
-func (l *artifactLinks) toRead(published []string, arts []registrymodel.ModelArtifact, now time.Time, refresh time.Duration) []string {
+// top holds the stamps of the top-level list (stampsOf).
+func (l *artifactLinks) toRead(published []string, top map[string]registrymodel.Epoch, now time.Time, refresh time.Duration) []string {
 	if l.refreshDue(now, refresh) {
 		return published
 	}
-	top := stampsOf(arts)
 	var read []string
 	for _, v := range published {
 		ids, ok := l.versions[v]
@@ -70,8 +71,8 @@ func (l *artifactLinks) moved(ids []string, top map[string]registrymodel.Epoch) 
 // artifacts that left a version whose list was read again. Only a full
 // refresh can say where those are; after one, whatever is still unplaced
 // is attached to no published version and is remembered as such.
-func (l *artifactLinks) next(published []string, arts []registrymodel.ModelArtifact, read map[string][]string) (*artifactLinks, []string) {
-	top := stampsOf(arts)
+// top holds the stamps of arts (stampsOf).
+func (l *artifactLinks) next(published []string, arts []registrymodel.ModelArtifact, top map[string]registrymodel.Epoch, read map[string][]string) (*artifactLinks, []string) {
 	n := &artifactLinks{versions: make(map[string][]string, len(published)), stamps: top}
 	placed := make(map[string]bool, len(arts))
 	left := map[string]bool{}
@@ -94,12 +95,7 @@ func (l *artifactLinks) next(published []string, arts []registrymodel.ModelArtif
 			if !ok {
 				continue
 			}
-			ids = make([]string, 0, len(old))
-			for _, id := range old {
-				if _, listed := top[id]; listed {
-					ids = append(ids, id)
-				}
-			}
+			ids = stillListed(old, top)
 		}
 		n.versions[v] = ids
 		for _, id := range ids {
@@ -120,22 +116,54 @@ func (l *artifactLinks) next(published []string, arts []registrymodel.ModelArtif
 	return n, unplaced
 }
 
+// stillListed returns ids without those top does not hold: ids itself
+// (never changed) when it holds them all, as between most snapshots.
+func stillListed(ids []string, top map[string]registrymodel.Epoch) []string {
+	for i, id := range ids {
+		if _, listed := top[id]; listed {
+			continue
+		}
+		kept := slices.Clone(ids[:i])
+		for _, id := range ids[i+1:] {
+			if _, listed := top[id]; listed {
+				kept = append(kept, id)
+			}
+		}
+		return kept
+	}
+	return ids
+}
+
 // group returns every published version's artifacts, taken from the
 // top-level list in its order (ID order, as the nested lists are), with an
-// empty slice for a version that has none.
+// empty slice for a version that has none. The slices share one array.
 func (l *artifactLinks) group(published []string, arts []registrymodel.ModelArtifact) map[string][]*registrymodel.ModelArtifact {
-	out := make(map[string][]*registrymodel.ModelArtifact, len(published))
-	where := make(map[string][]string, len(arts))
-	for _, v := range published {
-		out[v] = []*registrymodel.ModelArtifact{}
-		for _, id := range l.versions[v] {
-			where[id] = append(where[id], v)
-		}
-	}
+	// A list fails on a repeated id (jsonclient.ListAll): an id is at one
+	// index of arts, and once in a version's list.
+	at := make(map[string]int32, len(arts))
 	for i := range arts {
-		for _, v := range where[arts[i].ID] {
-			out[v] = append(out[v], &arts[i])
+		at[arts[i].ID] = int32(i)
+	}
+	n := 0
+	for _, v := range published {
+		n += len(l.versions[v])
+	}
+	all := make([]*registrymodel.ModelArtifact, 0, n)
+	out := make(map[string][]*registrymodel.ModelArtifact, len(published))
+	var idx []int32
+	for _, v := range published {
+		idx = idx[:0]
+		for _, id := range l.versions[v] {
+			if i, ok := at[id]; ok {
+				idx = append(idx, i)
+			}
 		}
+		slices.Sort(idx)
+		start := len(all)
+		for _, i := range idx {
+			all = append(all, &arts[i])
+		}
+		out[v] = all[start:len(all):len(all)]
 	}
 	return out
 }

@@ -22,7 +22,7 @@ func TestArtifactLinksNext(t *testing.T) {
 	arts := []registrymodel.ModelArtifact{art("a1", 1), art("a2", 1), art("a3", 1), art("a4", 1), art("orphan", 1)}
 	published := []string{"v1", "v2"}
 
-	next, unplaced := old.next(published, arts, nil)
+	next, unplaced := old.next(published, arts, stampsOf(arts), nil)
 	assert.Empty(t, unplaced, "unchanged orphans and artifacts of unpublished versions need no refresh")
 	assert.Equal(t, map[string][]string{"v1": {"a1", "a2"}, "v2": {"a3"}}, next.versions,
 		"unpublished versions and vanished artifacts are pruned")
@@ -31,16 +31,16 @@ func TestArtifactLinksNext(t *testing.T) {
 
 	// a2 left v1, which was read again, without a stamp change: where it
 	// went only a full refresh can say.
-	_, unplaced = old.next(published, arts, map[string][]string{"v1": {"a1"}})
+	_, unplaced = old.next(published, arts, stampsOf(arts), map[string][]string{"v1": {"a1"}})
 	assert.Equal(t, []string{"a2"}, unplaced)
 
 	// A changed orphan may have been attached to a published version.
 	changed := []registrymodel.ModelArtifact{art("a1", 1), art("a2", 1), art("a3", 1), art("a4", 1), art("orphan", 2), art("new", 1)}
-	_, unplaced = old.next(published, changed, nil)
+	_, unplaced = old.next(published, changed, stampsOf(changed), nil)
 	assert.Equal(t, []string{"orphan", "new"}, unplaced)
 
 	// An id the nested list has but the top-level list does not yet is kept.
-	next, _ = old.next(published, arts, map[string][]string{"v2": {"a3", "late"}})
+	next, _ = old.next(published, arts, stampsOf(arts), map[string][]string{"v2": {"a3", "late"}})
 	assert.Equal(t, []string{"a3", "late"}, next.versions["v2"])
 }
 
@@ -53,8 +53,25 @@ func TestArtifactLinksToRead(t *testing.T) {
 	published := []string{"v1", "v2", "v3"}
 	arts := []registrymodel.ModelArtifact{art("a1", 1), art("a2", 2)}
 	now := time.Unix(1000, 0).Add(time.Minute)
-	assert.Equal(t, []string{"v2", "v3"}, l.toRead(published, arts, now, time.Hour), "changed and never read")
-	assert.Equal(t, published, l.toRead(published, arts, now, time.Minute), "refresh due")
-	assert.Equal(t, published, l.toRead(published, arts, now, -1), "negative refresh: always")
-	assert.Equal(t, published, (&artifactLinks{}).toRead(published, arts, now, time.Hour), "never refreshed")
+	assert.Equal(t, []string{"v2", "v3"}, l.toRead(published, stampsOf(arts), now, time.Hour), "changed and never read")
+	assert.Equal(t, published, l.toRead(published, stampsOf(arts), now, time.Minute), "refresh due")
+	assert.Equal(t, published, l.toRead(published, stampsOf(arts), now, -1), "negative refresh: always")
+	assert.Equal(t, published, (&artifactLinks{}).toRead(published, stampsOf(arts), now, time.Hour), "never refreshed")
+}
+
+func TestArtifactLinksGroup(t *testing.T) {
+	l := &artifactLinks{versions: map[string][]string{"v1": {"a3", "a1"}, "v2": {"a2", "late"}, "v3": {}}}
+	arts := []registrymodel.ModelArtifact{art("a1", 1), art("a2", 1), art("a3", 1), art("orphan", 1)}
+	got := l.group([]string{"v1", "v2", "v3", "v4"}, arts)
+	assert.Equal(t, map[string][]*registrymodel.ModelArtifact{
+		"v1": {&arts[0], &arts[2]}, // the top-level list's order
+		"v2": {&arts[1]},           // an id not listed at the top level yet is left out
+		"v3": {}, "v4": {},         // none: empty, not nil
+	}, got)
+	for _, v := range []string{"v3", "v4"} {
+		assert.NotNil(t, got[v], v)
+	}
+	assert.Same(t, &arts[0], got["v1"][0], "pointers into the list")
+	got["v1"] = append(got["v1"], &arts[3])
+	assert.Equal(t, []*registrymodel.ModelArtifact{&arts[1]}, got["v2"], "appending to one version's slice leaves the next alone")
 }

@@ -5,11 +5,11 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"hash"
 	"net/http"
 	"net/url"
 	"reflect"
 	"slices"
+	"sort"
 	"sync"
 	"time"
 
@@ -109,7 +109,7 @@ func (l *topList[T]) read(ctx context.Context, c *Client, filter filterSupport, 
 	}
 }
 
-func (l *topList[T]) list(c *Client, count func(), pages hash.Hash, filterQuery string) jsonclient.List {
+func (l *topList[T]) list(c *Client, count func(), pages *fieldhash.Hash, filterQuery string) jsonclient.List {
 	q := url.Values{"orderBy": {"ID"}, "sortOrder": {"ASC"}}
 	if filterQuery != "" {
 		q.Set("filterQuery", filterQuery)
@@ -120,12 +120,12 @@ func (l *topList[T]) list(c *Client, count func(), pages hash.Hash, filterQuery 
 		Query:     q,
 		PageSize:  c.pageSize,
 		OnRequest: count,
-		OnPage:    func(raw []byte) { fieldhash.Bytes(pages, raw) },
+		OnPage:    func(raw []byte) { pages.Bytes(raw) },
 	}
 }
 
 func (l *topList[T]) readWhole(ctx context.Context, c *Client, now time.Time, count func(), out *listRead[T]) error {
-	pages := sha256.New()
+	pages := fieldhash.New()
 	items, err := jsonclient.ListAllMemo(ctx, c.api, l.list(c, count, pages, ""), l.id, &l.memo)
 	if err != nil {
 		return err
@@ -134,7 +134,7 @@ func (l *topList[T]) readWhole(ctx context.Context, c *Client, now time.Time, co
 		items = []T{}
 	}
 	out.whole, out.state = true, listState[T]{items: items, newest: l.newest(items), readAt: now}
-	pages.Sum(out.state.digest[:0])
+	out.state.digest = pages.Sum()
 	out.reused = l.memo.Reused()
 	return nil
 }
@@ -143,7 +143,7 @@ func (l *topList[T]) readWhole(ctx context.Context, c *Client, now time.Time, co
 // the registry turned out not to filter, and the list must be read whole.
 func (l *topList[T]) readChanges(ctx context.Context, c *Client, last listState[T], count func(), out *listRead[T]) (done bool, err error) {
 	since := last.newest - registrymodel.Epoch(changeOverlap.Milliseconds())
-	pages := sha256.New()
+	pages := fieldhash.New()
 	changed, err := jsonclient.ListAll(ctx, c.api, l.list(c, count, pages, fmt.Sprintf("lastUpdateTimeSinceEpoch >= %d", since)), l.id)
 	var e *jsonclient.Error
 	switch {
@@ -169,10 +169,11 @@ func (l *topList[T]) readChanges(ctx context.Context, c *Client, last listState[
 	}
 	out.state = listState[T]{items: items, newest: max(last.newest, l.newest(changed)), digest: last.digest, readAt: last.readAt}
 	if moved {
-		h := sha256.New()
-		h.Write(last.digest[:])
-		h.Write(pages.Sum(nil))
-		h.Sum(out.state.digest[:0])
+		read := pages.Sum()
+		h := fieldhash.New()
+		_, _ = h.Write(last.digest[:])
+		_, _ = h.Write(read[:])
+		out.state.digest = h.Sum()
 	}
 	return true, nil
 }
@@ -249,21 +250,21 @@ func mergeByID[T any](old, changed []T, id func(*T) string) ([]T, bool) {
 	if out == nil {
 		out = slices.Clone(old)
 	}
+	// New objects take higher ids than any before them: appended in ID
+	// order, they need no sort of the whole list.
+	sorted := true
 	for i := range changed {
 		if _, added := byID[id(&changed[i])]; added {
+			if n := len(out); n > 0 && !registrymodel.LessID(id(&out[n-1]), id(&changed[i])) {
+				sorted = false
+			}
 			out = append(out, changed[i])
 		}
 	}
-	if len(byID) > 0 {
-		slices.SortStableFunc(out, func(a, b T) int {
-			switch x, y := id(&a), id(&b); {
-			case registrymodel.LessID(x, y):
-				return -1
-			case registrymodel.LessID(y, x):
-				return 1
-			}
-			return 0
-		})
+	if !sorted {
+		// By index: a comparison taking the objects by value would copy
+		// both to the heap on every call.
+		sort.SliceStable(out, func(i, j int) bool { return registrymodel.LessID(id(&out[i]), id(&out[j])) })
 	}
 	return out, true
 }

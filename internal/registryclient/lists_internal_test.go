@@ -26,6 +26,14 @@ func TestMergeByID(t *testing.T) {
 	assert.True(t, moved)
 	assert.Equal(t, []obj{{"1", "a"}, {"2", "B"}, {"9", "new"}, {"10", "c"}, {"11", "newer"}}, got, "replaced in place, added in numeric ID order")
 	assert.Equal(t, keep, old, "the old list is never changed")
+
+	got, moved = mergeByID(old, []obj{{"11", "x"}, {"12", "y"}}, objID)
+	assert.True(t, moved)
+	assert.Equal(t, []obj{{"1", "a"}, {"2", "b"}, {"10", "c"}, {"11", "x"}, {"12", "y"}}, got, "new ids after the last are appended")
+
+	got, _ = mergeByID(old, []obj{{"12", "y"}, {"11", "x"}}, objID)
+	assert.Equal(t, []obj{{"1", "a"}, {"2", "b"}, {"10", "c"}, {"11", "x"}, {"12", "y"}}, got, "new ids out of order are sorted")
+	assert.Equal(t, keep, old)
 }
 
 func TestLearnedFilterSupport(t *testing.T) {
