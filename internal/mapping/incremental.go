@@ -246,7 +246,7 @@ func (ix *Index) Rebuild(changed []Server, gone []ServerRef) (Delta, bool) {
 			}
 		}
 	}
-	b.assignNames() // orders the drafts; no name collides
+	b.assignNames() // no name collides
 	outs := b.encodeAll()
 
 	// Commit.

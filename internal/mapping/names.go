@@ -15,7 +15,19 @@ import (
 type claim struct {
 	identity, suffix string
 	name             string
-	set              func(string)
+	// dst is the name to change when the claim loses; nil for a record
+	// key, which is key's segments.
+	dst *string
+	key *draft
+}
+
+// set gives the claim the name n instead of the one it asked for.
+func (c *claim) set(n string) {
+	if c.dst != nil {
+		*c.dst = n
+		return
+	}
+	c.key.segments = strings.Split(n, record.SegmentSeparator)
 }
 
 // modelSuffix makes a registry draft's identity its model's.
@@ -68,26 +80,22 @@ func withSuffix(name, suffix string) string {
 // the others get a suffix hashed from their identity, and each rename is
 // reported.
 func (b *builder) assignNames() {
-	sort.Slice(b.drafts, func(i, j int) bool { return b.drafts[i].identity < b.drafts[j].identity })
-
-	var keys, servers, models []claim
+	keys := make([]claim, 0, len(b.drafts))
+	servers := make([]claim, 0, len(b.drafts))
+	models := make([]claim, 0, len(b.drafts))
 	for _, d := range b.drafts {
-		key := strings.Join(d.segments, record.SegmentSeparator)
-		keys = append(keys, claim{identity: d.identity, name: key, set: func(k string) {
-			d.segments = strings.Split(k, record.SegmentSeparator)
-		}})
+		keys = append(keys, claim{identity: d.identity, name: strings.Join(d.segments, record.SegmentSeparator), key: d})
 		if v := d.version; v != nil {
 			if v.srv != nil {
-				servers = append(servers, claim{identity: v.serverIdentity, name: v.serverName, set: func(n string) { v.serverName = n }})
+				servers = append(servers, claim{identity: v.serverIdentity, name: v.serverName, dst: &v.serverName})
 			}
-			models = append(models, claim{identity: d.identity, suffix: modelSuffix, name: v.modelName, set: func(n string) { v.modelName = n }})
+			models = append(models, claim{identity: d.identity, suffix: modelSuffix, name: v.modelName, dst: &v.modelName})
 		}
-		if d.server != nil {
-			s := d.server
-			servers = append(servers, claim{identity: s.identity, name: s.ms.Name, set: func(n string) { s.ms.Name = n }})
+		if s := d.server; s != nil {
+			servers = append(servers, claim{identity: s.identity, name: s.ms.Name, dst: &s.ms.Name})
 		}
 		for _, m := range d.models {
-			models = append(models, claim{identity: m.identity, name: m.m.Name, set: func(n string) { m.m.Name = n }})
+			models = append(models, claim{identity: m.identity, name: m.m.Name, dst: &m.m.Name})
 		}
 	}
 	b.disambiguate("record key", keys, func(key, suffix string) string {
@@ -99,18 +107,26 @@ func (b *builder) assignNames() {
 	b.disambiguate("model name", models, withSuffix)
 }
 
+// disambiguate gives each name to its first claimant by identity and a
+// suffixed name to the others, in identity order. Only those are sorted:
+// sorting every claim of a 100,000-version build cost more than the rest
+// of the naming.
 func (b *builder) disambiguate(what string, claims []claim, suffixed func(name, suffix string) string) {
-	sort.SliceStable(claims, func(i, j int) bool { return claims[i].before(&claims[j]) })
 	owner := make(map[string]*claim, len(claims)) // name -> claim holding it
 	var losers []*claim
 	for i := range claims {
 		c := &claims[i]
-		if _, taken := owner[c.name]; taken {
-			losers = append(losers, c)
+		held, taken := owner[c.name]
+		if !taken {
+			owner[c.name] = c
 			continue
 		}
-		owner[c.name] = c
+		if c.before(held) {
+			owner[c.name], c = c, held
+		}
+		losers = append(losers, c)
 	}
+	sort.SliceStable(losers, func(i, j int) bool { return losers[i].before(losers[j]) })
 	for _, c := range losers {
 		id := c.id()
 		seed := id
@@ -120,7 +136,8 @@ func (b *builder) disambiguate(what string, claims []claim, suffixed func(name, 
 			n = suffixed(c.name, shortHash(seed))
 		}
 		owner[n] = c
+		first := owner[c.name]
 		c.set(n)
-		b.problem(id, what, fmt.Sprintf("%q is also the %s of %s; published as %q. Rename one of them to keep names stable", c.name, what, owner[c.name].id(), n))
+		b.problem(id, what, fmt.Sprintf("%q is also the %s of %s; published as %q. Rename one of them to keep names stable", c.name, what, first.id(), n))
 	}
 }

@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -603,7 +604,18 @@ func TestLatestVersionsByRegisteredModel(t *testing.T) {
 	}, latestVersions([]registrymodel.ModelVersion{
 		v("11", "1", "100"), v("12", "1", "300"), v("13", "1", "200"),
 		v("9", "2", "50"), v("10", "2", "50"),
-		v("30", "3", "soon"), v("31", "3", ""),
-	}))
-	assert.Empty(t, latestVersions(nil))
+		v("30", "3", "soon"), v("31", "3", ""), v("40", "4", "1"),
+	}, map[string]bool{"1": true, "2": true, "3": true, "5": true}))
+	assert.Empty(t, latestVersions(nil, map[string]bool{"1": true}))
+	assert.Empty(t, latestVersions([]registrymodel.ModelVersion{v("1", "1", "1")}, nil), "no inference service without a version id")
+}
+
+func TestVersionIdentityIsTheSprintfForm(t *testing.T) {
+	const obj = `registry "r"`
+	for _, name := range []string{"plain", `with "quotes"`, "ünïcode", "tab\there", "bad\xffutf8", ""} {
+		rm := &registrymodel.RegisteredModel{ID: "7", Name: name}
+		v := &registrymodel.ModelVersion{ID: "12", Name: name + "v"}
+		want := fmt.Sprintf("%s registered model %q (id %s) version %q (id %s)", obj, rm.Name, rm.ID, v.Name, v.ID)
+		assert.Equal(t, want, string(versionIdentity([]byte("old"), obj, rm, v)[3:]))
+	}
 }

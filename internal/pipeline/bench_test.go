@@ -8,11 +8,13 @@ import (
 	"testing"
 
 	"github.com/go-logr/logr"
+	"github.com/kubeflow/model-registry/pkg/openapi"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/catalogclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registryclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/fakeregistry"
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
 type benchCards struct{ f *catalogclient.CardFetcher }
@@ -36,25 +38,7 @@ func (c benchCards) Card(ctx context.Context, src, name string) (string, bool, e
 func BenchmarkFullSync(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		b.Run(fmt.Sprintf("models=%d", n), func(b *testing.B) {
-			srv := fakeregistry.New(fakeregistry.Options{})
-			if _, err := fakeregistry.Generate(srv, n, fakeregistry.GenOptions{Seed: 1}); err != nil {
-				b.Fatal(err)
-			}
-			hs := httptest.NewServer(srv)
-			defer hs.Close()
-			ep := discovery.Endpoint{Name: "bench", URL: hs.URL}
-			store := newFakeStore()
-			p := New(Config{
-				Discoverer: &fakeDiscovery{res: discovery.Result{Registries: []discovery.Endpoint{ep}, Catalog: &ep}},
-				NewRegistry: func(e discovery.Endpoint) RegistryReader {
-					return registryclient.New(e.URL, registryclient.Options{PageSize: 100})
-				},
-				NewCatalog: func(e discovery.Endpoint) CardReader {
-					return benchCards{catalogclient.NewCardFetcher(catalogclient.New(e.URL, catalogclient.Options{}), catalogclient.CardOptions{})}
-				},
-				Store: store,
-				Log:   logr.Discard(),
-			})
+			srv, p, store := benchPipeline(b, n)
 			ctx := context.Background()
 			srv.ResetRequestCounts()
 			first, err := p.Sync(ctx)
@@ -81,6 +65,77 @@ func BenchmarkFullSync(b *testing.B) {
 			runtime.GC()
 			runtime.ReadMemStats(&ms)
 			b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")
+		})
+	}
+}
+
+// benchPipeline serves n generated models over loopback HTTP and wires a
+// pipeline that reads them (registry, catalog cards) into an in-memory
+// storage-rest.
+func benchPipeline(b *testing.B, n int) (*fakeregistry.Server, *Pipeline, *fakeStore) {
+	b.Helper()
+	srv := fakeregistry.New(fakeregistry.Options{})
+	if _, err := fakeregistry.Generate(srv, n, fakeregistry.GenOptions{Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	b.Cleanup(hs.Close)
+	ep := discovery.Endpoint{Name: "bench", URL: hs.URL}
+	store := newFakeStore()
+	store.digest = &record.Digest{}
+	p := New(Config{
+		Discoverer: &fakeDiscovery{res: discovery.Result{Registries: []discovery.Endpoint{ep}, Catalog: &ep}},
+		NewRegistry: func(e discovery.Endpoint) RegistryReader {
+			return registryclient.New(e.URL, registryclient.Options{PageSize: 100})
+		},
+		NewCatalog: func(e discovery.Endpoint) CardReader {
+			return benchCards{catalogclient.NewCardFetcher(catalogclient.New(e.URL, catalogclient.Options{}), catalogclient.CardOptions{})}
+		},
+		Store: store,
+		Log:   logr.Discard(),
+	})
+	return srv, p, store
+}
+
+// BenchmarkChangedSync measures the sync that follows a change in the
+// registry, what a registry change waits for between the poll that sees it
+// and /list: each iteration registers a new model (a registered model, a
+// version and its artifact, as the scale benchmark does) and syncs.
+// Reported: records upserted per sync (target 1).
+func BenchmarkChangedSync(b *testing.B) {
+	for _, n := range []int{1000, 10000, 50000} {
+		b.Run(fmt.Sprintf("models=%d", n), func(b *testing.B) {
+			srv, p, _ := benchPipeline(b, n)
+			ctx := context.Background()
+			if _, err := p.Sync(ctx); err != nil {
+				b.Fatal(err)
+			}
+			upserted := 0
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				name := fmt.Sprintf("bench-new-%d", i)
+				rm, err := srv.AddRegisteredModel(openapi.RegisteredModel{Name: name})
+				if err != nil {
+					b.Fatal(err)
+				}
+				mv, err := srv.AddModelVersion(openapi.ModelVersion{Name: "v1", RegisteredModelId: *rm.Id})
+				if err != nil {
+					b.Fatal(err)
+				}
+				uri := "s3://models/new/" + name
+				if _, err := srv.AddModelArtifact(*mv.Id, openapi.ModelArtifact{Name: &name, Uri: &uri}); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				res, err := p.Sync(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				upserted += res.Upserted
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(upserted)/float64(b.N), "records-upserted/sync")
 		})
 	}
 }
