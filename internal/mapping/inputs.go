@@ -55,6 +55,28 @@ type RegistrySnapshot struct {
 	VersionArtifacts    map[string][]*registrymodel.ModelArtifact
 	InferenceServices   []registrymodel.InferenceService
 	ServingEnvironments []registrymodel.ServingEnvironment
+	// Changes, when set, says what differs from the snapshot of the same
+	// registry whose Version is Changes.Since, so that a sync can map only
+	// the versions it names (Index.RebuildRegistry); nil when the source
+	// cannot tell (a whole read), and everything is compared.
+	Changes *RegistryChanges
+}
+
+// RegistryChanges is what changed in a registry between two snapshots.
+// Every object that differs is named; naming one that did not is harmless.
+type RegistryChanges struct {
+	// Since is the Version of the earlier snapshot.
+	Since string
+	// RegisteredModels and ModelVersions are the ids of the objects added
+	// or changed (nothing is ever removed between two snapshots that carry
+	// Changes: only a whole read can tell that an object left).
+	RegisteredModels, ModelVersions []string
+	// Artifacts are the ids of the model versions whose VersionArtifacts
+	// entry may differ: other artifacts, or an artifact of theirs changed.
+	Artifacts []string
+	// Others is true when the inference services or the serving
+	// environments changed.
+	Others bool
 }
 
 // Server is one KServe InferenceService and the facts the caller resolved

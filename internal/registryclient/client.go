@@ -19,7 +19,9 @@
 //     unchanged; the 30 s absorb a write committed after a later-stamped
 //     one, or stamped by a replica whose clock is behind. The changed
 //     objects replace or join the last snapshot's list, which is never
-//     modified; the whole read every ListRefresh notices anything else.
+//     modified, and are what Snapshot.Changes names, so that a sync
+//     need not compare the rest; the whole read every ListRefresh notices
+//     anything else.
 //     The object of the highest id, asked for with sortOrder=DESC and
 //     pageSize=1, shows a registry emptied or restored from an older
 //     backup, which is then read whole at once.
@@ -172,6 +174,11 @@ type Client struct {
 	links  *artifactLinks // from the last good snapshot
 	filter filterSupport  // what the registry's filterQuery does
 	last   lastSnapshot   // what the last good snapshot came to
+	// commits counts the good snapshots. Each leaves its lists, links and
+	// last at once, under mu, so a snapshot that finds it unchanged at its
+	// end read all of them as the last one left them, and can say what
+	// changed since (Snapshot.Changes).
+	commits uint64
 
 	// lists keep each top-level list of the last good snapshot, so that a
 	// poll asks only for what changed since (or, without filterQuery,
@@ -263,6 +270,18 @@ func (c *Client) URL() string { return c.api.BaseURL() }
 // artifacts maps to an empty slice; archived versions are absent. The
 // artifacts point into ModelArtifacts, which the client's page memo also
 // holds: read them, never change them.
+//
+// mapping.RegistrySnapshot.Changes is set when the five lists were merged
+// from changes into those of the last good snapshot of the same Client
+// (its Version is Changes.Since) and the artifacts were linked without
+// reading every published version's list: the merges then know which
+// objects they replaced or added, and a version's artifacts can differ
+// only if its list was read or it holds a changed artifact, so a sync can
+// map only those. Changes is nil otherwise (the first snapshot, a whole
+// read, a full artifact refresh, or another snapshot of the Client
+// finishing meanwhile): only comparing everything finds what left the
+// registry or moved unstamped. When the lists did not change at all,
+// Changes names nothing and Since is this snapshot's own Version.
 type Snapshot struct {
 	mapping.RegistrySnapshot
 	// URL is the registry's base URL.
@@ -292,7 +311,7 @@ func (c *Client) Snapshot(ctx context.Context) (*Snapshot, error) {
 	s := &Snapshot{URL: c.URL()}
 
 	c.mu.Lock()
-	filter := c.filter
+	filter, commits := c.filter, c.commits
 	c.mu.Unlock()
 	now := c.now()
 	l := &c.lists
@@ -324,7 +343,7 @@ func (c *Client) Snapshot(ctx context.Context) (*Snapshot, error) {
 	c.mu.Lock()
 	last, links := c.last, c.links
 	c.mu.Unlock()
-	full := false
+	var linked linkedArtifacts
 	if last.version != "" && last.lists == lists && !links.refreshDue(now, c.refresh) {
 		// The registry answered no change: linking 100,000 versions to
 		// their artifacts again would come to the same.
@@ -332,18 +351,41 @@ func (c *Client) Snapshot(ctx context.Context) (*Snapshot, error) {
 	} else {
 		published := PublishedVersions(s.RegisteredModels, s.ModelVersions)
 		var err error
-		if full, err = c.linkArtifacts(ctx, s, published, count); err != nil {
+		if linked, err = c.linkArtifacts(ctx, s, published, links, arts.changed, count); err != nil {
 			return nil, err
+		}
+		if len(s.ModelArtifacts) == 0 && s.ChangesOnly && last.version != "" {
+			// No list was read: a version published since shows only
+			// as a new, empty entry.
+			linked.touched = newEntries(published, last.versionArtifacts)
 		}
 		s.Version = snapshotVersion(lists[:], published, s.VersionArtifacts)
 	}
+	if s.ChangesOnly && last.version != "" && !linked.full {
+		s.Changes = &mapping.RegistryChanges{
+			Since:            last.version,
+			RegisteredModels: rms.changed,
+			ModelVersions:    mvs.changed,
+			Artifacts:        linked.touched,
+			Others:           len(iss.changed) > 0 || len(envs.changed) > 0,
+		}
+	}
 	s.Requests = int(requests.Load())
+	c.mu.Lock()
+	if c.commits != commits {
+		// Another snapshot left its lists or links while this one read:
+		// these may have been merged into either.
+		s.Changes = nil
+	}
+	c.commits++
 	l.registeredModels.commit(&rms)
 	l.modelVersions.commit(&mvs)
 	l.modelArtifacts.commit(&arts)
 	l.inferenceServices.commit(&iss)
 	l.servingEnvironments.commit(&envs)
-	c.mu.Lock()
+	if linked.links != nil {
+		c.links = linked.links
+	}
 	if c.filter != filter && filter == filterMissing {
 		c.log.Info("the model registry does not filter lists by lastUpdateTimeSinceEpoch (filterQuery, model registry v0.3 and later); every poll reads its lists whole",
 			"url", s.URL)
@@ -356,25 +398,32 @@ func (c *Client) Snapshot(ctx context.Context) (*Snapshot, error) {
 		"modelArtifacts", len(s.ModelArtifacts), "inferenceServices", len(s.InferenceServices),
 		"servingEnvironments", len(s.ServingEnvironments), "versionLists", s.VersionLists, "pagesReused", s.PagesReused,
 		"changesOnly", s.ChangesOnly,
-		"fullArtifactRefresh", full, "duration", time.Since(start))
+		"fullArtifactRefresh", linked.full, "changes", s.Changes != nil, "duration", time.Since(start))
 	return s, nil
 }
 
-// linkArtifacts fills s.VersionArtifacts and s.VersionLists, reading the
-// nested lists of the published versions the remembered links do not cover
-// (see the package documentation), and reports whether it read them all.
-// The links are replaced only when it succeeds.
-func (c *Client) linkArtifacts(ctx context.Context, s *Snapshot, published []string, count func()) (bool, error) {
-	c.mu.Lock()
-	links := c.links
-	c.mu.Unlock()
+// linkedArtifacts is what linkArtifacts came to.
+type linkedArtifacts struct {
+	// links replace the Client's once the snapshot succeeds.
+	links *artifactLinks
+	// full says every published version's list was read.
+	full bool
+	// touched, unless full, holds the published versions whose artifacts
+	// may differ from the last snapshot's (artifactLinks.touched).
+	touched []string
+}
 
+// linkArtifacts fills s.VersionArtifacts and s.VersionLists, reading the
+// nested lists of the published versions that links, the last good
+// snapshot's, do not cover (see the package documentation). changed are
+// the artifacts the top-level list's merge replaced or added.
+func (c *Client) linkArtifacts(ctx context.Context, s *Snapshot, published []string, links *artifactLinks, changed []string, count func()) (linkedArtifacts, error) {
 	now := c.now()
 	read := map[string][]string{}
 	top := stampsOf(s.ModelArtifacts)
 	if len(s.ModelArtifacts) > 0 {
 		if err := c.readVersionLists(ctx, links.toRead(published, top, now, c.refresh), read, count); err != nil {
-			return false, err
+			return linkedArtifacts{}, err
 		}
 	}
 	next, unplaced := links.next(published, s.ModelArtifacts, top, read)
@@ -388,7 +437,7 @@ func (c *Client) linkArtifacts(ctx context.Context, s *Snapshot, published []str
 			}
 		}
 		if err := c.readVersionLists(ctx, rest, read, count); err != nil {
-			return false, err
+			return linkedArtifacts{}, err
 		}
 		next, _ = links.next(published, s.ModelArtifacts, top, read)
 	}
@@ -399,11 +448,23 @@ func (c *Client) linkArtifacts(ctx context.Context, s *Snapshot, published []str
 	}
 	s.VersionArtifacts = next.group(published, s.ModelArtifacts)
 	s.VersionLists = len(read)
+	linked := linkedArtifacts{links: next, full: full}
+	if !full {
+		linked.touched = links.touched(next, read, changed, top)
+	}
+	return linked, nil
+}
 
-	c.mu.Lock()
-	c.links = next
-	c.mu.Unlock()
-	return full, nil
+// newEntries returns the versions of published (in its order) that prev,
+// the last snapshot's VersionArtifacts, has no entry for.
+func newEntries(published []string, prev map[string][]*registrymodel.ModelArtifact) []string {
+	var out []string
+	for _, v := range published {
+		if _, ok := prev[v]; !ok {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // readVersionLists reads the nested artifact list of each of versions,

@@ -2,6 +2,7 @@ package registryclient
 
 import (
 	"slices"
+	"sort"
 	"time"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
@@ -165,6 +166,49 @@ func (l *artifactLinks) group(published []string, arts []registrymodel.ModelArti
 		}
 		out[v] = all[start:len(all):len(all)]
 	}
+	return out
+}
+
+// touched returns, in ID order, the published versions whose artifacts
+// may differ from the last snapshot's when not every list was read: next
+// is what this snapshot linked, read the versions it read, and changed
+// the artifacts the top-level list's merge replaced or added (top their
+// stamps). A read version may hold other artifacts (a new version is always
+// read); one not read holds the artifacts l had confirmed, each with the
+// stamp l confirmed (toRead reads any other: see moved), so only a changed
+// artifact whose stamp did not move, which the registry's own writes never
+// leave, can sit in it. Only for such artifacts are the links searched.
+func (l *artifactLinks) touched(next *artifactLinks, read map[string][]string, changed []string, top map[string]registrymodel.Epoch) []string {
+	out := make([]string, 0, len(read))
+	for v := range read {
+		out = append(out, v)
+	}
+	var unstamped map[string]bool
+	for _, id := range changed {
+		if old, ok := l.stamps[id]; ok && old == top[id] {
+			if unstamped == nil {
+				unstamped = map[string]bool{}
+			}
+			unstamped[id] = true
+		}
+	}
+	if unstamped != nil {
+		for v, ids := range next.versions {
+			if _, ok := read[v]; ok {
+				continue
+			}
+			for _, id := range ids {
+				if unstamped[id] {
+					out = append(out, v)
+					break
+				}
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	sort.Slice(out, func(i, j int) bool { return registrymodel.LessID(out[i], out[j]) })
 	return out
 }
 

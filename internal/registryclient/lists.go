@@ -75,6 +75,10 @@ type listRead[T any] struct {
 	whole  bool
 	filter filterSupport
 	reused int // pages the memo served
+	// changed holds, for a read of changes, the ids of the objects the
+	// merge replaced or added, in ID order: what a sync must look at again
+	// (Snapshot.Changes). Objects read again unchanged are not among them.
+	changed []string
 }
 
 func (l *topList[T]) current() listState[T] {
@@ -160,7 +164,7 @@ func (l *topList[T]) readChanges(ctx context.Context, c *Client, last listState[
 		}
 	}
 	out.filter = filterWorks
-	items, moved := mergeByID(last.items, changed, l.id)
+	items, named := mergeChanges(last.items, changed, l.id)
 	if len(items) > 0 {
 		gone, err := l.lostNewest(ctx, c, count, &items[len(items)-1])
 		if err != nil || gone {
@@ -168,7 +172,8 @@ func (l *topList[T]) readChanges(ctx context.Context, c *Client, last listState[
 		}
 	}
 	out.state = listState[T]{items: items, newest: max(last.newest, l.newest(changed)), digest: last.digest, readAt: last.readAt}
-	if moved {
+	out.changed = named
+	if len(named) > 0 {
 		read := pages.Sum()
 		h := fieldhash.New()
 		_, _ = h.Write(last.digest[:])
@@ -217,19 +222,23 @@ func (l *topList[T]) newest(items []T) registrymodel.Epoch {
 	return n
 }
 
-// mergeByID returns old with changed applied: an object of changed
+// mergeChanges returns old with changed applied, and the ids of the
+// objects that made a difference, in ID order: an object of changed
 // replaces the one of its id, or joins the list in ID order. old is never
-// modified; it is returned as it is when nothing in changed differs from
-// it (objects read again within changeOverlap).
-func mergeByID[T any](old, changed []T, id func(*T) string) ([]T, bool) {
+// modified; it is returned as it is, with no ids, when nothing in changed
+// differs from it (objects read again within changeOverlap).
+func mergeChanges[T any](old, changed []T, id func(*T) string) ([]T, []string) {
 	if len(changed) == 0 {
-		return old, false
+		return old, nil
 	}
 	byID := make(map[string]int, len(changed))
 	for i := range changed {
 		byID[id(&changed[i])] = i
 	}
-	var out []T
+	var (
+		out   []T
+		named []string
+	)
 	for i := range old {
 		j, ok := byID[id(&old[i])]
 		if !ok {
@@ -243,9 +252,10 @@ func mergeByID[T any](old, changed []T, id func(*T) string) ([]T, bool) {
 			out = slices.Clone(old)
 		}
 		out[i] = changed[j]
+		named = append(named, id(&old[i]))
 	}
 	if len(byID) == 0 && out == nil {
-		return old, false
+		return old, nil
 	}
 	if out == nil {
 		out = slices.Clone(old)
@@ -259,14 +269,16 @@ func mergeByID[T any](old, changed []T, id func(*T) string) ([]T, bool) {
 				sorted = false
 			}
 			out = append(out, changed[i])
+			named = append(named, id(&changed[i]))
 		}
 	}
 	if !sorted {
 		// By index: a comparison taking the objects by value would copy
 		// both to the heap on every call.
 		sort.SliceStable(out, func(i, j int) bool { return registrymodel.LessID(id(&out[i]), id(&out[j])) })
+		sort.Slice(named, func(i, j int) bool { return registrymodel.LessID(named[i], named[j]) })
 	}
-	return out, true
+	return out, named
 }
 
 // learned is what a Client knows of the filter after a read that found f.

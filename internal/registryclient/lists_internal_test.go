@@ -10,28 +10,29 @@ type obj struct{ id, v string }
 
 func objID(o *obj) string { return o.id }
 
-func TestMergeByID(t *testing.T) {
+func TestMergeChanges(t *testing.T) {
 	old := []obj{{"1", "a"}, {"2", "b"}, {"10", "c"}}
 	keep := append([]obj(nil), old...)
 
-	got, moved := mergeByID(old, nil, objID)
-	assert.False(t, moved)
+	got, named := mergeChanges(old, nil, objID)
+	assert.Empty(t, named)
 	assert.Same(t, &old[0], &got[0], "nothing changed: the same list")
 
-	got, moved = mergeByID(old, []obj{{"2", "b"}}, objID)
-	assert.False(t, moved, "an object read again unchanged")
+	got, named = mergeChanges(old, []obj{{"2", "b"}}, objID)
+	assert.Empty(t, named, "an object read again unchanged")
 	assert.Same(t, &old[0], &got[0])
 
-	got, moved = mergeByID(old, []obj{{"2", "B"}, {"9", "new"}, {"11", "newer"}}, objID)
-	assert.True(t, moved)
+	got, named = mergeChanges(old, []obj{{"2", "B"}, {"9", "new"}, {"11", "newer"}}, objID)
+	assert.Equal(t, []string{"2", "9", "11"}, named, "what made a difference, in ID order")
 	assert.Equal(t, []obj{{"1", "a"}, {"2", "B"}, {"9", "new"}, {"10", "c"}, {"11", "newer"}}, got, "replaced in place, added in numeric ID order")
 	assert.Equal(t, keep, old, "the old list is never changed")
 
-	got, moved = mergeByID(old, []obj{{"11", "x"}, {"12", "y"}}, objID)
-	assert.True(t, moved)
+	got, named = mergeChanges(old, []obj{{"11", "x"}, {"12", "y"}, {"1", "a"}}, objID)
+	assert.Equal(t, []string{"11", "12"}, named)
 	assert.Equal(t, []obj{{"1", "a"}, {"2", "b"}, {"10", "c"}, {"11", "x"}, {"12", "y"}}, got, "new ids after the last are appended")
 
-	got, _ = mergeByID(old, []obj{{"12", "y"}, {"11", "x"}}, objID)
+	got, named = mergeChanges(old, []obj{{"12", "y"}, {"11", "x"}}, objID)
+	assert.Equal(t, []string{"11", "12"}, named)
 	assert.Equal(t, []obj{{"1", "a"}, {"2", "b"}, {"10", "c"}, {"11", "x"}, {"12", "y"}}, got, "new ids out of order are sorted")
 	assert.Equal(t, keep, old)
 }
