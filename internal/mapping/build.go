@@ -46,6 +46,8 @@ type versionDraft struct {
 	// Backstage cannot take (reported when the draft is made).
 	srv                                   *Server
 	modelName, serverName, serverIdentity string
+	// entry is what the Index keeps of the version; nil when not indexed.
+	entry *versionEntry
 }
 
 type serverDraft struct {
@@ -91,6 +93,10 @@ type builder struct {
 	standalone map[nsName]*draft
 	// cache is Options.Cache as this build uses it; nil for none.
 	cache *buildCache
+	// indexing: the build leaves an Index (BuildIndexed), and
+	// registryIndexes collects what it keeps of each registry.
+	indexing        bool
+	registryIndexes map[string]*registryIndex
 }
 
 // Build maps what the sources report to the records to publish. It is pure
@@ -113,6 +119,9 @@ func BuildIndexed(in Inputs, opts Options) ([]Output, []Problem, *Index) {
 
 func buildAll(in Inputs, opts Options, indexed bool) ([]Output, []Problem, *Index) {
 	b := newBuilder(in, opts)
+	if indexed {
+		b.indexing, b.registryIndexes = true, map[string]*registryIndex{}
+	}
 	registries := b.uniqueRegistries(in.Registries)
 	for i := range registries {
 		b.addRegistry(&registries[i])

@@ -19,16 +19,22 @@ func (b *builder) encodeAll() []Output {
 	outs := make([]Output, 0, len(b.drafts))
 	for i, d := range b.drafts {
 		b.drafts[i] = nil
-		if d.version != nil && b.cache != nil {
-			if o, made, cached := b.encodeCached(d); cached {
-				if made {
-					outs = append(outs, o)
-				}
-				continue
-			}
+		var entry *versionEntry
+		if d.version != nil {
+			entry = d.version.entry
 		}
-		if o, ok := b.encodeDraft(d); ok {
+		o, made, cached := Output{}, false, false
+		if d.version != nil && b.cache != nil {
+			o, made, cached = b.encodeCached(d)
+		}
+		if !cached {
+			o, made = b.encodeDraft(d)
+		}
+		if made {
 			outs = append(outs, o)
+			if entry != nil {
+				entry.key = o.Key
+			}
 		}
 	}
 	b.drafts = nil

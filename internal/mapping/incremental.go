@@ -16,7 +16,8 @@ func RefOf(s *Server) ServerRef {
 }
 
 // Index is what a BuildIndexed call leaves behind so that Rebuild can map
-// a change of InferenceServices alone: which InferenceServices a model
+// a change of InferenceServices alone, and RebuildRegistry a change of some
+// registry versions: which InferenceServices a model
 // registry claimed or may claim, which were mapped on their own, and every
 // name claimed (as hashes: enough to tell that a name is free).
 //
@@ -41,6 +42,8 @@ type Index struct {
 	wanted, renamed [nameKinds]map[uint64]int32
 	outputs         int
 	problems        []Problem
+	// registries are what RebuildRegistry needs of each registry, by name.
+	registries map[string]*registryIndex
 }
 
 // The kinds of names that must be unique across all outputs.
@@ -80,6 +83,7 @@ func newIndex(b *builder, registries []RegistrySnapshot, opts Options) *Index {
 		envNames:       map[nsName]bool{},
 		standalone:     make(map[nsName]*standaloneServer, len(b.standalone)),
 		seed:           maphash.MakeSeed(),
+		registries:     b.registryIndexes,
 	}
 	for ref, c := range b.claimed {
 		if c {
@@ -109,10 +113,15 @@ func newIndex(b *builder, registries []RegistrySnapshot, opts Options) *Index {
 		ix.standalone[ref] = s
 	}
 	for _, d := range b.drafts {
-		for k, names := range wantedNames(d) {
+		wanted := wantedNames(d)
+		for k, names := range wanted {
 			for _, n := range names {
 				ix.wanted[k][ix.hash(n)]++
 			}
+		}
+		if v := d.version; v != nil && v.entry != nil {
+			v.entry.drafted = true
+			v.entry.wanted = [2]uint64{ix.hash(wanted[kindKey][0]), ix.hash(v.modelName)}
 		}
 	}
 	return ix

@@ -142,14 +142,29 @@ func (b *builder) addRegistry(r *RegistrySnapshot) {
 	for _, e := range envs {
 		envName[e.ID] = e.Name
 	}
-	deployments := b.linkRegistry(r, iss, versions, envName)
+	var unversioned map[string]bool // registered models served without a version id
+	for i := range iss {
+		if iss[i].ModelVersionID == "" {
+			if unversioned == nil {
+				unversioned = map[string]bool{}
+			}
+			unversioned[iss[i].RegisteredModelID] = true
+		}
+	}
+	deployments := b.linkRegistry(r, iss, versions, envName, unversioned)
 
 	b.skipArchivedModels(obj, rms, versions)
+	var ri *registryIndex
+	if b.indexing {
+		ri = newRegistryIndex(r.Version, rms, len(versions), deployments, unversioned)
+		b.registryIndexes[r.Name] = ri
+	}
 
 	type live struct {
 		identity string
 		rm       *registrymodel.RegisteredModel
 		v        *registrymodel.ModelVersion
+		entry    *versionEntry
 	}
 	var lives, deployed []live
 	var idBuf []byte
@@ -157,8 +172,8 @@ func (b *builder) addRegistry(r *RegistrySnapshot) {
 		v := &versions[i]
 		rm := rmByID[v.RegisteredModelID]
 		if rm == nil {
-			b.skip(fmt.Sprintf("%s model version %q (id %s)", obj, v.Name, v.ID), "registeredModelId", ReasonOrphanVersion,
-				fmt.Sprintf("registered model id %q was not listed by the registry; version not published", v.RegisteredModelID))
+			id := b.skipOrphan(obj, v)
+			ri.add(v.ID, id)
 			continue
 		}
 		if archived(rm) {
@@ -166,11 +181,12 @@ func (b *builder) addRegistry(r *RegistrySnapshot) {
 		}
 		idBuf = versionIdentity(idBuf[:0], obj, rm, v)
 		id := string(idBuf)
+		e := ri.add(v.ID, id)
 		if v.State == registrymodel.StateArchived {
-			b.skip(id, "state", ReasonArchived, "the model version is archived in the registry; not published. Restore it there to publish it")
+			b.skipArchivedVersion(id)
 			continue
 		}
-		l := live{identity: id, rm: rm, v: v}
+		l := live{identity: id, rm: rm, v: v, entry: e}
 		if len(deployments[v.ID]) > 0 {
 			deployed = append(deployed, l)
 		} else {
@@ -185,9 +201,23 @@ func (b *builder) addRegistry(r *RegistrySnapshot) {
 		arts := uniqueByID(b, l.identity, "model artifact", r.VersionArtifacts[l.v.ID], func(x **registrymodel.ModelArtifact) string { return (*x).ID })
 		server := b.pickServer(l.identity, deployments[l.v.ID])
 		if d := b.registryDraft(l.identity, r.Name, l.rm, l.v, arts, server); d != nil {
+			d.version.entry = l.entry
 			b.drafts = append(b.drafts, d)
 		}
 	}
+}
+
+// skipOrphan reports a version whose registered model is not listed, and
+// returns the object it names.
+func (b *builder) skipOrphan(obj string, v *registrymodel.ModelVersion) string {
+	id := fmt.Sprintf("%s model version %q (id %s)", obj, v.Name, v.ID)
+	b.skip(id, "registeredModelId", ReasonOrphanVersion,
+		fmt.Sprintf("registered model id %q was not listed by the registry; version not published", v.RegisteredModelID))
+	return id
+}
+
+func (b *builder) skipArchivedVersion(identity string) {
+	b.skip(identity, "state", ReasonArchived, "the model version is archived in the registry; not published. Restore it there to publish it")
 }
 
 // versionIdentity appends a registry version's identity to buf:
@@ -236,7 +266,9 @@ func (b *builder) skipArchivedModels(obj string, rms []registrymodel.RegisteredM
 // linkRegistry matches the registry's inference services with KServe
 // InferenceServices, marks every match as claimed by the registry and
 // returns the deployed ones by model version id.
-func (b *builder) linkRegistry(r *RegistrySnapshot, iss []registrymodel.InferenceService, versions []registrymodel.ModelVersion, envName map[string]string) map[string][]nsName {
+// unversioned are the registered models an inference service serves
+// without naming a version.
+func (b *builder) linkRegistry(r *RegistrySnapshot, iss []registrymodel.InferenceService, versions []registrymodel.ModelVersion, envName map[string]string, unversioned map[string]bool) map[string][]nsName {
 	byISID := map[string][]nsName{}
 	byVersion := map[[2]string][]nsName{}
 	for _, s := range b.servers {
@@ -252,15 +284,6 @@ func (b *builder) linkRegistry(r *RegistrySnapshot, iss []registrymodel.Inferenc
 		}
 	}
 
-	var unversioned map[string]bool // registered models served without a version id
-	for i := range iss {
-		if iss[i].ModelVersionID == "" {
-			if unversioned == nil {
-				unversioned = map[string]bool{}
-			}
-			unversioned[iss[i].RegisteredModelID] = true
-		}
-	}
 	latest := latestVersions(versions, unversioned)
 	deployments := map[string][]nsName{}
 	// undeployed: InferenceServices of UNDEPLOYED registry inference

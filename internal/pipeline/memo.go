@@ -74,6 +74,19 @@ func baseKey(in mapping.Inputs, cardsVersion uint64, dashboard string) (key [sha
 	return h.Sum(), true
 }
 
+// frameKey is baseKey without the registries' answer versions: what must
+// not change for a registry's changes to be mapped alone.
+func frameKey(in mapping.Inputs, cardsVersion uint64, dashboard string) [sha256.Size]byte {
+	h := fieldhash.New()
+	h.String(dashboard)
+	h.Uint(cardsVersion)
+	h.Uint(uint64(len(in.Registries)))
+	for i := range in.Registries {
+		h.String(in.Registries[i].Name)
+	}
+	return h.Sum()
+}
+
 // serverKeys is a digest per InferenceService of its identity,
 // resourceVersion and the facts resolved for it. keyed is false when one
 // has no resourceVersion or is listed twice.

@@ -110,7 +110,7 @@ type Pipeline struct {
 	problems    map[uint64]bool
 	problemSeed maphash.Seed
 	memo        buildMemo
-	delta       serverDelta
+	delta       partialMapping
 	// documents remembers what each registry version's record came to, so
 	// that a build encodes only the versions whose inputs changed.
 	documents *mapping.Cache
@@ -134,8 +134,8 @@ type Result struct {
 	// Rebuilt says the documents were built; false when the inputs and
 	// storage-rest were as the last sync left them (buildMemo).
 	Rebuilt bool
-	// Partial says only the InferenceServices that changed were mapped
-	// (serverDelta).
+	// Partial says only what changed was mapped: InferenceServices, or
+	// registry versions (partialMapping).
 	Partial   bool
 	Duration  time.Duration
 	Requests  int // registry HTTP requests
@@ -224,6 +224,7 @@ func (p *Pipeline) sync(ctx context.Context, full bool) (Result, error) {
 		cardsVersion = p.catalog.read.version
 	}
 	base, baseKeyed := baseKey(in, cardsVersion, dashboard)
+	frame := frameKey(in, cardsVersion, dashboard)
 	servers, serversKeyed := serverKeys(in.Servers)
 	key, keyed := inputsKey(base, servers), baseKeyed && serversKeyed
 	var outputs []mapping.Output
@@ -239,7 +240,7 @@ func (p *Pipeline) sync(ctx context.Context, full bool) (Result, error) {
 		outputs, problems, ix = mapping.BuildIndexed(in, opts)
 		p.delta.forget()
 		if keyed {
-			p.delta.reset(ix, base, servers)
+			p.delta.reset(ix, base, frame, servers)
 		}
 		publish(len(outputs), problems)
 	}
@@ -248,7 +249,12 @@ func (p *Pipeline) sync(ctx context.Context, full bool) (Result, error) {
 	if !skip && keyed && p.memo.valid {
 		// Only InferenceServices changed since a clean sync: map those
 		// (a full sync too, when the registries answered the same).
-		if d, ok := p.delta.rebuild(base, in.Servers, servers); ok {
+		d, ok := p.delta.rebuild(base, in.Servers, servers)
+		if !ok {
+			// Or only registries changed, and their clients say what.
+			d, ok = p.delta.rebuildRegistries(base, frame, in, servers)
+		}
+		if ok {
 			delta = &d
 			publish(d.Desired, d.Problems)
 			res.Partial = true
