@@ -439,8 +439,8 @@ func TestChangesNameEverythingThatDiffers(t *testing.T) {
 		},
 	}
 
-	const rounds = 30
-	withChanges := 0
+	const rounds = 40
+	withChanges, linkedFromChanges := 0, 0
 	for round := range rounds {
 		for range rng.IntN(4) { // none to three changes
 			changes[rng.IntN(len(changes))]()
@@ -459,10 +459,20 @@ func TestChangesNameEverythingThatDiffers(t *testing.T) {
 		if s.Changes != nil {
 			withChanges++
 			checkChanges(t, round, prev, s)
+			if s.VersionLists < len(s.VersionArtifacts) {
+				linkedFromChanges++
+			}
 		}
+		// However it linked them (from the changes, or reading every
+		// version's list), the client links what a fresh one does.
+		fresh, err := registryclient.New(ts.URL, registryclient.Options{PageSize: 5}).Snapshot(context.Background())
+		require.NoError(t, err)
+		assert.Equal(t, fresh.VersionArtifacts, s.VersionArtifacts, "round %d: a fresh client links the same artifacts", round)
+		assert.Equal(t, fresh.ModelVersions, s.ModelVersions, "round %d", round)
 		prev = s
 	}
 	assert.GreaterOrEqual(t, withChanges, rounds*2/3, "most snapshots carry Changes")
+	assert.GreaterOrEqual(t, linkedFromChanges, rounds/2, "most link their artifacts from the changes alone")
 }
 
 // checkChanges checks s.Changes against what differs from prev.

@@ -94,6 +94,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/url"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -198,7 +199,7 @@ type lastSnapshot struct {
 type topLists struct {
 	registeredModels    topList[registrymodel.RegisteredModel]
 	modelVersions       topList[registrymodel.ModelVersion]
-	modelArtifacts      topList[registrymodel.ModelArtifact]
+	modelArtifacts      topList[*registrymodel.ModelArtifact]
 	inferenceServices   topList[registrymodel.InferenceService]
 	servingEnvironments topList[registrymodel.ServingEnvironment]
 }
@@ -211,9 +212,22 @@ func newTopLists() topLists {
 		modelVersions: topList[registrymodel.ModelVersion]{endpoint: EndpointModelVersions,
 			id:      func(x *registrymodel.ModelVersion) string { return x.ID },
 			updated: func(x *registrymodel.ModelVersion) registrymodel.Epoch { return x.LastUpdateTimeSinceEpoch }},
-		modelArtifacts: topList[registrymodel.ModelArtifact]{endpoint: EndpointModelArtifacts,
-			id:      func(x *registrymodel.ModelArtifact) string { return x.ID },
-			updated: func(x *registrymodel.ModelArtifact) registrymodel.Epoch { return x.LastUpdateTimeSinceEpoch }},
+		// Artifacts are kept by pointer: an artifact unchanged from one
+		// poll to the next is the same object, so the VersionArtifacts of
+		// versions a poll did not touch can be kept as they are.
+		modelArtifacts: topList[*registrymodel.ModelArtifact]{endpoint: EndpointModelArtifacts,
+			id: func(x **registrymodel.ModelArtifact) string {
+				if *x == nil {
+					return "" // a null item, dropped (withoutNil)
+				}
+				return (*x).ID
+			},
+			updated: func(x **registrymodel.ModelArtifact) registrymodel.Epoch {
+				if *x == nil {
+					return 0
+				}
+				return (*x).LastUpdateTimeSinceEpoch
+			}},
 		inferenceServices: topList[registrymodel.InferenceService]{endpoint: EndpointInferenceServices,
 			id:      func(x *registrymodel.InferenceService) string { return x.ID },
 			updated: func(x *registrymodel.InferenceService) registrymodel.Epoch { return x.LastUpdateTimeSinceEpoch }},
@@ -288,7 +302,7 @@ type Snapshot struct {
 	URL string
 	// ModelArtifacts is every model artifact of the registry, as listed;
 	// the client links them to their versions (VersionArtifacts).
-	ModelArtifacts []registrymodel.ModelArtifact
+	ModelArtifacts []*registrymodel.ModelArtifact
 	// Requests is how many HTTP requests the snapshot took.
 	Requests int
 	// VersionLists is how many versions' nested artifact lists were read.
@@ -310,15 +324,16 @@ func (c *Client) Snapshot(ctx context.Context) (*Snapshot, error) {
 	count := func() { requests.Add(1) }
 	s := &Snapshot{URL: c.URL()}
 
+	l := &c.lists
 	c.mu.Lock()
 	filter, commits := c.filter, c.commits
+	prevModels := l.registeredModels.current().items
 	c.mu.Unlock()
 	now := c.now()
-	l := &c.lists
 	var (
 		rms  listRead[registrymodel.RegisteredModel]
 		mvs  listRead[registrymodel.ModelVersion]
-		arts listRead[registrymodel.ModelArtifact]
+		arts listRead[*registrymodel.ModelArtifact]
 		iss  listRead[registrymodel.InferenceService]
 		envs listRead[registrymodel.ServingEnvironment]
 	)
@@ -331,6 +346,7 @@ func (c *Client) Snapshot(ctx context.Context) (*Snapshot, error) {
 	if err := t.wait(); err != nil {
 		return nil, err
 	}
+	arts.state.items = withoutNil(arts.state.items)
 	s.RegisteredModels, s.ModelVersions, s.ModelArtifacts = rms.state.items, mvs.state.items, arts.state.items
 	s.InferenceServices, s.ServingEnvironments = iss.state.items, envs.state.items
 	s.PagesReused = rms.reused + mvs.reused + arts.reused + iss.reused + envs.reused
@@ -341,14 +357,25 @@ func (c *Client) Snapshot(ctx context.Context) (*Snapshot, error) {
 
 	lists := [5][sha256.Size]byte{rms.state.digest, mvs.state.digest, arts.state.digest, iss.state.digest, envs.state.digest}
 	c.mu.Lock()
-	last, links := c.last, c.links
+	last, links, alone := c.last, c.links, c.commits == commits
 	c.mu.Unlock()
+	reuse := last.version != "" && last.lists == lists && !links.refreshDue(now, c.refresh)
 	var linked linkedArtifacts
-	if last.version != "" && last.lists == lists && !links.refreshDue(now, c.refresh) {
+	relinked := false
+	if !reuse && s.ChangesOnly && alone && last.version != "" && !links.refreshDue(now, c.refresh) {
+		var err error
+		if linked, relinked, err = c.linkChanges(ctx, s, last, links, prevModels, rms.changed, mvs.changed, arts.changed, count); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case reuse:
 		// The registry answered no change: linking 100,000 versions to
 		// their artifacts again would come to the same.
 		s.VersionArtifacts, s.Version = last.versionArtifacts, last.version
-	} else {
+	case relinked:
+		s.Version = changedVersion(lists[:], last.version, linked.touched, s.VersionArtifacts)
+	default:
 		published := PublishedVersions(s.RegisteredModels, s.ModelVersions)
 		var err error
 		if linked, err = c.linkArtifacts(ctx, s, published, links, arts.changed, count); err != nil {
@@ -453,6 +480,65 @@ func (c *Client) linkArtifacts(ctx context.Context, s *Snapshot, published []str
 		linked.touched = links.touched(next, read, changed, top)
 	}
 	return linked, nil
+}
+
+// linkChanges links the artifacts of a snapshot that merged the objects
+// rms, mvs and arts (ids) into the last one's lists, from the last links
+// and VersionArtifacts, reading only the nested lists the changes call for
+// (artifactLinks.planChanges). ok is false when it cannot, and
+// linkArtifacts must link everything.
+func (c *Client) linkChanges(ctx context.Context, s *Snapshot, last lastSnapshot, links *artifactLinks, prevModels []registrymodel.RegisteredModel, rms, mvs, arts []string, count func()) (linkedArtifacts, bool, error) {
+	plan, ok := links.planChanges(s, last.versionArtifacts, prevModels, rms, mvs, arts)
+	if !ok {
+		return linkedArtifacts{}, false, nil
+	}
+	read := map[string][]string{}
+	if err := c.readVersionLists(ctx, plan.read, read, count); err != nil {
+		return linkedArtifacts{}, false, err
+	}
+	next, va, touched, ok := links.applyChanges(plan, last.versionArtifacts, s.ModelArtifacts, read)
+	if !ok {
+		return linkedArtifacts{}, false, nil
+	}
+	s.VersionArtifacts, s.VersionLists = va, len(read)
+	return linkedArtifacts{links: next, touched: touched}, true, nil
+}
+
+// changedVersion is the Version of a snapshot linked from the last one's
+// (since): a hash of the lists' digests, since, and the entries it
+// rebuilt. The same content reached another way has another Version,
+// which only costs a rebuild.
+func changedVersion(lists [][fieldhash.Size]byte, since string, touched []string, versionArtifacts map[string][]*registrymodel.ModelArtifact) string {
+	h := fieldhash.New()
+	for _, d := range lists {
+		_, _ = h.Write(d[:])
+	}
+	h.String(since)
+	for _, v := range touched {
+		h.String(v)
+		arts := versionArtifacts[v]
+		h.Uint(uint64(len(arts)))
+		for _, a := range arts {
+			h.String(a.ID)
+		}
+	}
+	sum := h.Sum()
+	return hex.EncodeToString(sum[:])
+}
+
+// withoutNil returns arts without the nil items a list of "items":[null]
+// decodes to: as they are when there is none.
+func withoutNil(arts []*registrymodel.ModelArtifact) []*registrymodel.ModelArtifact {
+	if !slices.Contains(arts, nil) {
+		return arts
+	}
+	out := make([]*registrymodel.ModelArtifact, 0, len(arts))
+	for _, a := range arts {
+		if a != nil {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // newEntries returns the versions of published (in its order) that prev,

@@ -18,7 +18,7 @@ func TestArtifactLinksTouched(t *testing.T) {
 	}
 	// a2 moved its stamp, so its version is read again; version 10 is new,
 	// with a new artifact; a1 and a3 are as the links confirmed them.
-	arts := []registrymodel.ModelArtifact{art("a1", 1), art("a2", 2), art("a3", 1), art("a4", 1)}
+	arts := []*registrymodel.ModelArtifact{art("a1", 1), art("a2", 2), art("a3", 1), art("a4", 1)}
 	top := stampsOf(arts)
 	published := []string{"1", "2", "3", "10"}
 	require.Equal(t, []string{"2", "10"}, old.toRead(published, top, old.lastFull, time.Hour))
