@@ -38,6 +38,15 @@ type plan struct {
 	moves int
 	// dedupes counts copies of records that are deleted as superseded.
 	dedupes int
+	// order is names(nil), kept until a ConfigMap is added; order[:open]
+	// are at or over the fill, where no new key goes (fits): a first
+	// publish places 100,000 new keys, and trying every ConfigMap for
+	// each was most of storage-rest's time. open goes back to 0 whenever
+	// a ConfigMap shrinks.
+	order []string
+	open  int
+	// planned are the keys set in phase 1.
+	planned map[string]struct{}
 }
 
 func newPlan(st *state, limit, fill int) *plan {
@@ -49,6 +58,8 @@ func newPlan(st *state, limit, fill int) *plan {
 		phase1: map[string]*change{},
 		phase2: map[string]*change{},
 		drop:   map[string]struct{}{},
+
+		planned: map[string]struct{}{},
 	}
 	for _, c := range st.order {
 		p.base[c.obj.Name] = c.obj
@@ -132,7 +143,12 @@ func (p *plan) fits(name, key string, n int) bool {
 }
 
 func (p *plan) set(name, key string, raw []byte) {
-	p.proj[name] += p.delta(name, key, len(raw))
+	d := p.delta(name, key, len(raw))
+	if d < 0 {
+		p.open = 0
+	}
+	p.proj[name] += d
+	p.planned[key] = struct{}{}
 	ch := p.changeOf(p.phase1, name)
 	delete(ch.del, key)
 	ch.set[key] = raw
@@ -146,6 +162,7 @@ func (p *plan) del1(name, key string) {
 		return
 	}
 	p.proj[name] -= len(key) + cur
+	p.open = 0
 	ch := p.changeOf(p.phase1, name)
 	delete(ch.set, key)
 	ch.del[key] = struct{}{}
@@ -165,9 +182,21 @@ func (p *plan) maybeDrop(name string) {
 }
 
 // place picks where a new value of key goes: the first ConfigMap, primary
-// first, with room, else a new spill with the lowest free number.
-func (p *plan) place(key string, n int, skip string) string {
-	for _, name := range p.names(nil) {
+// first, with room, else a new spill with the lowest free number. fresh
+// says key has no value in any ConfigMap of the plan: the ConfigMaps at
+// or over the fill cannot take it, and are passed over.
+func (p *plan) place(key string, n int, skip string, fresh bool) string {
+	if p.order == nil {
+		p.order, p.open = p.names(nil), 0
+	}
+	from := 0
+	if fresh {
+		for p.open < len(p.order) && p.proj[p.order[p.open]] >= p.fill && p.proj[p.order[p.open]] > 0 {
+			p.open++
+		}
+		from = p.open
+	}
+	for _, name := range p.order[from:] {
 		if name != skip && p.fits(name, key, n) {
 			return name
 		}
@@ -180,6 +209,7 @@ func (p *plan) place(key string, n int, skip string) string {
 		p.base[name] = nil
 		p.index[name] = i
 		p.proj[name] = 0
+		p.order = nil
 		return name
 	}
 }
@@ -227,7 +257,8 @@ func (p *plan) upsert(o *op) (result, bool) {
 		if win != nil {
 			skip = win.cm
 		}
-		target = p.place(o.key, len(o.raw), skip)
+		_, planned := p.planned[o.key]
+		target = p.place(o.key, len(o.raw), skip, len(copies) == 0 && !planned)
 	}
 	p.set(target, o.key, o.raw)
 	for _, c := range copies {

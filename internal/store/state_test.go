@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -286,5 +287,68 @@ func TestConfigMapIndexOnlyPlainDecimalSuffixes(t *testing.T) {
 	for _, name := range []string{"bac-import-model-+1", "bac-import-model--1", "bac-import-model-01", "bac-import-model-", "bac-import-model-x", "other"} {
 		_, ok := configMapIndex("bac-import-model", name)
 		assert.False(t, ok, name)
+	}
+}
+
+// A new key goes to the first ConfigMap, primary first, that it fits in,
+// however the plan's ConfigMaps filled and shrank before it: the plan
+// passes over those at the fill without trying them.
+func TestPlanPlacesANewKeyInTheFirstConfigMapWithRoom(t *testing.T) {
+	st := newState("bac", logr.Discard(), nil)
+	seed := map[string][]byte{}
+	for i := range 30 {
+		seed["old-"+strconv.Itoa(i)] = raw(t, strings.Repeat("o", 10+i*7), 1)
+	}
+	st.apply(cm("bac", 1, seed))
+	// The primary starts just over the fill; removals bring it under.
+	limit := st.bytes * 2
+	p := newPlan(st, limit, st.bytes-30)
+	rng := rand.New(rand.NewPCG(5, 8))
+	firstFit := func(key string, n int) string {
+		for _, name := range p.names(nil) {
+			if p.fits(name, key, n) {
+				return name
+			}
+		}
+		return "a new spill"
+	}
+	targetOf := func(key string) string {
+		for name, ch := range p.phase1 {
+			if _, ok := ch.set[key]; ok {
+				return name
+			}
+		}
+		return ""
+	}
+	var planned []string
+	placed := 0
+	for i := range 600 {
+		switch r := rng.IntN(10); {
+		case r < 7: // a new key
+			key := "new-" + strconv.Itoa(i)
+			o := upsertOp(t, key, strings.Repeat("n", 5+rng.IntN(120)), 2)
+			want := firstFit(key, len(o.raw))
+			_, done := p.upsert(o)
+			require.False(t, done)
+			got := targetOf(key)
+			if want != "a new spill" {
+				require.Equal(t, want, got, "op %d: %s", i, key)
+			} else {
+				require.Nil(t, p.base[got], "op %d: %s goes to a new spill", i, key)
+			}
+			planned = append(planned, key)
+			placed++
+		case r < 9 && len(planned) > 0: // a planned key changes size: ConfigMaps grow and shrink
+			key := planned[rng.IntN(len(planned))]
+			_, done := p.upsert(upsertOp(t, key, strings.Repeat("c", 1+rng.IntN(200)), 3+int64(i)))
+			require.False(t, done)
+		default: // an old key removed: its ConfigMap shrinks
+			key := "old-" + strconv.Itoa(rng.IntN(30))
+			p.remove(newOp(t.Context(), opRemove, key))
+		}
+	}
+	assert.Greater(t, placed, 300, "new keys placed")
+	for name, n := range p.proj {
+		assert.LessOrEqual(t, n, limit, name)
 	}
 }
