@@ -66,8 +66,8 @@ func TestArtifactLinksGroup(t *testing.T) {
 	got := l.group([]string{"v1", "v2", "v3", "v4"}, arts)
 	assert.Equal(t, map[string][]*registrymodel.ModelArtifact{
 		"v1": {arts[0], arts[2]}, // the top-level list's order
-		"v2": {arts[1]},           // an id not listed at the top level yet is left out
-		"v3": {}, "v4": {},         // none: empty, not nil
+		"v2": {arts[1]},          // an id not listed at the top level yet is left out
+		"v3": {}, "v4": {},       // none: empty, not nil
 	}, got)
 	for _, v := range []string{"v3", "v4"} {
 		assert.NotNil(t, got[v], v)
