@@ -1,9 +1,12 @@
 package mapping
 
 import (
+	"fmt"
 	"hash/maphash"
+	"sort"
 	"strings"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/registrymodel"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/pkg/record"
 )
 
@@ -213,10 +216,7 @@ func (ix *Index) Rebuild(changed []Server, gone []ServerRef) (Delta, bool) {
 
 	// Their names before: each must have been theirs alone (a name that
 	// collided is counted more than once).
-	var freed [nameKinds]map[uint64]int32
-	for k := range freed {
-		freed[k] = map[uint64]int32{}
-	}
+	names := newRenaming()
 	for ref := range refs {
 		if ix.claimed[ref] {
 			return Delta{}, false
@@ -225,13 +225,11 @@ func (ix *Index) Rebuild(changed []Server, gone []ServerRef) (Delta, bool) {
 		if old == nil {
 			continue
 		}
-		for k, names := range old.wanted {
-			for _, n := range names {
-				h := ix.hash(n)
-				if ix.wanted[k][h] != 1 {
+		for k, ns := range old.wanted {
+			for _, n := range ns {
+				if !ix.release(names, k, ix.hash(n)) {
 					return Delta{}, false
 				}
-				freed[k][h]++
 			}
 		}
 	}
@@ -240,18 +238,12 @@ func (ix *Index) Rebuild(changed []Server, gone []ServerRef) (Delta, bool) {
 	b.problems = nil // the options' problems are in ix.problems already
 	b.addKServeOnly()
 	// Their names now: each must be free.
-	var taken [nameKinds]map[uint64]int32
-	for k := range taken {
-		taken[k] = map[uint64]int32{}
-	}
 	for _, d := range b.drafts {
-		for k, names := range wantedNames(d) {
-			for _, n := range names {
-				h := ix.hash(n)
-				if ix.wanted[k][h]-freed[k][h]+taken[k][h] != 0 || ix.renamed[k][h] != 0 {
+		for k, ns := range wantedNames(d) {
+			for _, n := range ns {
+				if !ix.claim(names, k, ix.hash(n)) {
 					return Delta{}, false
 				}
-				taken[k][h]++
 			}
 		}
 	}
@@ -260,10 +252,7 @@ func (ix *Index) Rebuild(changed []Server, gone []ServerRef) (Delta, bool) {
 
 	// Commit.
 	d := Delta{Outputs: outs}
-	built := make(map[string]bool, len(outs))
-	for i := range outs {
-		built[outs[i].Key] = true
-	}
+	built := keysOf(outs)
 	for ref := range refs {
 		if old := ix.standalone[ref]; old != nil && old.key != "" {
 			ix.outputs--
@@ -273,16 +262,7 @@ func (ix *Index) Rebuild(changed []Server, gone []ServerRef) (Delta, bool) {
 		}
 		delete(ix.standalone, ref)
 	}
-	for k := range freed {
-		for h, n := range freed[k] {
-			if ix.wanted[k][h] -= n; ix.wanted[k][h] == 0 {
-				delete(ix.wanted[k], h)
-			}
-		}
-		for h, n := range taken[k] {
-			ix.wanted[k][h] += n
-		}
-	}
+	ix.rename(names)
 	for ref, dr := range b.standalone {
 		s := &standaloneServer{}
 		if dr != nil {
@@ -306,6 +286,207 @@ func (ix *Index) Rebuild(changed []Server, gone []ServerRef) (Delta, bool) {
 	ix.problems = kept
 	d.Problems, d.Desired = ix.problems, ix.outputs
 	return d, true
+}
+
+// Registries is how many registries the Index holds.
+func (ix *Index) Registries() int { return len(ix.registries) }
+
+// Follows says whether the Index holds registry name as its snapshot of
+// Version version mapped.
+func (ix *Index) Follows(name, version string) bool {
+	ri := ix.registries[name]
+	return ri != nil && ri.version == version
+}
+
+// RebuildRegistry maps the change of registry r that r.Changes describes
+// (what differs from the snapshot the Index follows): only the versions it
+// names, and the versions of the registered models it names. cards is
+// Inputs.ModelCard. ok is false when that may touch other records (an
+// inference service deploys one of them, a registered model is or was
+// archived, a name collides, an object is unknown) or when the Index does
+// not follow r.Changes.Since; the Index is then unchanged, and the caller
+// runs BuildIndexed. Otherwise the Delta is what Build of the whole inputs
+// would give for those versions, and the Index follows r. At 100,000
+// versions a full mapping takes a second; a changed version's, well under
+// a millisecond.
+func (ix *Index) RebuildRegistry(r *RegistrySnapshot, cards func(sourceID, name string) (string, bool)) (Delta, bool) {
+	ri, c := ix.registries[r.Name], r.Changes
+	if ri == nil || c == nil || c.Since != ri.version || c.Others {
+		return Delta{}, false
+	}
+	rmID := func(x *registrymodel.RegisteredModel) string { return x.ID }
+	mvID := func(x *registrymodel.ModelVersion) string { return x.ID }
+	// Sorted and unique, the lists are what Build maps as they are, and
+	// can be searched.
+	if !sortedUnique(r.RegisteredModels, rmID) || !sortedUnique(r.ModelVersions, mvID) {
+		return Delta{}, false
+	}
+	affected := map[string]bool{}
+	for _, id := range c.ModelVersions {
+		affected[id] = true
+	}
+	for _, id := range c.Artifacts {
+		affected[id] = true
+	}
+	if len(c.RegisteredModels) > 0 {
+		models := make(map[string]bool, len(c.RegisteredModels))
+		for _, id := range c.RegisteredModels {
+			rm := searchID(r.RegisteredModels, id, rmID)
+			if rm == nil || archived(rm) || ri.archivedModels[id] {
+				return Delta{}, false
+			}
+			models[id] = true
+		}
+		for i := range r.ModelVersions {
+			if models[r.ModelVersions[i].RegisteredModelID] {
+				affected[r.ModelVersions[i].ID] = true
+			}
+		}
+	}
+
+	type change struct {
+		id      string
+		old, to *versionEntry
+	}
+	changes := make([]change, 0, len(affected))
+	names := newRenaming()
+	obj := fmt.Sprintf("registry %q", r.Name)
+	b := newBuilder(Inputs{ModelCard: cards}, ix.opts)
+	b.problems = nil // the options' problems are in ix.problems already
+	for id := range affected {
+		v := searchID(r.ModelVersions, id, mvID)
+		if v == nil {
+			return Delta{}, false
+		}
+		rm := searchID(r.RegisteredModels, v.RegisteredModelID, rmID)
+		if rm == nil || archived(rm) || ri.archivedModels[rm.ID] || ri.deployed[id] || ri.unversioned[rm.ID] {
+			return Delta{}, false
+		}
+		old := ri.versions[id]
+		if old != nil && old.drafted {
+			// Its names must have been its own alone.
+			for i, k := range deltaKinds {
+				if !ix.release(names, k, old.wanted[i]) {
+					return Delta{}, false
+				}
+			}
+		}
+		identity := string(versionIdentity(nil, obj, rm, v))
+		to := &versionEntry{identity: identity}
+		changes = append(changes, change{id: id, old: old, to: to})
+		if v.State == registrymodel.StateArchived {
+			b.skipArchivedVersion(identity)
+			continue
+		}
+		arts := uniqueByID(b, identity, "model artifact", r.VersionArtifacts[id], func(x **registrymodel.ModelArtifact) string { return (*x).ID })
+		if d := b.registryDraft(identity, r.Name, rm, v, arts, nil); d != nil {
+			d.version.entry = to
+			to.drafted = true
+			to.wanted = [2]uint64{ix.hash(strings.Join(d.segments, record.SegmentSeparator)), ix.hash(d.version.modelName)}
+			b.drafts = append(b.drafts, d)
+		}
+	}
+	// Their names now: each must be free.
+	for _, ch := range changes {
+		if !ch.to.drafted {
+			continue
+		}
+		for i, k := range deltaKinds {
+			if !ix.claim(names, k, ch.to.wanted[i]) {
+				return Delta{}, false
+			}
+		}
+	}
+	b.assignNames() // no name collides
+	outs := b.encodeAll()
+
+	// Commit.
+	d := Delta{Outputs: outs}
+	built := keysOf(outs)
+	objects := make(map[string]bool, 2*len(changes)) // whose problems are replaced
+	for _, ch := range changes {
+		if ch.old != nil {
+			if ch.old.key != "" {
+				ix.outputs--
+				if !built[ch.old.key] {
+					d.Removed = append(d.Removed, ch.old.key)
+				}
+			}
+			objects[ch.old.identity] = true
+		}
+		objects[ch.to.identity] = true
+		ri.versions[ch.id] = ch.to
+	}
+	sort.Strings(d.Removed)
+	ix.outputs += len(outs)
+	ix.rename(names)
+	kept := make([]Problem, 0, len(ix.problems)+len(b.problems))
+	for _, p := range ix.problems {
+		if !objects[p.Object] {
+			kept = append(kept, p)
+		}
+	}
+	kept = append(kept, b.problems...)
+	sortProblems(kept)
+	ix.problems = kept
+	ri.version = r.Version
+	d.Problems, d.Desired = ix.problems, ix.outputs
+	return d, true
+}
+
+// renaming is what a partial rebuild gives up (freed) and asks for
+// (taken) of the names that must be unique, by kind, as hashes.
+type renaming struct{ freed, taken [nameKinds]map[uint64]int32 }
+
+func newRenaming() *renaming {
+	r := &renaming{}
+	for k := range nameKinds {
+		r.freed[k], r.taken[k] = map[uint64]int32{}, map[uint64]int32{}
+	}
+	return r
+}
+
+// release gives up name h of kind k in r; false when it was not the
+// asker's alone (it collided), and the rebuild must map everything.
+func (ix *Index) release(r *renaming, k int, h uint64) bool {
+	if ix.wanted[k][h] != 1 {
+		return false
+	}
+	r.freed[k][h]++
+	return true
+}
+
+// claim asks for name h of kind k in r; false when another record asks
+// for it or was renamed to it.
+func (ix *Index) claim(r *renaming, k int, h uint64) bool {
+	if ix.wanted[k][h]-r.freed[k][h]+r.taken[k][h] != 0 || ix.renamed[k][h] != 0 {
+		return false
+	}
+	r.taken[k][h]++
+	return true
+}
+
+// rename commits r to the names the Index counts.
+func (ix *Index) rename(r *renaming) {
+	for k := range nameKinds {
+		for h, n := range r.freed[k] {
+			if ix.wanted[k][h] -= n; ix.wanted[k][h] == 0 {
+				delete(ix.wanted[k], h)
+			}
+		}
+		for h, n := range r.taken[k] {
+			ix.wanted[k][h] += n
+		}
+	}
+}
+
+// keysOf is the set of outs' keys.
+func keysOf(outs []Output) map[string]bool {
+	keys := make(map[string]bool, len(outs))
+	for i := range outs {
+		keys[outs[i].Key] = true
+	}
+	return keys
 }
 
 // hasRegistryLabels reports whether s carries a label that lets a model
