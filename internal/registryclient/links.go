@@ -310,17 +310,17 @@ func (l *artifactLinks) planChanges(s *Snapshot, prev map[string][]*registrymode
 			if published, decided := p.published[v]; decided && !published {
 				continue
 			}
+			holds, moved := false, false
 			for _, id := range ids {
-				moved, ok := placedBefore[id]
-				switch {
-				case !ok:
-					continue
-				case moved:
-					p.read = append(p.read, v)
-				default:
-					p.regroup = append(p.regroup, v)
+				if m, ok := placedBefore[id]; ok {
+					holds, moved = true, moved || m
 				}
-				break
+			}
+			switch {
+			case moved:
+				p.read = append(p.read, v) // its entry is rebuilt too
+			case holds:
+				p.regroup = append(p.regroup, v)
 			}
 		}
 	}
@@ -339,10 +339,10 @@ func (l *artifactLinks) applyChanges(p changePlan, prev map[string][]*registrymo
 			placed[id] = true
 		}
 	}
-	for v, ids := range read {
+	for v := range read {
 		for _, id := range l.versions[v] {
-			if !placed[id] && !slices.Contains(ids, id) {
-				return nil, nil, nil, false // it left, for where?
+			if !placed[id] {
+				return nil, nil, nil, false // it left its list, for where?
 			}
 		}
 	}

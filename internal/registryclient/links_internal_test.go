@@ -135,4 +135,13 @@ func TestArtifactLinksFromChanges(t *testing.T) {
 
 	_, ok = links.planChanges(s, nil, s.RegisteredModels, nil, nil, nil)
 	assert.False(t, ok, "no last snapshot")
+
+	// A version holding two changed artifacts, one moved and one changed in
+	// place, is read once, which rebuilds its entry.
+	two := &artifactLinks{versions: map[string][]string{"10": {"1", "2"}}, stamps: map[string]registrymodel.Epoch{"1": 1, "2": 1}}
+	s.ModelArtifacts = []*registrymodel.ModelArtifact{a1again, art("2", 2)}
+	p, ok = two.planChanges(s, map[string][]*registrymodel.ModelArtifact{"10": {a1, a2}}, s.RegisteredModels, nil, nil, []string{"1", "2"})
+	require.True(t, ok)
+	assert.Equal(t, []string{"10"}, p.read)
+	assert.Empty(t, p.regroup)
 }
