@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/go-logr/logr"
-	"github.com/kubeflow/model-registry/pkg/openapi"
 
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/catalogclient"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/discovery"
@@ -115,16 +114,7 @@ func BenchmarkChangedSync(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
 				name := fmt.Sprintf("bench-new-%d", i)
-				rm, err := srv.AddRegisteredModel(openapi.RegisteredModel{Name: name})
-				if err != nil {
-					b.Fatal(err)
-				}
-				mv, err := srv.AddModelVersion(openapi.ModelVersion{Name: "v1", RegisteredModelId: *rm.Id})
-				if err != nil {
-					b.Fatal(err)
-				}
-				uri := "s3://models/new/" + name
-				if _, err := srv.AddModelArtifact(*mv.Id, openapi.ModelArtifact{Name: &name, Uri: &uri}); err != nil {
+				if _, _, _, err := srv.RegisterModel(name, "s3://models/new/"+name); err != nil {
 					b.Fatal(err)
 				}
 				b.StartTimer()

@@ -66,12 +66,7 @@ func TestARegistryChangeMapsOnlyWhatChanged(t *testing.T) {
 		}
 	}
 
-	rm, err := srv.AddRegisteredModel(openapi.RegisteredModel{Name: "fresh model"})
-	require.NoError(t, err)
-	mv, err := srv.AddModelVersion(openapi.ModelVersion{Name: "v1", RegisteredModelId: *rm.Id})
-	require.NoError(t, err)
-	name, uri := "weights", "s3://models/fresh"
-	art, err := srv.AddModelArtifact(*mv.Id, openapi.ModelArtifact{Name: &name, Uri: &uri})
+	rm, mv, art, err := srv.RegisterModel("fresh model", "s3://models/fresh")
 	require.NoError(t, err)
 	sync("a model registered", 1, 0)
 

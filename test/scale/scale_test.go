@@ -339,16 +339,7 @@ func measure(b *testing.B, n int) {
 		time.Sleep(time.Duration(rng.Int64N(int64(pollingInterval))))
 		name := fmt.Sprintf("scale-new-%d-%02d", run, i)
 		t0 := time.Now()
-		rm, err := srv.AddRegisteredModel(openapi.RegisteredModel{Name: name})
-		if err != nil {
-			b.Fatal(err)
-		}
-		mv, err := srv.AddModelVersion(openapi.ModelVersion{Name: "v1", RegisteredModelId: *rm.Id})
-		if err != nil {
-			b.Fatal(err)
-		}
-		uri := "s3://models/new/" + name
-		if _, err := srv.AddModelArtifact(*mv.Id, openapi.ModelArtifact{Name: &name, Uri: &uri}); err != nil {
+		if _, _, _, err := srv.RegisterModel(name, "s3://models/new/"+name); err != nil {
 			b.Fatal(err)
 		}
 		listedURI, ok := registryURI(name, "v1")

@@ -196,6 +196,22 @@ func (s *Server) AddModelVersion(v openapi.ModelVersion) (openapi.ModelVersion, 
 	return result(s.reg.addVersion(deepCopy(v)))
 }
 
+// RegisterModel adds what a user registering a model makes: a registered
+// model called name, its version "v1" and that version's model artifact
+// at uri.
+func (s *Server) RegisterModel(name, uri string) (openapi.RegisteredModel, openapi.ModelVersion, openapi.ModelArtifact, error) {
+	rm, err := s.AddRegisteredModel(openapi.RegisteredModel{Name: name})
+	if err != nil {
+		return rm, openapi.ModelVersion{}, openapi.ModelArtifact{}, err
+	}
+	mv, err := s.AddModelVersion(openapi.ModelVersion{Name: "v1", RegisteredModelId: *rm.Id})
+	if err != nil {
+		return rm, mv, openapi.ModelArtifact{}, err
+	}
+	art, err := s.AddModelArtifact(*mv.Id, openapi.ModelArtifact{Name: &name, Uri: &uri})
+	return rm, mv, art, err
+}
+
 // UpdateModelVersion applies change to model version id.
 func (s *Server) UpdateModelVersion(id string, change func(*openapi.ModelVersion)) (openapi.ModelVersion, error) {
 	n, err := parsePathID("ModelVersion", id)
