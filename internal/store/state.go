@@ -58,6 +58,12 @@ type state struct {
 	tombstones map[string]uint64
 	// view is the winning copy of every key.
 	view map[string]*entry
+	// held counts the ConfigMaps holding an entry of each key, broken ones
+	// included, so copies can stop looking once it has found them all: a
+	// key is almost always in one ConfigMap, and looking in each of a
+	// few hundred for every key written made placing the first publish's
+	// records quadratic.
+	held map[string]int32
 	// digest summarizes view by content (record.Digest).
 	digest record.Digest
 	// dups are keys with a copy that maintenance may delete: one older than
@@ -83,6 +89,7 @@ func newState(primary string, log logr.Logger, onChange func(string, *record.Rec
 		cms:        map[string]*configMap{},
 		tombstones: map[string]uint64{},
 		view:       map[string]*entry{},
+		held:       map[string]int32{},
 		dups:       map[string]struct{}{},
 		ties:       map[string]struct{}{},
 		onChange:   onChange,
@@ -232,8 +239,11 @@ func (st *state) replace(name string, old, c *configMap) {
 	st.dirty = true
 	if old != nil {
 		for k, e := range old.entries {
+			if c == nil || c.entries[k] == nil {
+				st.unhold(k)
+			}
 			if c == nil || c.entries[k] != e {
-				st.resolve(k)
+				st.resolve(k, c)
 			}
 		}
 	}
@@ -241,18 +251,52 @@ func (st *state) replace(name string, old, c *configMap) {
 		// Changed entries were resolved above; here only the new keys.
 		for k := range c.entries {
 			if old == nil || old.entries[k] == nil {
-				st.resolve(k)
+				st.held[k]++
+				st.resolve(k, c)
 			}
 		}
 	}
 }
 
+func (st *state) unhold(key string) {
+	if n := st.held[key]; n > 1 {
+		st.held[key] = n - 1
+	} else {
+		delete(st.held, key)
+	}
+}
+
 // copies returns every entry of key, primary first.
-func (st *state) copies(key string) []*entry {
-	var out []*entry
+func (st *state) copies(key string) []*entry { return st.copiesIn(key, nil) }
+
+// copiesIn is copies, told a ConfigMap that may hold key (nil: none).
+func (st *state) copiesIn(key string, in *configMap) []*entry {
+	n := int(st.held[key])
+	if n == 0 {
+		return nil
+	}
+	// The usual case, one copy: the winner, still in the ConfigMap it was
+	// resolved from (replace resolves a key whose entry changed), or a new
+	// key's entry in the ConfigMap that brought it.
+	if n == 1 {
+		if w := st.view[key]; w != nil {
+			if c := st.cms[w.cm]; c != nil && c.entries[key] == w {
+				return []*entry{w}
+			}
+		}
+		if in != nil {
+			if e := in.entries[key]; e != nil {
+				return []*entry{e}
+			}
+		}
+	}
+	out := make([]*entry, 0, n)
 	for _, c := range st.order {
 		if e := c.entries[key]; e != nil {
 			out = append(out, e)
+			if len(out) == n {
+				break
+			}
 		}
 	}
 	return out
@@ -260,8 +304,8 @@ func (st *state) copies(key string) []*entry {
 
 // resolve recomputes the winner of key: the newest copy, the lowest index
 // on equal timestamps (so every replica picks the same one).
-func (st *state) resolve(key string) {
-	cps := st.copies(key)
+func (st *state) resolve(key string, in *configMap) {
+	cps := st.copiesIn(key, in)
 	var win *entry
 	for _, e := range cps {
 		if e.broken {

@@ -352,3 +352,80 @@ func TestPlanPlacesANewKeyInTheFirstConfigMapWithRoom(t *testing.T) {
 		assert.LessOrEqual(t, n, limit, name)
 	}
 }
+
+// copies stops at the count of ConfigMaps holding a key and answers the
+// usual single copy from the view or the ConfigMap being taken: after
+// every kind of change it must still give what looking in every ConfigMap
+// gives, in the same order, and the view the winner among those.
+func TestCopiesIsEveryEntryOfTheKeyPrimaryFirst(t *testing.T) {
+	st := newState("bac", logr.Discard(), nil)
+	rng := rand.New(rand.NewPCG(3, 14))
+	names := []string{"bac", "bac-1", "bac-2", "bac-3"}
+	keys := []string{"a", "b", "c", "d", "e", "f"}
+	held := map[string]map[string][]byte{}
+	rv := 0
+	scan := func(key string) []*entry {
+		var out []*entry
+		for _, c := range st.order {
+			if e := c.entries[key]; e != nil {
+				out = append(out, e)
+			}
+		}
+		return out
+	}
+	multi := 0
+	for i := range 2000 {
+		rv++
+		name := names[rng.IntN(len(names))]
+		switch r := rng.IntN(10); {
+		case r < 1 && held[name] != nil:
+			st.forget(name, uint64(rv))
+			delete(held, name)
+		case r < 2 && held[name] != nil:
+			// The informer's copy of a version the state holds.
+			st.observe(cm(name, int(st.cms[name].rv), cloneEntries(held[name])))
+		default:
+			entries := cloneEntries(held[name])
+			for range 1 + rng.IntN(3) {
+				key := keys[rng.IntN(len(keys))]
+				switch rng.IntN(8) {
+				case 0:
+					delete(entries, key)
+				case 1:
+					entries[key] = []byte("not a record")
+				default:
+					entries[key] = raw(t, key+strconv.Itoa(rng.IntN(3)), int64(rng.IntN(3)))
+				}
+			}
+			held[name] = entries
+			st.apply(cm(name, rv, entries))
+		}
+		for _, key := range keys {
+			want := scan(key)
+			require.Equal(t, want, st.copies(key), "step %d, key %s", i, key)
+			if len(want) > 1 {
+				multi++
+			}
+			var win *entry
+			for _, e := range want {
+				if !e.broken && (win == nil || e.rec.LastUpdateTimeSinceEpoch > win.rec.LastUpdateTimeSinceEpoch) {
+					win = e
+				}
+			}
+			if win == nil {
+				require.NotContains(t, st.view, key, "step %d", i)
+			} else {
+				require.Same(t, win, st.view[key], "step %d, key %s: the winner", i, key)
+			}
+		}
+	}
+	assert.Greater(t, multi, 1000, "keys held in several ConfigMaps at once")
+}
+
+func cloneEntries(m map[string][]byte) map[string][]byte {
+	out := make(map[string][]byte, len(m))
+	for k, v := range m {
+		out[k] = append([]byte(nil), v...)
+	}
+	return out
+}
