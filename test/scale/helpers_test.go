@@ -418,7 +418,13 @@ func metric(b *testing.B, st *testenv.Stack, name string, want ...string) float6
 	return v
 }
 
-const syncsMetric = "rhoai_connector_normalizer_syncs_total"
+const (
+	syncsMetric = "rhoai_connector_normalizer_syncs_total"
+	// storedMetric and servedMetric are the records storage-rest holds
+	// and location lists, on each one's /metrics.
+	storedMetric = "rhoai_connector_storage_rest_store_records"
+	servedMetric = "rhoai_connector_location_records"
+)
 
 // waitSyncs waits until k more syncs have completed than had when called
 // (a sync in progress at the call counts as one).
