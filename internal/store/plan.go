@@ -189,16 +189,24 @@ func (p *plan) place(key string, n int, skip string, fresh bool) string {
 	if p.order == nil {
 		p.order, p.open = p.names(nil), 0
 	}
-	from := 0
 	if fresh {
 		for p.open < len(p.order) && p.proj[p.order[p.open]] >= p.fill && p.proj[p.order[p.open]] > 0 {
 			p.open++
 		}
-		from = p.open
-	}
-	for _, name := range p.order[from:] {
-		if name != skip && p.fits(name, key, n) {
-			return name
+		// fits without looking for key's value, which no ConfigMap has:
+		// a batch of new records passed over every ConfigMap filled to
+		// just under the fill, looking in each for each record.
+		d := len(key) + n
+		for _, name := range p.order[p.open:] {
+			if proj := p.proj[name]; name != skip && proj+d <= p.limit && (proj+d <= p.fill || proj == 0) {
+				return name
+			}
+		}
+	} else {
+		for _, name := range p.order {
+			if name != skip && p.fits(name, key, n) {
+				return name
+			}
 		}
 	}
 	for i := 1; ; i++ {

@@ -38,3 +38,40 @@ func BenchmarkStateTakeFullConfigMap(b *testing.B) {
 		st.forget(spillName("bac", cms), uint64(cms+2*i+2))
 	}
 }
+
+// BenchmarkPlanNewKeys plans one upsert batch of the first publish at
+// 50,000 records: 1,000 new records beside 310 ConfigMaps filled to just
+// under the fill, too full for any of them.
+func BenchmarkPlanNewKeys(b *testing.B) {
+	const perCM, cms, batch = 160, 310, 1000
+	value, err := encodeRecord(&record.Record{Body: make([]byte, 1200), LastUpdateTimeSinceEpoch: 1})
+	require.NoError(b, err)
+	st := newState("bac", logr.Discard(), nil)
+	for i := range cms {
+		entries := make(map[string][]byte, perCM)
+		for k := range perCM {
+			entries["model-"+strconv.Itoa(i*perCM+k)] = value
+		}
+		name := "bac"
+		if i > 0 {
+			name = spillName("bac", i)
+		}
+		st.apply(cm(name, i+1, entries))
+	}
+	fill := st.cms["bac"].size + 100
+	ops := make([]*op, batch)
+	for i := range ops {
+		ops[i] = newOp(b.Context(), opUpsert, "new-"+strconv.Itoa(i))
+		ops[i].rec = record.Record{Body: make([]byte, 1200), LastUpdateTimeSinceEpoch: 1}
+		ops[i].raw = value
+	}
+	b.ResetTimer()
+	for range b.N {
+		p := newPlan(st, 4*fill, fill)
+		for _, o := range ops {
+			if _, done := p.upsert(o); done {
+				b.Fatal("a new record needs no write")
+			}
+		}
+	}
+}
