@@ -10,8 +10,15 @@
 // class from test/e2e/backstage/node_modules for PROVIDER_RUNS runs (3 by
 // default). It reports location's peak resident memory during the runs
 // (VmHWM, reset once the load is done), and fails when a fetch failed, a
-// run handed the catalog fewer entities than the documents hold, or /list
-// did not name N uris.
+// run handed the catalog fewer entities than the documents hold, /list
+// did not name N uris, or location went over its memory limit.
+//
+// location runs as in its default container: GOMEMLIMIT at 90% of the
+// 256Mi limit in deploy/ (PROVIDER_LOCATION_LIMIT sets another limit, or
+// "none"). Where the open-files hard limit is below N plus 4,096 and
+// cannot be raised, node's fetch is capped to fit it and the report says
+// so (node-max-connections): the plugin's own default is a socket per
+// document, all connected at once.
 //
 //	make bench-provider            # npm ci when needed, then every size
 //	go test -run '^$' -bench 'ProviderRun/records=10000$' -benchtime 1x ./test/provider/

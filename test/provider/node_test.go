@@ -37,6 +37,11 @@ type runsResult struct {
 	Errors        []string  `json:"errors"`
 	FetchErrors   []string  `json:"fetchErrors"`
 	NodeMaxRSSMiB float64   `json:"nodeMaxRssMiB"`
+	// MaxConnections is the cap node's fetch ran with (0: none), and
+	// PeakConnections the most sockets it had open at once under the cap
+	// (0 without one: Node's own dispatcher does not say).
+	MaxConnections  int `json:"maxConnections"`
+	PeakConnections int `json:"peakConnections"`
 }
 
 // nodeRunner runs provider-runs.js with the repository's node_modules.
@@ -79,10 +84,13 @@ func requireNode(t testing.TB) nodeRunner {
 	return nodeRunner{node: node, script: filepath.Join(root, providerScript)}
 }
 
-// run runs the provider runs against baseURL and decodes what they report.
-func (n nodeRunner) run(ctx context.Context, baseURL string, runs int) (runsResult, error) {
+// run runs the provider runs against baseURL, with node's fetch opening at
+// most maxConns sockets (0: the plugin's default, no cap), and decodes what
+// they report.
+func (n nodeRunner) run(ctx context.Context, baseURL string, runs, maxConns int) (runsResult, error) {
 	var res runsResult
-	cmd := exec.CommandContext(ctx, n.node, n.script, "--base-url", baseURL, "--runs", strconv.Itoa(runs))
+	cmd := exec.CommandContext(ctx, n.node, n.script, "--base-url", baseURL, "--runs", strconv.Itoa(runs),
+		"--max-connections", strconv.Itoa(maxConns))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -90,6 +98,12 @@ func (n nodeRunner) run(ctx context.Context, baseURL string, runs int) (runsResu
 	}
 	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
 		return res, fmt.Errorf("decoding what %s printed (%q): %w", providerScript, stdout.Bytes(), err)
+	}
+	if res.MaxConnections != maxConns {
+		return res, fmt.Errorf("%s ran with a cap of %d connections, asked for %d", providerScript, res.MaxConnections, maxConns)
+	}
+	if maxConns > 0 && (res.PeakConnections == 0 || res.PeakConnections > maxConns) {
+		return res, fmt.Errorf("%s had %d connections open at most under a cap of %d: the cap did not reach the plugin's fetch", providerScript, res.PeakConnections, maxConns)
 	}
 	return res, nil
 }

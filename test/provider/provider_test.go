@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/resource"
+
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/testenv"
 )
 
@@ -18,6 +20,29 @@ import (
 // fills undici's view of the server, the others are the steady state
 // RHDH's schedule repeats. PROVIDER_RUNS overrides it.
 const defaultRuns = 3
+
+// defaultLocationLimit is location's memory limit in deploy/ (and the
+// issue's target at 50,000 records): location runs as in that container,
+// with GOMEMLIMIT at 90% of it, which it would read from the cgroup, and
+// the benchmark fails when its peak goes over it. PROVIDER_LOCATION_LIMIT
+// sets another ("512Mi"), or none ("none": GOGC alone).
+const defaultLocationLimit = "256Mi"
+
+// locationLimit is the memory limit location runs under, in bytes (0: none).
+func locationLimit(b *testing.B) int64 {
+	v, ok := os.LookupEnv("PROVIDER_LOCATION_LIMIT")
+	if !ok || v == "" {
+		v = defaultLocationLimit
+	}
+	if v == "none" {
+		return 0
+	}
+	q, err := resource.ParseQuantity(v)
+	if err != nil || q.Value() <= 0 {
+		b.Fatalf("PROVIDER_LOCATION_LIMIT=%q: want a memory quantity such as 256Mi, or none", v)
+	}
+	return q.Value()
+}
 
 // BenchmarkProviderRun: see the package doc. One measurement per size; run
 // it with -benchtime 1x.
@@ -35,22 +60,28 @@ func BenchmarkProviderRun(b *testing.B) {
 	if err := testenv.BuildBinaries(bin, "location"); err != nil {
 		b.Fatal(err)
 	}
+	limit := locationLimit(b)
 	for _, n := range []int{1000, 10000, 50000} {
-		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) { measure(b, node, filepath.Join(bin, "location"), n, runs) })
+		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) { measure(b, node, filepath.Join(bin, "location"), n, runs, limit) })
 	}
 }
 
-func measure(b *testing.B, node nodeRunner, location string, n, runs int) {
+func measure(b *testing.B, node nodeRunner, location string, n, runs int, limit int64) {
 	cat, err := generateCatalog(n)
 	if err != nil {
 		b.Fatal(err)
 	}
-	// A socket per fetch in node and in location, and room for the rest.
-	raiseFileLimit(b, uint64(n+4096))
+	// A socket per fetch in node and in location, and room for the rest;
+	// where the machine does not allow that many, node's fetch is capped
+	// (the plugin's own default is no cap) and the report says so.
+	maxConns := raiseFileLimit(b, uint64(n+fileHeadroom))
 	storageURL := fakeStorage(b, cat)
 	addr := testenv.FreeAddr(b)
-	p := testenv.StartProcess(b, location,
-		[]string{"STORAGE_URL=" + storageURL, "RELOAD_INTERVAL=0", "LOG_LEVEL=info"}, "--address", addr)
+	env := []string{"STORAGE_URL=" + storageURL, "RELOAD_INTERVAL=0", "LOG_LEVEL=info"}
+	if limit > 0 {
+		env = append(env, fmt.Sprintf("GOMEMLIMIT=%d", limit/10*9))
+	}
+	p := testenv.StartProcess(b, location, env, "--address", addr)
 	baseURL := "http://" + addr
 	testenv.WaitOK(b, baseURL+"/list", 2*time.Minute)
 	// /list answers as soon as the snapshot is published; the load is over
@@ -66,7 +97,7 @@ func measure(b *testing.B, node nodeRunner, location string, n, runs int) {
 	b.ResetTimer()
 	for range b.N {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
-		res, err = node.run(ctx, baseURL, runs)
+		res, err = node.run(ctx, baseURL, runs, maxConns)
 		cancel()
 		if err != nil {
 			b.Fatal(err)
@@ -92,6 +123,15 @@ func measure(b *testing.B, node nodeRunner, location string, n, runs int) {
 	b.ReportMetric(float64(res.FailedRuns), "failed-runs")
 	b.ReportMetric(secs/float64(max(1, len(res.Seconds))), "s/run")
 	b.ReportMetric(res.NodeMaxRSSMiB, "node-peak-MiB")
+	b.ReportMetric(float64(maxConns), "node-max-connections")
+	b.ReportMetric(float64(limit)/(1<<20), "location-limit-MiB")
+	if limit > 0 && peak*(1<<20) > float64(limit) {
+		b.Errorf("location peaked at %.0f MiB during the provider runs, over its container limit of %d MiB: in a pod it would be OOM-killed", peak, limit>>20)
+	}
+	if maxConns > 0 {
+		b.Logf("node's fetch was capped at %d connections (%d open at most): %d records need %d open files per process, above this machine's hard limit; RHDH's plugin opens one per document, all at once",
+			maxConns, res.PeakConnections, n, n+fileHeadroom)
+	}
 	b.Logf("records=%d documents=%.1f MiB runs=%d seconds=%v listed=%v entities=%v (want %d) fetches=%d failed=%d",
 		n, float64(cat.bytes)/(1<<20), res.Runs, res.Seconds, res.Listed, res.Entities, cat.entities, res.Fetches, res.FailedFetches)
 	check(b, res, n, runs, cat.entities)

@@ -7,6 +7,13 @@
 // GET /models/<uri> for every listed uri, then one full applyMutation.
 //
 // Usage: node provider-runs.js --base-url http://127.0.0.1:9090 [--runs 3]
+//                               [--max-connections N]
+//
+// --max-connections caps the sockets Node's fetch opens to location (the
+// plugin's default, and RHDH's, is no cap: a socket per fetch, all
+// connected at once). Only for a machine whose open-files limit is below
+// the number of records: the cap changes how many requests location holds
+// at once, not what it serves.
 //
 // Prints one JSON object on stdout: the runs, the failed runs (the
 // provider logs the error and swallows it, so the logger's error calls are
@@ -30,13 +37,33 @@ function options() {
     options: {
       'base-url': { type: 'string' },
       runs: { type: 'string', default: '3' },
+      'max-connections': { type: 'string', default: '0' },
     },
   });
   const runs = Number(values.runs);
-  if (!values['base-url'] || !Number.isInteger(runs) || runs < 1) {
-    throw new Error('usage: node provider-runs.js --base-url URL [--runs N>=1]');
+  const maxConnections = Number(values['max-connections']);
+  if (!values['base-url'] || !Number.isInteger(runs) || runs < 1 || !Number.isInteger(maxConnections) || maxConnections < 0) {
+    throw new Error('usage: node provider-runs.js --base-url URL [--runs N>=1] [--max-connections N>=0, 0: no cap]');
   }
-  return { baseUrl: values['base-url'].replace(/\/+$/, ''), runs };
+  return { baseUrl: values['base-url'].replace(/\/+$/, ''), runs, maxConnections };
+}
+
+// capConnections makes the global fetch, which the plugin calls, open at
+// most n sockets per origin; requests beyond them wait in Node for a free
+// one. The undici package's global dispatcher is the one Node's built-in
+// fetch uses. It returns a function giving the most sockets seen open at
+// once, sampled every 5 ms, so the report shows the cap held.
+function capConnections(n) {
+  const { Agent, setGlobalDispatcher } = require('undici');
+  const agent = new Agent({ connections: n });
+  setGlobalDispatcher(agent);
+  let peak = 0;
+  setInterval(() => {
+    for (const s of Object.values(agent.stats)) {
+      peak = Math.max(peak, s.connected);
+    }
+  }, 5).unref();
+  return () => peak;
 }
 
 // counting wraps the global fetch to count every call and every failure
@@ -83,7 +110,8 @@ function fakeLogger(errors) {
 }
 
 async function main() {
-  const { baseUrl, runs } = options();
+  const { baseUrl, runs, maxConnections } = options();
+  const peakConnections = maxConnections > 0 ? capConnections(maxConnections) : () => 0;
   const counts = { fetches: 0, failedFetches: 0, fetchErrors: [], listed: 0 };
   globalThis.fetch = countingFetch(counts);
   // The plugin prints one line per document it fetches.
@@ -132,6 +160,8 @@ async function main() {
     }
   }
   result.nodeMaxRssMiB = process.resourceUsage().maxRSS / 1024;
+  result.maxConnections = maxConnections;
+  result.peakConnections = peakConnections();
   Object.assign(result, { fetches: counts.fetches, failedFetches: counts.failedFetches, errors: errors.slice(0, 5), fetchErrors: counts.fetchErrors });
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
