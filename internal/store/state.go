@@ -60,9 +60,8 @@ type state struct {
 	view map[string]*entry
 	// held counts the ConfigMaps holding an entry of each key, broken ones
 	// included, so copies can stop looking once it has found them all: a
-	// key is almost always in one ConfigMap, and looking in each of a
-	// few hundred for every key written made placing the first publish's
-	// records quadratic.
+	// key is almost always in one ConfigMap, and looking for every key
+	// written in each of a few hundred made a first publish quadratic.
 	held map[string]int32
 	// digest summarizes view by content (record.Digest).
 	digest record.Digest
