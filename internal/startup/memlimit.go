@@ -19,6 +19,11 @@ import (
 // nears it.
 const memoryLimitShare = 0.9
 
+// SoftMemoryLimit is the Go runtime's soft memory limit SetMemoryLimit
+// gives a binary whose container may use limit bytes; benchmarks that
+// stand for a container set GOMEMLIMIT to it.
+func SoftMemoryLimit(limit int64) int64 { return int64(float64(limit) * memoryLimitShare) }
+
 // CgroupRoot is where the container's cgroup is mounted.
 const CgroupRoot = "/sys/fs/cgroup"
 
@@ -39,7 +44,7 @@ func SetMemoryLimit(log logr.Logger, root string, getenv func(string) string) {
 	case limit <= 0:
 		log.V(1).Info("the container has no memory limit; the Go runtime collects garbage by GOGC alone", "file", file)
 	default:
-		soft := int64(float64(limit) * memoryLimitShare)
+		soft := SoftMemoryLimit(limit)
 		debug.SetMemoryLimit(soft)
 		log.Info("the Go runtime keeps its memory under 90% of the container's limit (set GOMEMLIMIT to choose another)",
 			"containerLimitMiB", limit>>20, "goMemLimitMiB", soft>>20, "file", file)

@@ -135,11 +135,16 @@ func (p *plan) delta(name, key string, n int) int {
 // another fill left fuller; or name is empty, and a record larger than the
 // fill goes there alone.
 func (p *plan) fits(name, key string, n int) bool {
-	d := p.delta(name, key, n)
-	if p.proj[name]+d > p.limit {
+	return p.fitsGrowth(name, p.delta(name, key, n))
+}
+
+// fitsGrowth is fits for a change that grows name by d bytes.
+func (p *plan) fitsGrowth(name string, d int) bool {
+	proj := p.proj[name]
+	if proj+d > p.limit {
 		return false
 	}
-	return p.proj[name]+d <= p.fill || d <= 0 || p.proj[name] == 0
+	return proj+d <= p.fill || d <= 0 || proj == 0
 }
 
 func (p *plan) set(name, key string, raw []byte) {
@@ -193,12 +198,13 @@ func (p *plan) place(key string, n int, skip string, fresh bool) string {
 		for p.open < len(p.order) && p.proj[p.order[p.open]] >= p.fill && p.proj[p.order[p.open]] > 0 {
 			p.open++
 		}
-		// fits without looking for key's value, which no ConfigMap has:
-		// a batch of new records passed over every ConfigMap filled to
-		// just under the fill, looking in each for each record.
+		// No ConfigMap holds a value of key, so it grows any of them by
+		// the whole entry (delta) without looking for one: a batch of new
+		// records passed over every ConfigMap filled to just under the
+		// fill, looking in each for each record.
 		d := len(key) + n
 		for _, name := range p.order[p.open:] {
-			if proj := p.proj[name]; name != skip && proj+d <= p.limit && (proj+d <= p.fill || proj == 0) {
+			if name != skip && p.fitsGrowth(name, d) {
 				return name
 			}
 		}

@@ -13,6 +13,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/resource"
 
+	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/startup"
 	"github.com/redhat-ai-dev/rhoai-rhdh-connector/internal/testing/testenv"
 )
 
@@ -23,7 +24,7 @@ const defaultRuns = 3
 
 // defaultLocationLimit is location's memory limit in deploy/ (and the
 // issue's target at 50,000 records): location runs as in that container,
-// with GOMEMLIMIT at 90% of it, which it would read from the cgroup, and
+// with the GOMEMLIMIT it would set from the cgroup, and
 // the benchmark fails when its peak goes over it. PROVIDER_LOCATION_LIMIT
 // sets another ("512Mi"), or none ("none": GOGC alone).
 const defaultLocationLimit = "256Mi"
@@ -79,7 +80,7 @@ func measure(b *testing.B, node nodeRunner, location string, n, runs int, limit 
 	addr := testenv.FreeAddr(b)
 	env := []string{"STORAGE_URL=" + storageURL, "RELOAD_INTERVAL=0", "LOG_LEVEL=info"}
 	if limit > 0 {
-		env = append(env, fmt.Sprintf("GOMEMLIMIT=%d", limit/10*9))
+		env = append(env, fmt.Sprintf("GOMEMLIMIT=%d", startup.SoftMemoryLimit(limit)))
 	}
 	p := testenv.StartProcess(b, location, env, "--address", addr)
 	baseURL := "http://" + addr
